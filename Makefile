@@ -1,0 +1,50 @@
+# The two commands of README.md, and the longer targets.
+#   make demo   install missing packages, build, run the demo
+#   make test   install missing packages, build release + asan + tsan, run the tests
+#   make soak   long stress runs under tsan and asan
+#   make bench  the benchmark suite (BENCH_LONG=1 for the full one)
+# Each configures its preset under build/<preset>/ (see CMakePresets.json).
+
+PRESETS_TEST := release asan tsan
+
+BUILDS := $(addprefix build-,release debug asan tsan)
+.PHONY: all deps demo test soak bench format clean $(BUILDS)
+
+all: build-release
+
+deps:
+	@sh scripts/install-deps.sh core
+
+# (a static pattern rule: make skips implicit rules for .PHONY targets)
+$(BUILDS): build-%: deps
+	cmake --preset $* >/dev/null
+	cmake --build --preset $*
+
+test: deps
+	@set -e; for p in $(PRESETS_TEST); do \
+	  echo "=== $$p: configure and build"; \
+	  cmake --preset $$p >/dev/null; \
+	  cmake --build --preset $$p; \
+	  echo "=== $$p: test"; \
+	  ctest --preset $$p; \
+	done
+	@echo "make test: all presets passed ($(PRESETS_TEST))"
+
+demo: deps build-release
+	@sh scripts/install-deps.sh core demo
+	sh scripts/demo.sh build/release
+
+soak: deps build-tsan build-asan
+	sh scripts/soak.sh
+
+bench: deps
+	@sh scripts/install-deps.sh core bench
+	cmake --preset release >/dev/null
+	cmake --build --preset release
+	sh scripts/bench.sh build/release
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
+
+clean:
+	rm -rf build

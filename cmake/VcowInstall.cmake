@@ -1,0 +1,36 @@
+# cmake --install: headers, both libraries, a CMake package (vcow::vcow and
+# vcow::vcow_static) and vcow.pc.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/vcow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+install(TARGETS vcow vcow_static EXPORT vcowTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT vcowTargets NAMESPACE vcow:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vcow)
+
+# The config re-finds the pkg-config targets the static library links.
+vcow_gc_pc_module("${VCOW_GC}" VCOW_GC_PC)
+if(VCOW_GC STREQUAL "ck-epoch")
+  set(VCOW_GC_TARGET CK)
+else()
+  string(REPLACE "urcu-" "URCU_" VCOW_GC_TARGET "${VCOW_GC}")
+  string(TOUPPER "${VCOW_GC_TARGET}" VCOW_GC_TARGET)
+endif()
+set(VCOW_PC_PRIVATE "libxxhash")
+if(VCOW_ALLOCATOR STREQUAL "jemalloc")
+  string(APPEND VCOW_PC_PRIVATE " jemalloc")
+endif()
+configure_package_config_file(cmake/vcowConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/vcowConfig.cmake"
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vcow)
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/vcowConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/vcowConfig.cmake" "${PROJECT_BINARY_DIR}/vcowConfigVersion.cmake"
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vcow)
+
+# prefix relative to the .pc file (lib/pkgconfig or lib/<triplet>/pkgconfig).
+file(RELATIVE_PATH VCOW_PC_UP "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+configure_file(cmake/vcow.pc.in "${PROJECT_BINARY_DIR}/vcow.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/vcow.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# check_install.sh <vcow build dir> <consumer source> <scratch dir> <cc> <gc backend>
+set -eu
+build=$1 src=$2 work=$3 cc=$4 gc=$5
+rm -rf "$work"
+mkdir -p "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+
+echo "== find_package(vcow)"
+cmake -S "$src" -B "$work/consumer" -DCMAKE_C_COMPILER="$cc" \
+      -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+"$work/consumer/consumer_shared"
+"$work/consumer/consumer_static"
+
+echo "== pkg-config vcow"
+libdir=$(dirname "$(find "$work/prefix" -name vcow.pc)")
+export PKG_CONFIG_PATH="$libdir"
+req=$(pkg-config --print-requires vcow)
+case "$gc" in
+    ck-epoch) want=ck ;;
+    *) want=lib$gc ;;
+esac
+echo "Requires: $req"
+echo "$req" | grep -q "^$want" || { echo "vcow.pc must require $want"; exit 1; }
+# shellcheck disable=SC2046
+"$cc" -o "$work/consumer_pc" "$src/consumer.c" $(pkg-config --cflags --libs vcow)
+LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/consumer_pc"
