@@ -4,9 +4,15 @@
 # library (VCOW_GC) is built this way, and so are the per-backend static
 # variants the tests link, so that one test body runs against every backend.
 set(VCOW_RUNTIME_SOURCES
+  runtime/cell.c
   runtime/error.c
   runtime/hash.c
   runtime/mem.c
+  runtime/node.c
+  runtime/reclaim.c
+  runtime/retire.c
+  runtime/txn.c
+  structures/box/box.c
 )
 set(VCOW_GC_COMMON_SOURCES gc/thread.c)
 
@@ -37,6 +43,8 @@ function(vcow_add_library name type backend)
     set(vis PRIVATE)
   endif()
   target_link_libraries(${name} ${vis} ${gcdeps} PkgConfig::XXHASH Threads::Threads)
+  # ck_backoff.h only (header-only): the include path, not the library.
+  target_include_directories(${name} PRIVATE ${CK_INCLUDE_DIRS})
   if(VCOW_ALLOCATOR STREQUAL "jemalloc")
     target_compile_definitions(${name} PRIVATE VCOW_USE_JEMALLOC)
     target_link_libraries(${name} ${vis} PkgConfig::JEMALLOC)

@@ -153,10 +153,17 @@ static void urcu_callback(struct rcu_head *rh)
 void vcow_gc_defer(vcow_gc_head *head, vcow_gc_fn *fn)
 {
     vcow_gc_count_defer(head, fn);
+    struct rcu_head *rh = (struct rcu_head *)(void *)head->backend;
+    if (vcow_gc_tls.in_callback) {
+        /* On liburcu's call_rcu worker, which liburcu registered itself:
+         * call_rcu from a callback is allowed there as it is. */
+        URCU(call_rcu)(rh, urcu_callback);
+        return;
+    }
     /* call_rcu takes a read lock internally: the thread must be registered
      * and, under qsbr, online. Our read section provides both. */
     vcow_read_lock();
-    URCU(call_rcu)((struct rcu_head *)(void *)head->backend, urcu_callback);
+    URCU(call_rcu)(rh, urcu_callback);
     vcow_read_unlock();
 }
 

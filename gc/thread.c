@@ -59,7 +59,7 @@ bool vcow_in_read_section(void)
     return vcow_gc_tls.nest != 0;
 }
 
-void vcow_gc_stats(struct vcow_gc_stats *out)
+void vcow_gc_get_stats(struct vcow_gc_stats *out)
 {
     if (out == NULL)
         return;

@@ -29,9 +29,10 @@
 
 struct vcow_gc_tls {
     bool registered;
-    bool manual_qs; /* urcu-qsbr: the thread announces quiescence itself */
-    unsigned nest;  /* read-section nesting depth */
-    void *backend;  /* the backend's per-thread record (ck-epoch) */
+    bool in_callback; /* running a deferred callback (backend thread) */
+    bool manual_qs;   /* urcu-qsbr: the thread announces quiescence itself */
+    unsigned nest;    /* read-section nesting depth */
+    void *backend;    /* the backend's per-thread record (ck-epoch) */
 };
 
 extern _Thread_local struct vcow_gc_tls vcow_gc_tls;
@@ -86,7 +87,9 @@ extern char vcow_gc_tsan_sync; /* only its address is used */
 static inline void vcow_gc_run_one(vcow_gc_head *h)
 {
     vcow_tsan_acquire();
+    vcow_gc_tls.in_callback = true;
     h->fn(h);
+    vcow_gc_tls.in_callback = false;
     /* relaxed: a statistic; vcow_gc_barrier orders through the backend. */
     atomic_fetch_add_explicit(&vcow_gc_counters.run, 1, memory_order_relaxed);
 }

@@ -96,7 +96,7 @@ void vcow_tally_flush(struct vcow_tally *t)
     }
 }
 
-int vcow_mem_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
+int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
 {
     if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT)
         return VCOW_EINVAL;

@@ -85,7 +85,7 @@ struct vcow_gc_stats {
 };
 
 /* A consistent-enough snapshot of the counters (each is read atomically). */
-VCOW_API void vcow_gc_stats(struct vcow_gc_stats *out);
+VCOW_API void vcow_gc_get_stats(struct vcow_gc_stats *out);
 
 /* "urcu-memb", "urcu-qsbr", "urcu-bp" or "ck-epoch". */
 VCOW_API const char *vcow_gc_backend(void);

@@ -29,7 +29,7 @@ struct vcow_mem_stats {
 };
 
 /* Counters for one kind. Returns VCOW_EINVAL for an unknown kind. */
-VCOW_API int vcow_mem_stats(enum vcow_kind kind, struct vcow_mem_stats *out);
+VCOW_API int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out);
 
 /* "meta", "box", "hamt", "tree", "rope", "blob"; NULL for unknown kinds. */
 VCOW_API const char *vcow_kind_name(enum vcow_kind kind);

@@ -9,5 +9,8 @@
 #include <vcow/gc.h>
 #include <vcow/mem.h>
 #include <vcow/debug.h>
+#include <vcow/val.h>
+#include <vcow/cell.h>
+#include <vcow/box.h>
 
 #endif

@@ -72,7 +72,7 @@ static void test_basic(void)
     CHECK(!vcow_in_read_section());
 
     struct vcow_gc_stats before, after;
-    vcow_gc_stats(&before);
+    vcow_gc_get_stats(&before);
     for (int i = 0; i < 100; i++) {
         vcow_gc_head *h = malloc(sizeof(*h));
         CHECK(h != NULL);
@@ -84,11 +84,11 @@ static void test_basic(void)
     }
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(atomic_load(&counted), 100);
-    vcow_gc_stats(&after);
+    vcow_gc_get_stats(&after);
     CHECK_EQ_INT(after.deferred - before.deferred, 100);
     CHECK(after.run - before.run >= 100);
     CHECK_OK(vcow_gc_synchronize());
-    vcow_gc_stats(&after);
+    vcow_gc_get_stats(&after);
     CHECK(after.synchronizes > before.synchronizes);
     CHECK(after.registered_threads >= 1);
 
@@ -152,7 +152,7 @@ static void test_publish(double seconds)
         atomic_init(&slots[i], obj_new(0));
     uint64_t freed0 = atomic_load(&freed);
     struct vcow_gc_stats s0;
-    vcow_gc_stats(&s0);
+    vcow_gc_get_stats(&s0);
 
     pthread_t th[4];
     for (int i = 0; i < 4; i++)
@@ -168,7 +168,7 @@ static void test_publish(double seconds)
 
     CHECK_OK(vcow_gc_barrier());
     struct vcow_gc_stats s1;
-    vcow_gc_stats(&s1);
+    vcow_gc_get_stats(&s1);
     uint64_t deferred = s1.deferred - s0.deferred;
     /* Every deferred object has been freed once barrier returned. */
     CHECK_EQ_INT(atomic_load(&freed) - freed0, deferred);
@@ -197,7 +197,7 @@ static void test_threads(void)
     vcow_gc_defer(&obj_new(1)->head, obj_free);
     CHECK_OK(vcow_gc_barrier());
     struct vcow_gc_stats s0, s1;
-    vcow_gc_stats(&s0);
+    vcow_gc_get_stats(&s0);
     uint64_t freed0 = atomic_load(&freed);
 
     for (int i = 0; i < 1000; i += 8) {
@@ -208,7 +208,7 @@ static void test_threads(void)
             pthread_join(th[j], NULL);
     }
     CHECK_OK(vcow_gc_barrier());
-    vcow_gc_stats(&s1);
+    vcow_gc_get_stats(&s1);
     CHECK_EQ_INT(s1.registered_threads, s0.registered_threads);
     CHECK_EQ_INT(atomic_load(&freed) - freed0, 1000);
 }

@@ -1,0 +1,193 @@
+/*
+ * vcow/cell.h - cells, versions, transactions, pins and history.
+ *
+ * A cell is a shared, versioned root: the one place threads meet. Each
+ * commit makes a new immutable version (sequence number, commit time, root)
+ * and publishes it with one compare-and-swap of the cell's head. Readers
+ * never lock: inside a read section (vcow/gc.h) they load the head and read
+ * it. Old versions are freed after a grace period, oldest first, unless a
+ * pin or the cell's history policy keeps them.
+ *
+ *   vcow_cell *c;   vcow_cell_open(VCOW_KIND_BOX, NULL, &c);
+ *   vcow_txn *t;    vcow_txn_begin(c, &t);
+ *   vcow_box_set(t, vcow_val_i64(42));
+ *   vcow_txn_commit(t);   vcow_txn_free(t);
+ *
+ *   vcow_read_lock();
+ *   const vcow_version *v = vcow_cell_head(c);
+ *   vcow_box_get(v, &val);
+ *   vcow_read_unlock();
+ *
+ * Which calls need what:
+ *
+ *   call                        read section?        thread-safe on one object?
+ *   vcow_cell_head              required             yes
+ *   vcow_cell_pin*, _unpin      any                  yes
+ *   vcow_txn_*                  any (see commit)     no: a txn belongs to one thread
+ *   vcow_txn_commit, _update    may block (see below) yes, on one cell from many txns
+ *   vcow_cell_stats, _versions  any                  yes
+ *   vcow_cell_trim              outside              yes
+ *   vcow_cell_close             outside              no: nothing else may use the cell
+ *
+ * A commit normally hands its garbage to the reclaimer and returns. When the
+ * cell's garbage waiting for a grace period passes max_pending_bytes, the
+ * committer itself waits for a grace period and frees it (backpressure:
+ * writers cannot outrun reclamation). Inside a read section it cannot wait,
+ * so it defers as usual; commit from outside read sections where you can.
+ *
+ * A pin is a counted reference to one version, valid outside read
+ * sections and across blocking calls. A pinned version and everything it
+ * reaches stay intact; a long-lived pin holds back all garbage newer than
+ * it (vcow_cell_stats shows how much), as an LMDB reader or PostgreSQL's
+ * xmin horizon does.
+ */
+#ifndef VCOW_CELL_H
+#define VCOW_CELL_H
+
+#include <vcow/common.h>
+#include <vcow/mem.h>
+#include <vcow/val.h>
+
+VCOW_BEGIN_DECLS
+
+typedef struct vcow_cell vcow_cell;
+typedef struct vcow_version vcow_version;
+typedef struct vcow_txn vcow_txn;
+
+/*
+ * Options. Zero-initialise, set size = sizeof(struct vcow_cell_opts), then
+ * the fields you want. NULL options mean: no history, default limits.
+ *
+ * History: with history = false only the head (and pinned versions) live.
+ * With history = true every version is retained until one of the limits
+ * below trims it (all zero: keep everything) or vcow_cell_trim drops it.
+ * Limits combine: a version is trimmed when any of them says so. The head
+ * is never trimmed. Pins hold a version alive across trims.
+ */
+struct vcow_cell_opts {
+    size_t size;                /* sizeof(struct vcow_cell_opts) */
+    bool history;               /* retain old versions */
+    uint64_t keep_last;         /* keep at most this many versions (0: no limit) */
+    int64_t max_age_ns;         /* trim versions committed longer ago (0: none) */
+    uint64_t max_bytes;         /* trim while history holds more bytes (0: none) */
+    uint64_t max_pending_bytes; /* backpressure bound (0: 64 MiB) */
+};
+
+/*
+ * Open a cell whose versions hold one structure of the given kind
+ * (VCOW_KIND_BOX, _HAMT, _TREE, _ROPE), starting at version 0, empty.
+ * Errors: VCOW_EINVAL (NULL out, unknown kind, bad opts), VCOW_ENOMEM.
+ */
+VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts,
+                            vcow_cell **out);
+
+/*
+ * Close a cell and free every version after a grace period. Fails with
+ * VCOW_ESTATE (changing nothing) while versions are pinned or transactions
+ * are open; with VCOW_ESTATE inside a read section. Nothing may use the
+ * cell during or after the call.
+ */
+VCOW_API int vcow_cell_close(vcow_cell *cell);
+
+/* The kind the cell was opened with. */
+VCOW_API enum vcow_kind vcow_cell_kind(const vcow_cell *cell);
+
+/*
+ * The head version. Must be called inside a read section; the version is
+ * valid until the section ends (pin it to keep it longer). NULL for NULL.
+ * Acquire: everything the version reaches is visible.
+ */
+VCOW_API const vcow_version *vcow_cell_head(const vcow_cell *cell);
+
+/*
+ * Pin the head / the version with sequence number seq / the version that
+ * was head at wall-clock time t_ns (CLOCK_REALTIME nanoseconds: the newest
+ * version committed at or before t_ns). Errors: VCOW_EINVAL (NULL),
+ * VCOW_ENOENT (no such version, already trimmed, or t_ns before version 0).
+ * Never blocks; may be called inside or outside a read section.
+ */
+VCOW_API int vcow_cell_pin_head(vcow_cell *cell, vcow_version **out);
+VCOW_API int vcow_cell_pin_at(vcow_cell *cell, uint64_t seq, vcow_version **out);
+VCOW_API int vcow_cell_pin_as_of(vcow_cell *cell, int64_t t_ns, vcow_version **out);
+
+/* Add a pin to a version the caller already pins (or reads in a section). */
+VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
+
+/* Drop a pin. The version may be freed after this (after a grace period). */
+VCOW_API void vcow_version_unpin(vcow_version *v);
+
+/* Accessors; valid while the version is pinned or the read section lasts. */
+VCOW_API uint64_t vcow_version_seq(const vcow_version *v);
+VCOW_API int64_t vcow_version_time(const vcow_version *v); /* CLOCK_REALTIME ns */
+VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
+
+/*
+ * History. vcow_cell_versions copies up to cap entries describing the live
+ * versions with from <= seq <= to, oldest first, and sets *n to how many it
+ * copied. vcow_cell_trim drops history retention of every version with seq
+ * < keep_from (pinned ones live on until unpinned; the head is never
+ * dropped).
+ */
+struct vcow_version_info {
+    uint64_t seq;
+    int64_t time_ns;
+    bool pinned_or_retained; /* false for the head when history is off */
+};
+VCOW_API int vcow_cell_versions(vcow_cell *cell, uint64_t from, uint64_t to,
+                                struct vcow_version_info *out, size_t cap, size_t *n);
+VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
+
+/*
+ * Transactions. vcow_txn_begin pins the head and starts a private builder
+ * on it; structure calls (vcow_box_set, vcow_hamt_set, ...) change the txn
+ * only. A txn belongs to one thread at a time and may live outside read
+ * sections and across blocking calls.
+ *
+ * vcow_txn_commit publishes the txn as version base+1 with one CAS of the
+ * cell's head (release on success, acquire on failure). Returns:
+ *   VCOW_OK        committed; the txn is finished
+ *   VCOW_ECONFLICT the head moved since begin; everything the txn made is
+ *                  freed, nothing was retired; the txn is finished
+ *   VCOW_ENOMEM    nothing changed; the txn is still open (retry or abort)
+ *   VCOW_ESTATE    the txn was already finished (commit twice, use after
+ *                  commit or abort) or failed halfway through an operation
+ * A finished txn answers VCOW_ESTATE to everything but vcow_txn_free.
+ */
+VCOW_API int vcow_txn_begin(vcow_cell *cell, vcow_txn **out);
+VCOW_API int vcow_txn_commit(vcow_txn *txn);
+VCOW_API int vcow_txn_abort(vcow_txn *txn);
+/* Abort if still open, then free the txn object. NULL is ignored. */
+VCOW_API void vcow_txn_free(vcow_txn *txn);
+/* The version the txn started from (pinned by the txn while it is open). */
+VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
+
+/*
+ * Run fn on a txn begun on the head and commit; on VCOW_ECONFLICT begin
+ * again on the new head and re-run fn, with exponential backoff
+ * (ConcurrencyKit's ck_backoff) between attempts. fn may therefore run
+ * several times and must have no side effects outside the txn. If fn
+ * returns anything but VCOW_OK the txn is aborted and that value returned.
+ * On success *seq (if not NULL) receives the committed sequence number.
+ */
+typedef int vcow_update_fn(vcow_txn *txn, void *ctx);
+VCOW_API int vcow_cell_update(vcow_cell *cell, vcow_update_fn *fn, void *ctx, uint64_t *seq);
+
+struct vcow_cell_stats {
+    uint64_t head_seq;
+    uint64_t live_versions;      /* head + retained + pinned */
+    uint64_t oldest_seq;         /* the oldest live version */
+    int64_t oldest_age_ns;       /* now - its commit time */
+    uint64_t held_bytes;         /* retired, not yet freed (held by old versions or in flight) */
+    uint64_t pending_bytes;      /* of those, handed to the reclaimer and not yet freed */
+    uint64_t pending_peak_bytes; /* the most pending_bytes has been */
+    uint64_t max_pending_bytes;  /* the backpressure bound */
+    uint64_t commits, conflicts;
+    uint64_t helped;                /* commits that freed garbage themselves */
+    int64_t nodes[VCOW_KIND_COUNT]; /* live nodes of this cell, by kind */
+    int64_t bytes[VCOW_KIND_COUNT]; /* and their bytes */
+};
+VCOW_API int vcow_cell_get_stats(vcow_cell *cell, struct vcow_cell_stats *out);
+
+VCOW_END_DECLS
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * runtime/cell.c - opening and closing cells, pins, history queries and
+ * statistics. Commits are in runtime/txn.c, reclamation in reclaim.c.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "cell.h"
+#include <vcow/error.h>
+#include "txn.h"
+
+#define DEFAULT_MAX_PENDING ((uint64_t)64 << 20)
+#define INITIAL_CAP         16
+
+int64_t vcow_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void vcow_cell_flush_tally(struct vcow_cell *c, struct vcow_tally *t)
+{
+    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+        if (t->nodes[k] == 0 && t->bytes[k] == 0)
+            continue;
+        /* relaxed: statistics. */
+        atomic_fetch_add_explicit(&c->nodes[k], t->nodes[k], memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->bytes[k], t->bytes[k], memory_order_relaxed);
+    }
+    vcow_tally_flush(t);
+}
+
+bool vcow_version_tryget(struct vcow_version *v)
+{
+    /* relaxed: the version's fields are immutable and were made visible by
+     * whatever gave us the pointer (the head's acquire load, or the lock). */
+    uint64_t n = atomic_load_explicit(&v->live, memory_order_relaxed);
+    do {
+        if (n == 0)
+            return false; /* dead for good, see runtime/reclaim.c (d) */
+    } while (!atomic_compare_exchange_weak_explicit(&v->live, &n, n + 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    return true;
+}
+
+static int opts_check(const struct vcow_cell_opts *o)
+{
+    if (o == NULL)
+        return VCOW_OK;
+    if (o->size < sizeof(struct vcow_cell_opts) && o->size != 0)
+        return VCOW_EINVAL; /* from a future smaller layout: none exist yet */
+    if (o->size == 0 || o->max_age_ns < 0)
+        return VCOW_EINVAL;
+    if (!o->history && (o->keep_last || o->max_age_ns || o->max_bytes))
+        return VCOW_EINVAL; /* limits without history: surely a mistake */
+    return VCOW_OK;
+}
+
+int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_cell **out)
+{
+    if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT || kind == VCOW_KIND_META ||
+        kind == VCOW_KIND_BLOB || vcow_kind_ops(kind) == NULL)
+        return VCOW_EINVAL;
+    int rc = opts_check(opts);
+    if (rc != VCOW_OK)
+        return rc;
+    struct vcow_cell *c = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*c));
+    if (c == NULL)
+        return VCOW_ENOMEM;
+    memset(c, 0, sizeof(*c));
+    c->ring = vcow_node_alloc(NULL, VCOW_KIND_META, INITIAL_CAP * sizeof(*c->ring));
+    struct vcow_tally t = {{0}, {0}};
+    struct vcow_version *v = vcow_node_alloc(&t, VCOW_KIND_META, sizeof(*v));
+    if (c->ring == NULL || v == NULL) {
+        vcow_node_free(NULL, VCOW_KIND_META, c->ring, INITIAL_CAP * sizeof(*c->ring));
+        vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
+        vcow_tally_flush(&t);
+        vcow_node_free(NULL, VCOW_KIND_META, c, sizeof(*c));
+        return VCOW_ENOMEM;
+    }
+    memset(c->ring, 0, INITIAL_CAP * sizeof(*c->ring));
+    c->kind = kind;
+    if (opts != NULL)
+        c->opts = *opts;
+    c->opts.size = sizeof(c->opts);
+    if (c->opts.max_pending_bytes == 0)
+        c->opts.max_pending_bytes = DEFAULT_MAX_PENDING;
+    pthread_mutex_init(&c->lock, NULL);
+    atomic_init(&c->cap, INITIAL_CAP);
+    atomic_init(&c->refs, 1);
+
+    memset(v, 0, sizeof(*v));
+    v->cell = c;
+    v->time_ns = vcow_now_ns();
+    v->retained = c->opts.history;
+    atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
+    c->ring[0] = v;
+    atomic_init(&c->live_versions, 1);
+    vcow_cell_flush_tally(c, &t);
+    /* release: the version is initialised before anyone can load it (the
+     * cell pointer itself is handed to other threads by the user). */
+    atomic_store_explicit(&c->head, v, memory_order_release);
+    *out = c;
+    return VCOW_OK;
+}
+
+int vcow_cell_close(vcow_cell *c)
+{
+    if (c == NULL)
+        return VCOW_EINVAL;
+    if (vcow_in_read_section())
+        return VCOW_ESTATE;
+    struct vcow_version *freeq = NULL;
+    pthread_mutex_lock(&c->lock);
+    /* relaxed: pins are taken by threads the caller promised are done. */
+    if (atomic_load_explicit(&c->pins, memory_order_relaxed) != 0 || c->closing) {
+        pthread_mutex_unlock(&c->lock);
+        return VCOW_ESTATE;
+    }
+    c->closing = true;
+    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    c->ret_seq = c->ret_seq < head->seq ? c->ret_seq : head->seq;
+    vcow_history_trim(c, head->seq, &freeq); /* drop history's holds */
+    if (head->retained) {
+        head->retained = false;
+        vcow_version_release(head, 1, &freeq);
+    }
+    vcow_version_release(head, 1, &freeq); /* no longer the head */
+    vcow_cell_scan(c, &freeq);
+    pthread_mutex_unlock(&c->lock);
+    vcow_reclaim_dispatch(c, freeq);
+    vcow_cell_unref(c);
+    return VCOW_OK;
+}
+
+enum vcow_kind vcow_cell_kind(const vcow_cell *c)
+{
+    return c != NULL ? c->kind : VCOW_KIND_META;
+}
+
+const vcow_version *vcow_cell_head(const vcow_cell *c)
+{
+    if (c == NULL)
+        return NULL;
+    /* acquire: pairs with the committer's release CAS; the version and all
+     * it reaches are initialised before we read them. */
+    return atomic_load_explicit(&((vcow_cell *)c)->head, memory_order_acquire);
+}
+
+static void pinned(struct vcow_cell *c)
+{
+    /* relaxed: a count for close's sanity check. */
+    atomic_fetch_add_explicit(&c->pins, 1, memory_order_relaxed);
+}
+
+int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)
+{
+    if (c == NULL || out == NULL)
+        return VCOW_EINVAL;
+    for (;;) {
+        vcow_read_lock();
+        struct vcow_version *v = (struct vcow_version *)vcow_cell_head(c);
+        bool ok = vcow_version_tryget(v);
+        vcow_read_unlock();
+        if (ok) {
+            pinned(c);
+            *out = v;
+            return VCOW_OK;
+        }
+        /* The head we loaded was replaced and died meanwhile: load again. */
+    }
+}
+
+int vcow_version_pin(const vcow_version *v, vcow_version **out)
+{
+    if (v == NULL || out == NULL)
+        return VCOW_EINVAL;
+    struct vcow_version *w = (struct vcow_version *)v;
+    if (!vcow_version_tryget(w))
+        return VCOW_ENOENT;
+    pinned(w->cell);
+    *out = w;
+    return VCOW_OK;
+}
+
+static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
+{
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    if (seq < tail || seq - tail >= cap)
+        return NULL;
+    struct vcow_version *v = c->ring[seq & (cap - 1)];
+    return v != NULL && v->seq == seq ? v : NULL;
+}
+
+static int pin_locked(struct vcow_cell *c, struct vcow_version *v, vcow_version **out)
+{
+    if (v == NULL || !vcow_version_tryget(v))
+        return VCOW_ENOENT;
+    pinned(c);
+    *out = v;
+    return VCOW_OK;
+}
+
+int vcow_cell_pin_at(vcow_cell *c, uint64_t seq, vcow_version **out)
+{
+    if (c == NULL || out == NULL)
+        return VCOW_EINVAL;
+    pthread_mutex_lock(&c->lock);
+    int rc = pin_locked(c, slot(c, seq), out);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+int vcow_cell_pin_as_of(vcow_cell *c, int64_t t_ns, vcow_version **out)
+{
+    if (c == NULL || out == NULL)
+        return VCOW_EINVAL;
+    pthread_mutex_lock(&c->lock);
+    /* Commit times never decrease with seq (commit makes them so): binary
+     * search for the newest version at or before t_ns. Slots of versions
+     * whose committer has not appended yet are NULL; step past them. */
+    uint64_t lo = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    uint64_t hi = atomic_load_explicit(&c->head, memory_order_relaxed)->seq;
+    struct vcow_version *best = NULL;
+    while (lo <= hi) {
+        uint64_t mid = lo + (hi - lo) / 2, m = mid;
+        struct vcow_version *v;
+        while ((v = slot(c, m)) == NULL && m < hi)
+            m++;
+        if (v == NULL) {
+            hi = mid == 0 ? 0 : mid - 1;
+            if (mid == 0)
+                break;
+            continue;
+        }
+        if (v->time_ns <= t_ns) {
+            best = v;
+            lo = m + 1;
+        } else {
+            if (mid == 0)
+                break;
+            hi = mid - 1;
+        }
+    }
+    int rc = pin_locked(c, best, out);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+void vcow_version_unpin(vcow_version *v)
+{
+    if (v == NULL)
+        return;
+    struct vcow_cell *c = v->cell;
+    atomic_fetch_sub_explicit(&c->pins, 1, memory_order_relaxed);
+    struct vcow_version *freeq = NULL;
+    /* acq_rel: see runtime/reclaim.c (d). */
+    if (atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel) != 1)
+        return;
+    atomic_fetch_sub_explicit(&c->live_versions, 1, memory_order_relaxed);
+    pthread_mutex_lock(&c->lock);
+    vcow_cell_scan(c, &freeq);
+    pthread_mutex_unlock(&c->lock);
+    vcow_reclaim_dispatch(c, freeq);
+}
+
+uint64_t vcow_version_seq(const vcow_version *v)
+{
+    return v != NULL ? v->seq : 0;
+}
+
+int64_t vcow_version_time(const vcow_version *v)
+{
+    return v != NULL ? v->time_ns : 0;
+}
+
+vcow_cell *vcow_version_cell(const vcow_version *v)
+{
+    return v != NULL ? v->cell : NULL;
+}
+
+struct vcow_node *vcow_version_root(const vcow_version *v)
+{
+    return v->root;
+}
+
+enum vcow_kind vcow_version_kind(const vcow_version *v)
+{
+    return v->cell->kind;
+}
+
+int vcow_cell_versions(vcow_cell *c, uint64_t from, uint64_t to, struct vcow_version_info *out,
+                       size_t cap, size_t *n)
+{
+    if (c == NULL || n == NULL || (out == NULL && cap != 0) || from > to)
+        return VCOW_EINVAL;
+    *n = 0;
+    pthread_mutex_lock(&c->lock);
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&c->head, memory_order_relaxed)->seq;
+    for (uint64_t s = from < tail ? tail : from; s <= to && s <= head && *n < cap; s++) {
+        struct vcow_version *v = slot(c, s);
+        if (v == NULL || atomic_load_explicit(&v->live, memory_order_relaxed) == 0)
+            continue;
+        out[*n].seq = v->seq;
+        out[*n].time_ns = v->time_ns;
+        out[*n].pinned_or_retained = v->seq != head || v->retained;
+        (*n)++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return VCOW_OK;
+}
+
+int vcow_cell_trim(vcow_cell *c, uint64_t keep_from)
+{
+    if (c == NULL)
+        return VCOW_EINVAL;
+    struct vcow_version *freeq = NULL;
+    pthread_mutex_lock(&c->lock);
+    vcow_history_trim(c, keep_from, &freeq);
+    pthread_mutex_unlock(&c->lock);
+    vcow_reclaim_dispatch(c, freeq);
+    return VCOW_OK;
+}
+
+int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
+{
+    if (c == NULL || s == NULL)
+        return VCOW_EINVAL;
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_lock(&c->lock);
+    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    s->head_seq = head->seq;
+    /* The tail is the oldest live version except while its death is being
+     * handled: take the first live one. */
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    for (uint64_t q = tail; q <= head->seq; q++) {
+        struct vcow_version *v = slot(c, q);
+        if (v != NULL && atomic_load_explicit(&v->live, memory_order_relaxed) != 0) {
+            s->oldest_seq = v->seq;
+            s->oldest_age_ns = vcow_now_ns() - v->time_ns;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    /* relaxed: statistics. */
+    int64_t lv = atomic_load_explicit(&c->live_versions, memory_order_relaxed);
+    s->live_versions = lv > 0 ? (uint64_t)lv : 0;
+    s->held_bytes = atomic_load_explicit(&c->held_bytes, memory_order_relaxed);
+    s->pending_bytes = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
+    s->pending_peak_bytes = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
+    s->max_pending_bytes = c->opts.max_pending_bytes;
+    s->commits = atomic_load_explicit(&c->commits, memory_order_relaxed);
+    s->conflicts = atomic_load_explicit(&c->conflicts, memory_order_relaxed);
+    s->helped = atomic_load_explicit(&c->helped, memory_order_relaxed);
+    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+        s->nodes[k] = atomic_load_explicit(&c->nodes[k], memory_order_relaxed);
+        s->bytes[k] = atomic_load_explicit(&c->bytes[k], memory_order_relaxed);
+    }
+    return VCOW_OK;
+}

@@ -1,0 +1,105 @@
+/*
+ * runtime/cell.h - the cell, version and txn objects (internal).
+ * The argument for why reclamation is safe is at the top of runtime/reclaim.c.
+ */
+#ifndef VCOW_RUNTIME_CELL_H
+#define VCOW_RUNTIME_CELL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "gc/gc.h"
+#include "retire.h"
+#include <vcow/cell.h>
+
+struct vcow_version {
+    vcow_gc_head gc; /* the deferred free of this object and of to_free */
+    /*
+     * Liveness: one count each for being head, being retained by history,
+     * and every pin. 0 means dead, for good: a pin is an increment-if-not-
+     * zero, so it either wins before death or fails cleanly.
+     */
+    _Atomic uint64_t live;
+    uint64_t seq;
+    int64_t time_ns;
+    struct vcow_node *root;
+    struct vcow_cell *cell;
+    bool retained;              /* history holds a count (under cell->lock) */
+    struct vcow_retire retired; /* what seq-1 reaches and this version does not */
+    /* Filled when the version is handed to the reclaimer: */
+    struct vcow_retire to_free;     /* the successor's retire list (or our root at close) */
+    struct vcow_node *stack;        /* unfinished subtree free (incremental) */
+    uint64_t to_free_bytes;         /* what was added to pending_bytes */
+    uint64_t held_sub;              /* what to take off held_bytes when freed */
+    uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
+    struct vcow_version *next_free; /* local list for backpressure */
+};
+
+enum { CELL_PAD = 64 };
+
+struct vcow_cell {
+    /* The head: the only word readers load. Alone on its cache line. */
+    _Alignas(CELL_PAD) _Atomic(struct vcow_version *) head;
+    char pad_head[CELL_PAD - sizeof(void *)];
+
+    enum vcow_kind kind;
+    struct vcow_cell_opts opts;
+
+    /*
+     * Versions not yet reclaimed, seq in [tail_seq, tail_seq + cap), slot
+     * seq & (cap - 1), NULL until its committer has appended it. Written
+     * under lock; tail_seq and cap are atomics only so a committer can check
+     * for room without the lock (both only grow).
+     */
+    pthread_mutex_t lock;
+    struct vcow_version **ring;
+    _Atomic uint64_t cap;
+    _Atomic uint64_t tail_seq;
+    uint64_t ret_seq;    /* oldest version history retains (under lock) */
+    uint64_t hist_bytes; /* retired bytes of versions in (ret_seq, head] (under lock) */
+    bool closing;
+
+    /* Statistics and bookkeeping. relaxed everywhere: counters only. */
+    _Atomic int64_t nodes[VCOW_KIND_COUNT];
+    _Atomic int64_t bytes[VCOW_KIND_COUNT];
+    _Atomic int64_t live_versions;
+    _Atomic uint64_t pins; /* outstanding pins, open txns included */
+    _Atomic uint64_t commits, conflicts, helped;
+    _Atomic uint64_t held_bytes, pending_bytes, pending_peak;
+    /* 1 while open + 1 per version handed to the reclaimer: the cell is
+     * freed when the last callback that touches it is done. */
+    _Atomic uint64_t refs;
+};
+
+enum txn_state { TXN_OPEN = 1, TXN_DONE = 2, TXN_FAILED = 3 };
+
+struct vcow_txn {
+    struct vcow_cell *cell;
+    struct vcow_version *base; /* pinned */
+    struct vcow_version *ver;  /* the version being built; holds the retire list */
+    struct vcow_node *root;
+    uint64_t id; /* owner stamp of the nodes this txn creates */
+    struct vcow_tally tally;
+    int state;
+    bool heap; /* allocated by vcow_txn_begin (not vcow_cell_update's stack) */
+};
+
+/* runtime/cell.c */
+bool vcow_version_tryget(struct vcow_version *v);
+int vcow_txn_start(struct vcow_cell *cell, struct vcow_txn *t);
+void vcow_txn_discard(struct vcow_txn *t);
+int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
+void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
+int64_t vcow_now_ns(void);
+
+/* runtime/reclaim.c (called with cell->lock held unless stated) */
+void vcow_version_release(struct vcow_version *v, uint64_t counts, struct vcow_version **freeq);
+void vcow_cell_scan(struct vcow_cell *cell, struct vcow_version **freeq);
+void vcow_history_trim(struct vcow_cell *cell, uint64_t keep_from, struct vcow_version **freeq);
+void vcow_history_policy(struct vcow_cell *cell, struct vcow_version **freeq);
+/* Without the lock: hand the queued versions to the reclaimer or free them. */
+void vcow_reclaim_dispatch(struct vcow_cell *cell, struct vcow_version *freeq);
+/* Free the cell object itself once the last reference goes. */
+void vcow_cell_unref(struct vcow_cell *cell);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * runtime/node.h - the node header every structure's nodes begin with, and
+ * the kind registry.
+ *
+ *   offset size field
+ *   0      8    owner  id of the txn that created the node. The node may be
+ *                      changed in place while owner == that txn's id (it is
+ *                      not yet published); never after. Once the node is dead
+ *                      (after a grace period) the reclaimer reuses this word
+ *                      as the link of its free stack.
+ *   8      4    size   allocation size in bytes (sized free)
+ *   12     1    kind   enum vcow_kind
+ *   13     1    type   kind-specific layout tag
+ *   14     2    aux    kind-specific
+ *
+ * The cell, txn and reclaimer know nothing of a kind's layout beyond its
+ * walk function, which visits every child node (including nested
+ * structures and blobs). Nodes carry no reference count.
+ */
+#ifndef VCOW_RUNTIME_NODE_H
+#define VCOW_RUNTIME_NODE_H
+
+#include <stdint.h>
+
+#include "mem.h"
+
+struct vcow_node {
+    uint64_t owner;
+    uint32_t size;
+    uint8_t kind;
+    uint8_t type;
+    uint16_t aux;
+};
+_Static_assert(sizeof(struct vcow_node) == 16, "node header is 16 bytes");
+
+typedef void vcow_visit_fn(struct vcow_node *child, void *ctx);
+
+struct vcow_kind_ops {
+    const char *name;
+    /* Call visit for each child of n. Must not read n->owner. */
+    void (*walk)(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx);
+};
+
+/* The registry: NULL for kinds not built into this library. */
+const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind);
+
+/* Kind ops defined by the structures. */
+extern const struct vcow_kind_ops vcow_box_ops;
+
+static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+{
+    const struct vcow_kind_ops *ops = vcow_kind_ops((enum vcow_kind)n->kind);
+    if (ops != NULL && ops->walk != NULL)
+        ops->walk(n, visit, ctx);
+}
+
+/*
+ * Free a whole subtree (every node reachable from root), iteratively, with
+ * no allocation: the free stack is threaded through the dead nodes' owner
+ * words. Frees at most budget nodes (0: no limit) and returns the stack of
+ * what is left (NULL when done); pass it back as `stack` to continue.
+ * keep_owner != 0 restricts the walk to nodes with that owner (a txn
+ * freeing what it made): other children are left alone.
+ */
+struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
+                                 struct vcow_node *stack, uint64_t budget, uint64_t *freed_bytes);
+
+/* Free nodes owned by txn id `owner` reachable from root through owned nodes;
+ * for each non-owned child met, call foreign(child, ctx) if not NULL. */
+void vcow_free_owned(struct vcow_tally *t, struct vcow_node *root, uint64_t owner,
+                     vcow_visit_fn *foreign, void *ctx);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * runtime/reclaim.c - version-ordered reclamation without node reference
+ * counts.
+ *
+ * Why it is safe. Every node belongs to one cell's lineage. A txn that
+ * turns version k-1 into k copies the nodes it changes and records on k's
+ * retire list every node of k-1 that k no longer reaches (alone, or as a
+ * whole dropped subtree). Nodes are immutable once published.
+ *
+ *  (a) A node on k's retire list is reachable from no version >= k: it was
+ *      replaced or dropped by k, and later versions are built from k.
+ *      (A structure never makes a subtree reachable twice from one
+ *      version, so "dropped from k" is exact.)
+ *  (b) So once every version < k is dead, nothing pinned or retained can
+ *      reach those nodes; only readers that loaded an old head inside a
+ *      read section still might. A grace period later, none can. Hence:
+ *      the retire list of k is handed to the RCU backend (defer) at the
+ *      moment every version < k is dead, and freed after a grace period.
+ *  (c) "Every version < k is dead" is decided at the tail of the cell's
+ *      ring of unreclaimed versions, in seq order, under the cell's lock:
+ *      the tail version t is reclaimed when it is dead and its successor
+ *      is known; reclaiming t frees t's object and t+1's retire list. The
+ *      tail only moves forward, so lists are freed in version order, and
+ *      an old pinned version holds back every newer list (the MVCC horizon).
+ *  (d) A version dies when its count (head + retained + pins) reaches zero;
+ *      a pin is an increment-if-not-zero, so no one can revive a version
+ *      the scan has seen dead. The decrement is acq_rel: whatever the
+ *      holder read through its pin happens-before the scan that frees.
+ *  (e) Version objects themselves are freed through the same deferral: a
+ *      reader that loaded the head just before it changed may still read
+ *      the version's fields during its read section.
+ *  (f) Nodes a txn made and never published are freed at once on abort or
+ *      conflict (no reader ever saw them); retire entries it recorded are
+ *      dropped, since the base version still reaches those nodes.
+ *  (g) Bounded garbage: when handing a list to the reclaimer would push the
+ *      cell's pending bytes over max_pending_bytes, the committer waits for
+ *      a grace period itself and frees in its own thread. So a writer can
+ *      never outrun reclamation, however slow the call_rcu worker is.
+ *  (h) Freeing is iterative (runtime/node.c) and, on the reclaimer, done in
+ *      slices of FREE_BUDGET nodes, re-deferring the rest: one huge dropped
+ *      subtree cannot hold up the reclaimer's other work for long.
+ *
+ * Model: the retire lists are LMDB's free pages by txn id, the tail rule
+ * its oldest-reader horizon; the grace period is liburcu's call_rcu.
+ */
+#include <string.h>
+
+#include "cell.h"
+#include <vcow/error.h>
+
+#define FREE_BUDGET 16384
+
+void vcow_version_release(struct vcow_version *v, uint64_t counts, struct vcow_version **freeq)
+{
+    (void)freeq;
+    /* acq_rel: see (d) above. */
+    if (atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel) == counts) {
+        /* relaxed: a statistic. */
+        atomic_fetch_sub_explicit(&v->cell->live_versions, 1, memory_order_relaxed);
+    }
+}
+
+static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
+{
+    /* relaxed: cap is written under the lock we hold. */
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    return c->ring[seq & (cap - 1)];
+}
+
+static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_version **freeq)
+{
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    c->ring[t->seq & (cap - 1)] = NULL;
+    /* relaxed: the lock orders writers; lock-free readers only use it as a
+     * lower bound that can only be stale-low (see commit's room check). */
+    atomic_store_explicit(&c->tail_seq, t->seq + 1, memory_order_relaxed);
+    t->next_free = *freeq;
+    *freeq = t;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
+{
+    for (;;) {
+        uint64_t ts = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+        struct vcow_version *t = slot(c, ts);
+        /* acquire: pairs with the release of the last decrement (d). */
+        if (t == NULL || atomic_load_explicit(&t->live, memory_order_acquire) != 0)
+            return;
+        struct vcow_version *n = slot(c, ts + 1);
+        if (n != NULL && n->seq == ts + 1) {
+            /* Every version <= ts is dead: n's retire list can go. */
+            t->to_free = n->retired;
+            t->held_sub = n->retired_bytes;
+            memset(&n->retired, 0, sizeof(n->retired));
+            queue(c, t, freeq);
+            continue;
+        }
+        /* The newest version died: only when the cell closes. Its whole
+         * tree goes with it (one inline entry: no allocation). */
+        if (c->closing && t == atomic_load_explicit(&c->head, memory_order_relaxed)) {
+            memset(&t->to_free, 0, sizeof(t->to_free));
+            if (t->root != NULL)
+                vcow_retire_add(&t->to_free, t->root, 1);
+            t->held_sub = 0;
+            queue(c, t, freeq);
+        }
+        return;
+    }
+}
+
+/* Drop history's hold on the oldest retained version. False if none can go. */
+static bool trim_one(struct vcow_cell *c, struct vcow_version **freeq)
+{
+    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    if (c->ret_seq >= head->seq)
+        return false; /* the head is never trimmed */
+    struct vcow_version *v = slot(c, c->ret_seq);
+    struct vcow_version *n = slot(c, c->ret_seq + 1);
+    if (v == NULL || n == NULL)
+        return false; /* a committer has not appended yet: next time */
+    if (v->retained) {
+        v->retained = false;
+        vcow_version_release(v, 1, freeq);
+    }
+    c->hist_bytes -= n->retired_bytes;
+    c->ret_seq++;
+    return true;
+}
+
+void vcow_history_trim(struct vcow_cell *c, uint64_t keep_from, struct vcow_version **freeq)
+{
+    while (c->ret_seq < keep_from && trim_one(c, freeq))
+        ;
+    vcow_cell_scan(c, freeq);
+}
+
+void vcow_history_policy(struct vcow_cell *c, struct vcow_version **freeq)
+{
+    const struct vcow_cell_opts *o = &c->opts;
+    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    if (o->keep_last != 0 && head->seq + 1 > o->keep_last) {
+        while (c->ret_seq < head->seq + 1 - o->keep_last && trim_one(c, freeq))
+            ;
+    }
+    if (o->max_age_ns != 0) {
+        int64_t cutoff = vcow_now_ns() - o->max_age_ns;
+        for (;;) {
+            struct vcow_version *v = slot(c, c->ret_seq);
+            if (v == NULL || v->time_ns >= cutoff || !trim_one(c, freeq))
+                break;
+        }
+    }
+    if (o->max_bytes != 0) {
+        while (c->hist_bytes > o->max_bytes && trim_one(c, freeq))
+            ;
+    }
+}
+
+/* ---- the reclaimer side ---- */
+
+static void version_free(struct vcow_version *v, uint64_t budget);
+
+static void version_cb(vcow_gc_head *h)
+{
+    version_free((struct vcow_version *)(void *)h, FREE_BUDGET);
+}
+
+static void version_free(struct vcow_version *v, uint64_t budget)
+{
+    struct vcow_cell *c = v->cell;
+    struct vcow_tally t = {{0}, {0}};
+    uint64_t freed = 0;
+    int done = vcow_retire_free(&v->to_free, &t, &v->stack, budget, &freed);
+    vcow_cell_flush_tally(c, &t);
+    if (!done) {
+        vcow_gc_defer(&v->gc, version_cb); /* the rest in the next slice */
+        return;
+    }
+    /* relaxed: statistics. */
+    atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&c->held_bytes, v->held_sub, memory_order_relaxed);
+    vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
+    vcow_cell_flush_tally(c, &t);
+    vcow_cell_unref(c);
+}
+
+/* Add bytes to pending unless that passes the bound. */
+static bool pending_add(struct vcow_cell *c, uint64_t bytes)
+{
+    uint64_t max = c->opts.max_pending_bytes;
+    /* relaxed: a bound on statistics; the memory itself is ordered by the
+     * grace period, not by this counter. */
+    uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
+    do {
+        if (cur + bytes > max)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&c->pending_bytes, &cur, cur + bytes,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    uint64_t peak = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
+    while (peak < cur + bytes &&
+           !atomic_compare_exchange_weak_explicit(&c->pending_peak, &peak, cur + bytes,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+    return true;
+}
+
+void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
+{
+    struct vcow_version *help = NULL;
+    while (freeq != NULL) {
+        struct vcow_version *v = freeq;
+        freeq = v->next_free;
+        v->to_free_bytes = v->to_free.bytes;
+        if (pending_add(c, v->to_free_bytes)) {
+            vcow_gc_defer(&v->gc, version_cb);
+        } else {
+            v->to_free_bytes = 0; /* never counted as pending */
+            v->next_free = help;
+            help = v;
+        }
+    }
+    if (help == NULL)
+        return;
+    /* Backpressure (g). Inside a read section we cannot wait: defer anyway. */
+    bool wait = vcow_gc_synchronize() == VCOW_OK;
+    if (wait)
+        atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
+    while (help != NULL) {
+        struct vcow_version *v = help;
+        help = v->next_free;
+        if (wait)
+            version_free(v, 0);
+        else
+            vcow_gc_defer(&v->gc, version_cb);
+    }
+}
+
+void vcow_cell_unref(struct vcow_cell *c)
+{
+    /* acq_rel: the last one out frees, after everyone else's accesses. */
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*c->ring));
+    pthread_mutex_destroy(&c->lock);
+    vcow_node_free(NULL, VCOW_KIND_META, c, sizeof(*c));
+}

@@ -1,0 +1,352 @@
+/*
+ * runtime/txn.c - transactions: begin on the pinned head, build privately,
+ * publish with one CAS (DESIGN.md, "The write path: clone-then-CAS").
+ */
+#include <ck_backoff.h>
+#include <string.h>
+
+#include "cell.h"
+#include "txn.h"
+
+/* ---- txn ids: owner stamps, unique per process, no shared counter per txn ---- */
+
+#define ID_BLOCK ((uint64_t)1 << 20)
+static _Atomic uint64_t next_block = 1; /* block 0 is never used: owner 0 = nobody */
+static _Thread_local uint64_t id_next, id_end;
+
+static uint64_t new_txn_id(void)
+{
+    if (id_next == id_end) {
+        /* relaxed: only uniqueness matters. */
+        uint64_t b = atomic_fetch_add_explicit(&next_block, 1, memory_order_relaxed);
+        id_next = b * ID_BLOCK;
+        id_end = id_next + ID_BLOCK;
+    }
+    return id_next++;
+}
+
+/* ---- begin / discard ---- */
+
+/* Pin the head as the txn's base; allocate its version if it has none. */
+int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
+{
+    if (t->ver == NULL) {
+        t->ver = vcow_node_alloc(&t->tally, VCOW_KIND_META, sizeof(*t->ver));
+        if (t->ver == NULL)
+            return VCOW_ENOMEM;
+        memset(t->ver, 0, sizeof(*t->ver));
+    }
+    vcow_version *base;
+    int rc = vcow_cell_pin_head(c, &base);
+    if (rc != VCOW_OK)
+        return rc;
+    t->cell = c;
+    t->base = base;
+    t->root = base->root;
+    t->id = new_txn_id();
+    t->state = TXN_OPEN;
+    return VCOW_OK;
+}
+
+static void free_foreign_none(struct vcow_node *child, void *ctx)
+{
+    (void)child;
+    (void)ctx;
+}
+
+/*
+ * Throw away what the txn built: nodes it created are freed now (nobody
+ * ever saw them), retire entries are dropped (the base still reaches those
+ * nodes) except entries that are the txn's own dropped subtrees, whose owned
+ * part is freed. The version object is kept for reuse; the base unpinned.
+ */
+void vcow_txn_discard(struct vcow_txn *t)
+{
+    struct vcow_retire *r = &t->ver->retired;
+    struct vcow_node *dummy = NULL;
+    (void)dummy;
+    /* Owned subtree roots on the retire list. */
+    for (uint32_t i = 0; i < r->n_inline; i++) {
+        struct vcow_node *n = (struct vcow_node *)(r->e[i] & ~(uintptr_t)1);
+        if (n->owner == t->id)
+            vcow_free_owned(&t->tally, n, t->id, free_foreign_none, NULL);
+    }
+    for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next) {
+        for (uint32_t i = 0; i < ch->n; i++) {
+            struct vcow_node *n = (struct vcow_node *)(ch->e[i] & ~(uintptr_t)1);
+            if (n->owner == t->id)
+                vcow_free_owned(&t->tally, n, t->id, free_foreign_none, NULL);
+        }
+    }
+    vcow_retire_drop(r, &t->tally);
+    /* Owned nodes still reachable from the txn's root. */
+    if (t->root != NULL && t->root != t->base->root)
+        vcow_free_owned(&t->tally, t->root, t->id, NULL, NULL);
+    t->root = NULL;
+    vcow_version_unpin(t->base);
+    t->base = NULL;
+    vcow_cell_flush_tally(t->cell, &t->tally);
+}
+
+static void txn_release_version(struct vcow_txn *t)
+{
+    if (t->ver != NULL) {
+        vcow_node_free(&t->tally, VCOW_KIND_META, t->ver, sizeof(*t->ver));
+        t->ver = NULL;
+    }
+    if (t->cell != NULL)
+        vcow_cell_flush_tally(t->cell, &t->tally);
+    else
+        vcow_tally_flush(&t->tally);
+}
+
+int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
+{
+    if (c == NULL || out == NULL)
+        return VCOW_EINVAL;
+    struct vcow_txn *t = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*t));
+    if (t == NULL)
+        return VCOW_ENOMEM;
+    memset(t, 0, sizeof(*t));
+    t->heap = true;
+    int rc = vcow_txn_start(c, t);
+    if (rc != VCOW_OK) {
+        txn_release_version(t);
+        vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
+        return rc;
+    }
+    *out = t;
+    return VCOW_OK;
+}
+
+/* ---- commit ---- */
+
+/* Make room in the ring for seq (only grows; see runtime/cell.h). */
+static int ring_room(struct vcow_cell *c, uint64_t seq)
+{
+    /* relaxed: both only grow, so a stale value can only under-report room;
+     * then we take the lock and look again. */
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    if (seq - tail < cap)
+        return VCOW_OK;
+    int rc = VCOW_OK;
+    pthread_mutex_lock(&c->lock);
+    cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    if (seq - tail >= cap) {
+        uint64_t ncap = cap * 2;
+        while (seq - tail >= ncap)
+            ncap *= 2;
+        struct vcow_version **ring = vcow_node_alloc(NULL, VCOW_KIND_META, ncap * sizeof(*ring));
+        if (ring == NULL) {
+            rc = VCOW_ENOMEM;
+        } else {
+            memset(ring, 0, ncap * sizeof(*ring));
+            for (uint64_t s = tail; s < tail + cap; s++)
+                ring[s & (ncap - 1)] = c->ring[s & (cap - 1)];
+            vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*ring));
+            c->ring = ring;
+            atomic_store_explicit(&c->cap, ncap, memory_order_relaxed);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
+{
+    struct vcow_cell *c = t->cell;
+    struct vcow_version *base = t->base, *v = t->ver;
+    v->seq = base->seq + 1;
+    int rc = ring_room(c, v->seq);
+    if (rc != VCOW_OK)
+        return rc; /* nothing changed; the txn stays open */
+
+    /* Fill the version before it can be seen. */
+    int64_t now = vcow_now_ns();
+    v->time_ns = now > base->time_ns ? now : base->time_ns; /* never goes back */
+    v->root = t->root;
+    v->cell = c;
+    v->retained = c->opts.history;
+    v->retired_bytes = v->retired.bytes;
+    atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
+
+    struct vcow_version *expected = base;
+    /* release on success: the version and every node the txn wrote are
+     * visible to whoever loads the head with acquire. acquire on failure:
+     * we do not dereference the winner here, but vcow_cell_update's next
+     * attempt re-pins the head and reads it. */
+    if (!atomic_compare_exchange_strong_explicit(&c->head, &expected, v, memory_order_release,
+                                                 memory_order_acquire)) {
+        atomic_fetch_add_explicit(&c->conflicts, 1, memory_order_relaxed);
+        vcow_txn_discard(t);
+        t->state = TXN_DONE;
+        return VCOW_ECONFLICT;
+    }
+
+    /* Published. Append to the ring, apply history, release the base. */
+    uint64_t committed = v->seq;
+    struct vcow_version *freeq = NULL;
+    t->ver = NULL;
+    t->state = TXN_DONE;
+    pthread_mutex_lock(&c->lock);
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    c->ring[v->seq & (cap - 1)] = v;
+    atomic_fetch_add_explicit(&c->live_versions, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->held_bytes, v->retired_bytes, memory_order_relaxed);
+    if (c->opts.history) {
+        c->hist_bytes += v->retired_bytes;
+        vcow_history_policy(c, &freeq);
+    }
+    /* Two counts: base is no longer the head, and our pin ends. */
+    vcow_version_release(base, 2, &freeq);
+    atomic_fetch_sub_explicit(&c->pins, 1, memory_order_relaxed);
+    vcow_cell_scan(c, &freeq);
+    pthread_mutex_unlock(&c->lock);
+    t->base = NULL;
+    atomic_fetch_add_explicit(&c->commits, 1, memory_order_relaxed);
+    vcow_cell_flush_tally(c, &t->tally);
+    /* v is not ours any more: once it stops being the head it may be freed
+     * (we hold no pin on it), so its seq was saved before. */
+    vcow_reclaim_dispatch(c, freeq);
+    if (seq != NULL)
+        *seq = committed;
+    return VCOW_OK;
+}
+
+int vcow_txn_commit(vcow_txn *t)
+{
+    if (t == NULL)
+        return VCOW_EINVAL;
+    if (t->state != TXN_OPEN)
+        return VCOW_ESTATE;
+    return vcow_txn_commit_internal(t, NULL);
+}
+
+int vcow_txn_abort(vcow_txn *t)
+{
+    if (t == NULL)
+        return VCOW_EINVAL;
+    if (t->state == TXN_DONE)
+        return VCOW_ESTATE;
+    vcow_txn_discard(t);
+    t->state = TXN_DONE;
+    return VCOW_OK;
+}
+
+void vcow_txn_free(vcow_txn *t)
+{
+    if (t == NULL)
+        return;
+    if (t->state != TXN_DONE)
+        vcow_txn_abort(t);
+    txn_release_version(t);
+    if (t->heap)
+        vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
+}
+
+const vcow_version *vcow_txn_base(const vcow_txn *t)
+{
+    return t != NULL && t->state != TXN_DONE ? t->base : NULL;
+}
+
+/* ---- the update loop ---- */
+
+int vcow_cell_update(vcow_cell *c, vcow_update_fn *fn, void *ctx, uint64_t *seq)
+{
+    if (c == NULL || fn == NULL)
+        return VCOW_EINVAL;
+    struct vcow_txn t;
+    memset(&t, 0, sizeof(t));
+    ck_backoff_t backoff = CK_BACKOFF_INITIALIZER;
+    int rc;
+    for (;;) {
+        rc = vcow_txn_start(c, &t);
+        if (rc != VCOW_OK)
+            break;
+        rc = fn(&t, ctx);
+        if (rc == VCOW_OK && t.state == TXN_OPEN)
+            rc = vcow_txn_commit_internal(&t, seq);
+        else if (rc == VCOW_OK)
+            rc = VCOW_ESTATE; /* fn failed an operation halfway */
+        if (rc != VCOW_ECONFLICT)
+            break;
+        /* The version object stays with t for the next attempt. */
+        ck_backoff_eb(&backoff);
+    }
+    if (t.state == TXN_OPEN || t.state == TXN_FAILED)
+        vcow_txn_abort(&t);
+    txn_release_version(&t);
+    return rc;
+}
+
+/* ---- what structures use (runtime/txn.h) ---- */
+
+int vcow_txn_writable(const vcow_txn *t, enum vcow_kind kind)
+{
+    if (t == NULL)
+        return VCOW_EINVAL;
+    if (t->state != TXN_OPEN)
+        return VCOW_ESTATE;
+    return t->cell->kind == kind ? VCOW_OK : VCOW_EINVAL;
+}
+
+enum vcow_kind vcow_txn_kind(const vcow_txn *t)
+{
+    return t->cell->kind;
+}
+
+struct vcow_node *vcow_txn_root(const vcow_txn *t)
+{
+    return t->root;
+}
+
+void vcow_txn_set_root(vcow_txn *t, struct vcow_node *root)
+{
+    t->root = root;
+}
+
+void *vcow_txn_alloc(vcow_txn *t, enum vcow_kind kind, size_t size)
+{
+    struct vcow_node *n = vcow_node_alloc(&t->tally, kind, size);
+    if (n != NULL) {
+        n->owner = t->id;
+        n->size = (uint32_t)size;
+        n->kind = (uint8_t)kind;
+        n->type = 0;
+        n->aux = 0;
+    }
+    return n;
+}
+
+void vcow_txn_free_node(vcow_txn *t, struct vcow_node *n)
+{
+    if (n != NULL)
+        vcow_node_free(&t->tally, (enum vcow_kind)n->kind, n, n->size);
+}
+
+bool vcow_txn_owns(const vcow_txn *t, const struct vcow_node *n)
+{
+    return n->owner == t->id;
+}
+
+int vcow_txn_reserve(vcow_txn *t, uint32_t n)
+{
+    return vcow_retire_reserve(&t->ver->retired, &t->tally, n);
+}
+
+void vcow_txn_retire(vcow_txn *t, struct vcow_node *n)
+{
+    if (n->owner == t->id)
+        vcow_txn_free_node(t, n); /* never published: free now */
+    else
+        vcow_retire_add(&t->ver->retired, n, 0);
+}
+
+void vcow_txn_retire_tree(vcow_txn *t, struct vcow_node *n)
+{
+    /* Owned or not, the whole subtree is unreachable from the new version:
+     * free it after the base dies (see vcow_txn_discard for aborts). */
+    vcow_retire_add(&t->ver->retired, n, 1);
+}
