@@ -3,17 +3,23 @@
 # Builds the whole runtime with one reclamation backend. The configured
 # library (VCOW_GC) is built this way, and so are the per-backend static
 # variants the tests link, so that one test body runs against every backend.
-set(VCOW_RUNTIME_SOURCES
-  runtime/cell.c
-  runtime/error.c
-  runtime/hash.c
-  runtime/mem.c
-  runtime/node.c
-  runtime/reclaim.c
-  runtime/retire.c
-  runtime/txn.c
-  structures/box/box.c
-)
+# Every .c under runtime/ and structures/<kind>/ for the kinds in
+# VCOW_STRUCTURES (default: every folder under structures/) is part of the
+# library; a new structure needs no edit here (re-run cmake after adding a
+# file). Leaving a kind out builds the library without it.
+file(GLOB _kinds RELATIVE "${PROJECT_SOURCE_DIR}/structures" "${PROJECT_SOURCE_DIR}/structures/*")
+list(SORT _kinds)
+set(VCOW_STRUCTURES "${_kinds}" CACHE STRING "Structures to build (box is always built)")
+list(APPEND VCOW_STRUCTURES box)
+list(REMOVE_DUPLICATES VCOW_STRUCTURES)
+file(GLOB VCOW_RUNTIME_SOURCES CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}"
+     "${PROJECT_SOURCE_DIR}/runtime/*.c")
+foreach(k IN LISTS VCOW_STRUCTURES)
+  file(GLOB _src CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}"
+       "${PROJECT_SOURCE_DIR}/structures/${k}/*.c")
+  list(APPEND VCOW_RUNTIME_SOURCES ${_src})
+endforeach()
+list(SORT VCOW_RUNTIME_SOURCES)
 set(VCOW_GC_COMMON_SOURCES gc/thread.c)
 
 function(vcow_add_library name type backend)

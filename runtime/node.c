@@ -12,9 +12,25 @@
 
 #include "node.h"
 
-static const struct vcow_kind_ops *const registry[VCOW_KIND_COUNT] = {
-    [VCOW_KIND_BOX] = &vcow_box_ops,
-};
+/*
+ * A structure defines its vcow_<kind>_ops in structures/<kind>/. The
+ * references are weak so that the library builds while a structure is not
+ * there yet: its entry is then NULL and cells of that kind cannot be opened.
+ */
+extern const struct vcow_kind_ops vcow_hamt_ops __attribute__((weak));
+extern const struct vcow_kind_ops vcow_tree_ops __attribute__((weak));
+extern const struct vcow_kind_ops vcow_rope_ops __attribute__((weak));
+
+static const struct vcow_kind_ops *registry[VCOW_KIND_COUNT];
+
+__attribute__((constructor)) static void registry_init(void)
+{
+    registry[VCOW_KIND_BOX] = &vcow_box_ops;
+    registry[VCOW_KIND_BLOB] = &vcow_blob_ops;
+    registry[VCOW_KIND_HAMT] = &vcow_hamt_ops;
+    registry[VCOW_KIND_TREE] = &vcow_tree_ops;
+    registry[VCOW_KIND_ROPE] = &vcow_rope_ops;
+}
 
 const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind)
 {

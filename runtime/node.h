@@ -44,8 +44,9 @@ struct vcow_kind_ops {
 /* The registry: NULL for kinds not built into this library. */
 const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind);
 
-/* Kind ops defined by the structures. */
+/* Kind ops defined by the structures (hamt, tree, rope: see node.c). */
 extern const struct vcow_kind_ops vcow_box_ops;
+extern const struct vcow_kind_ops vcow_blob_ops;
 
 static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
 {

@@ -1,0 +1,24 @@
+/* runtime/blob.c - see blob.h. */
+#include <string.h>
+
+#include "blob.h"
+
+static void blob_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+{
+    (void)n;
+    (void)visit;
+    (void)ctx;
+}
+
+const struct vcow_kind_ops vcow_blob_ops = {"blob", blob_walk};
+
+struct vcow_blob *vcow_blob_new(vcow_txn *t, const void *ptr, size_t len)
+{
+    struct vcow_blob *b = vcow_txn_alloc(t, VCOW_KIND_BLOB, sizeof(*b) + len);
+    if (b != NULL) {
+        b->len = len;
+        if (len != 0)
+            memcpy(b->bytes, ptr, len);
+    }
+    return b;
+}
