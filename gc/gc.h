@@ -17,6 +17,8 @@
 
 #include <vcow/gc.h>
 
+VCOW_BEGIN_DECLS
+
 typedef struct vcow_gc_head vcow_gc_head;
 typedef void vcow_gc_fn(vcow_gc_head *head);
 
@@ -44,5 +46,7 @@ void vcow_gc_defer(vcow_gc_head *head, vcow_gc_fn *fn);
  * Returns VCOW_ESTATE inside a read section (it would deadlock).
  */
 int vcow_gc_synchronize(void);
+
+VCOW_END_DECLS
 
 #endif

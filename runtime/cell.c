@@ -24,9 +24,7 @@ void vcow_cell_flush_tally(struct vcow_cell *c, struct vcow_tally *t)
     for (int k = 0; k < VCOW_KIND_COUNT; k++) {
         if (t->nodes[k] == 0 && t->bytes[k] == 0)
             continue;
-        /* relaxed: statistics. */
-        atomic_fetch_add_explicit(&c->nodes[k], t->nodes[k], memory_order_relaxed);
-        atomic_fetch_add_explicit(&c->bytes[k], t->bytes[k], memory_order_relaxed);
+        vcow_striped_add(&c->count, k, t->nodes[k], t->bytes[k]);
     }
     vcow_tally_flush(t);
 }
@@ -356,8 +354,7 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
     s->conflicts = atomic_load_explicit(&c->conflicts, memory_order_relaxed);
     s->helped = atomic_load_explicit(&c->helped, memory_order_relaxed);
     for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        s->nodes[k] = atomic_load_explicit(&c->nodes[k], memory_order_relaxed);
-        s->bytes[k] = atomic_load_explicit(&c->bytes[k], memory_order_relaxed);
+        vcow_striped_sum(&c->count, k, &s->nodes[k], &s->bytes[k]);
     }
     return VCOW_OK;
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "counter.h"
 #include "gc/gc.h"
 #include "retire.h"
 #include <vcow/cell.h>
@@ -38,9 +39,11 @@ struct vcow_version {
 enum { CELL_PAD = 64 };
 
 struct vcow_cell {
-    /* The head: the only word readers load. Alone on its cache line. */
-    _Alignas(CELL_PAD) _Atomic(struct vcow_version *) head;
-    char pad_head[CELL_PAD - sizeof(void *)];
+    /* The head: the only word readers load. The padding keeps the fields
+     * writers change off its cache line (heap objects are only 16-byte
+     * aligned, so padding rather than _Alignas). */
+    _Atomic(struct vcow_version *) head;
+    char pad_head[CELL_PAD];
 
     enum vcow_kind kind;
     struct vcow_cell_opts opts;
@@ -60,8 +63,7 @@ struct vcow_cell {
     bool closing;
 
     /* Statistics and bookkeeping. relaxed everywhere: counters only. */
-    _Atomic int64_t nodes[VCOW_KIND_COUNT];
-    _Atomic int64_t bytes[VCOW_KIND_COUNT];
+    struct vcow_striped count; /* live nodes and bytes by kind */
     _Atomic int64_t live_versions;
     _Atomic uint64_t pins; /* outstanding pins, open txns included */
     _Atomic uint64_t commits, conflicts, helped;

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "counter.h"
 #include "mem.h"
 #include <vcow/debug.h>
 #include <vcow/error.h>
@@ -20,11 +21,7 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
-/* One cache line per kind: writers of different kinds do not share lines. */
-static struct {
-    _Alignas(64) _Atomic int64_t nodes;
-    _Atomic int64_t bytes;
-} counters[VCOW_KIND_COUNT];
+static struct vcow_striped counters; /* process-wide, see counter.h */
 
 /* Fault injection. relaxed everywhere: tests arm it while vcow is idle. */
 static _Atomic uint64_t alloc_count;
@@ -41,9 +38,7 @@ static void count(struct vcow_tally *t, enum vcow_kind kind, int64_t nodes, int6
         t->bytes[kind] += bytes;
         return;
     }
-    /* relaxed: counters are statistics; no memory is published through them. */
-    atomic_fetch_add_explicit(&counters[kind].nodes, nodes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&counters[kind].bytes, bytes, memory_order_relaxed);
+    vcow_striped_add(&counters, kind, nodes, bytes);
 }
 
 static int injected_failure(void)
@@ -100,8 +95,7 @@ int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
 {
     if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT)
         return VCOW_EINVAL;
-    out->nodes = atomic_load_explicit(&counters[kind].nodes, memory_order_relaxed);
-    out->bytes = atomic_load_explicit(&counters[kind].bytes, memory_order_relaxed);
+    vcow_striped_sum(&counters, kind, &out->nodes, &out->bytes);
     return VCOW_OK;
 }
 
