@@ -29,6 +29,15 @@ void vcow_cell_flush_tally(struct vcow_cell *c, struct vcow_tally *t)
     vcow_tally_flush(t);
 }
 
+void vcow_cell_flush_tally_locked(struct vcow_cell *c, struct vcow_tally *t)
+{
+    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+        c->nodes_locked[k] += t->nodes[k];
+        c->bytes_locked[k] += t->bytes[k];
+    }
+    vcow_tally_flush(t);
+}
+
 bool vcow_version_tryget(struct vcow_version *v)
 {
     /* relaxed: the version's fields are immutable and were made visible by
@@ -94,13 +103,30 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
     v->retained = c->opts.history;
     atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
     c->ring[0] = v;
-    atomic_init(&c->live_versions, 1);
     vcow_cell_flush_tally(c, &t);
     /* release: the version is initialised before anyone can load it (the
      * cell pointer itself is handed to other threads by the user). */
     atomic_store_explicit(&c->head, v, memory_order_release);
     *out = c;
     return VCOW_OK;
+}
+
+/* True if a version is pinned (by a user or an open txn): its count is
+ * more than being head and being retained account for. Under the lock. */
+static bool pinned_versions(struct vcow_cell *c)
+{
+    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
+    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
+    for (uint64_t q = tail; q <= head->seq; q++) {
+        struct vcow_version *v = c->ring[q & (cap - 1)];
+        if (v == NULL)
+            continue;
+        uint64_t own = (v == head) + (v->retained ? 1 : 0);
+        if (atomic_load_explicit(&v->live, memory_order_relaxed) > own)
+            return true;
+    }
+    return false;
 }
 
 int vcow_cell_close(vcow_cell *c)
@@ -111,8 +137,7 @@ int vcow_cell_close(vcow_cell *c)
         return VCOW_ESTATE;
     struct vcow_version *freeq = NULL;
     pthread_mutex_lock(&c->lock);
-    /* relaxed: pins are taken by threads the caller promised are done. */
-    if (atomic_load_explicit(&c->pins, memory_order_relaxed) != 0 || c->closing) {
+    if (c->closing || pinned_versions(c)) {
         pthread_mutex_unlock(&c->lock);
         return VCOW_ESTATE;
     }
@@ -146,12 +171,6 @@ const vcow_version *vcow_cell_head(const vcow_cell *c)
     return atomic_load_explicit(&((vcow_cell *)c)->head, memory_order_acquire);
 }
 
-static void pinned(struct vcow_cell *c)
-{
-    /* relaxed: a count for close's sanity check. */
-    atomic_fetch_add_explicit(&c->pins, 1, memory_order_relaxed);
-}
-
 int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)
 {
     if (c == NULL || out == NULL)
@@ -162,7 +181,6 @@ int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)
         bool ok = vcow_version_tryget(v);
         vcow_read_unlock();
         if (ok) {
-            pinned(c);
             *out = v;
             return VCOW_OK;
         }
@@ -177,7 +195,6 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
     struct vcow_version *w = (struct vcow_version *)v;
     if (!vcow_version_tryget(w))
         return VCOW_ENOENT;
-    pinned(w->cell);
     *out = w;
     return VCOW_OK;
 }
@@ -192,11 +209,10 @@ static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
     return v != NULL && v->seq == seq ? v : NULL;
 }
 
-static int pin_locked(struct vcow_cell *c, struct vcow_version *v, vcow_version **out)
+static int pin_locked(struct vcow_version *v, vcow_version **out)
 {
     if (v == NULL || !vcow_version_tryget(v))
         return VCOW_ENOENT;
-    pinned(c);
     *out = v;
     return VCOW_OK;
 }
@@ -206,7 +222,7 @@ int vcow_cell_pin_at(vcow_cell *c, uint64_t seq, vcow_version **out)
     if (c == NULL || out == NULL)
         return VCOW_EINVAL;
     pthread_mutex_lock(&c->lock);
-    int rc = pin_locked(c, slot(c, seq), out);
+    int rc = pin_locked(slot(c, seq), out);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }
@@ -242,7 +258,7 @@ int vcow_cell_pin_as_of(vcow_cell *c, int64_t t_ns, vcow_version **out)
             hi = mid - 1;
         }
     }
-    int rc = pin_locked(c, best, out);
+    int rc = pin_locked(best, out);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }
@@ -252,12 +268,10 @@ void vcow_version_unpin(vcow_version *v)
     if (v == NULL)
         return;
     struct vcow_cell *c = v->cell;
-    atomic_fetch_sub_explicit(&c->pins, 1, memory_order_relaxed);
     struct vcow_version *freeq = NULL;
     /* acq_rel: see runtime/reclaim.c (d). */
     if (atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel) != 1)
         return;
-    atomic_fetch_sub_explicit(&c->live_versions, 1, memory_order_relaxed);
     pthread_mutex_lock(&c->lock);
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
@@ -331,30 +345,38 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
     pthread_mutex_lock(&c->lock);
     struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
     s->head_seq = head->seq;
-    /* The tail is the oldest live version except while its death is being
-     * handled: take the first live one. */
+    /* Live versions, and the oldest of them (the tail, unless its death is
+     * being handled right now). O(versions not yet reclaimed): statistics
+     * are not on anyone's hot path. */
     uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
     for (uint64_t q = tail; q <= head->seq; q++) {
         struct vcow_version *v = slot(c, q);
-        if (v != NULL && atomic_load_explicit(&v->live, memory_order_relaxed) != 0) {
+        if (v == NULL || atomic_load_explicit(&v->live, memory_order_relaxed) == 0)
+            continue;
+        if (s->live_versions++ == 0) {
             s->oldest_seq = v->seq;
             s->oldest_age_ns = vcow_now_ns() - v->time_ns;
-            break;
         }
+    }
+    s->commits = c->commits;
+    s->pending_peak_bytes = c->pending_peak;
+    uint64_t retired = c->retired_total;
+    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+        s->nodes[k] = c->nodes_locked[k];
+        s->bytes[k] = c->bytes_locked[k];
     }
     pthread_mutex_unlock(&c->lock);
     /* relaxed: statistics. */
-    int64_t lv = atomic_load_explicit(&c->live_versions, memory_order_relaxed);
-    s->live_versions = lv > 0 ? (uint64_t)lv : 0;
-    s->held_bytes = atomic_load_explicit(&c->held_bytes, memory_order_relaxed);
+    s->held_bytes = retired - atomic_load_explicit(&c->freed_total, memory_order_relaxed);
     s->pending_bytes = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
-    s->pending_peak_bytes = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
     s->max_pending_bytes = c->opts.max_pending_bytes;
-    s->commits = atomic_load_explicit(&c->commits, memory_order_relaxed);
     s->conflicts = atomic_load_explicit(&c->conflicts, memory_order_relaxed);
     s->helped = atomic_load_explicit(&c->helped, memory_order_relaxed);
     for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        vcow_striped_sum(&c->count, k, &s->nodes[k], &s->bytes[k]);
+        int64_t n, b;
+        vcow_striped_sum(&c->count, k, &n, &b);
+        s->nodes[k] += n;
+        s->bytes[k] += b;
     }
     return VCOW_OK;
 }

@@ -33,7 +33,8 @@ struct vcow_version {
     uint64_t to_free_bytes;         /* what was added to pending_bytes */
     uint64_t held_sub;              /* what to take off held_bytes when freed */
     uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
-    struct vcow_version *next_free; /* local list for backpressure */
+    struct vcow_version *next_free; /* local list for dispatch */
+    bool help;                      /* freed by the committer (backpressure) */
 };
 
 enum { CELL_PAD = 64 };
@@ -62,12 +63,21 @@ struct vcow_cell {
     uint64_t hist_bytes; /* retired bytes of versions in (ret_seq, head] (under lock) */
     bool closing;
 
-    /* Statistics and bookkeeping. relaxed everywhere: counters only. */
-    struct vcow_striped count; /* live nodes and bytes by kind */
-    _Atomic int64_t live_versions;
-    _Atomic uint64_t pins; /* outstanding pins, open txns included */
-    _Atomic uint64_t commits, conflicts, helped;
-    _Atomic uint64_t held_bytes, pending_bytes, pending_peak;
+    /*
+     * Statistics. The commit path already holds the lock, so what it counts
+     * is plain fields under the lock: no atomic read-modify-write on the
+     * writer's path. Counts made elsewhere (the reclaimer, aborts) go to the
+     * striped atomics. relaxed everywhere: counters only.
+     */
+    int64_t nodes_locked[VCOW_KIND_COUNT]; /* under lock */
+    int64_t bytes_locked[VCOW_KIND_COUNT]; /* under lock */
+    struct vcow_striped count;             /* outside the lock */
+    uint64_t commits;                      /* under lock */
+    uint64_t retired_total;                /* bytes ever retired (under lock) */
+    uint64_t pending_peak;                 /* under lock */
+    _Atomic uint64_t freed_total;          /* retired bytes freed (reclaimer) */
+    _Atomic uint64_t pending_bytes;        /* added under lock, freed by reclaimer */
+    _Atomic uint64_t conflicts, helped;
     /* 1 while open + 1 per version handed to the reclaimer: the cell is
      * freed when the last callback that touches it is done. */
     _Atomic uint64_t refs;
@@ -92,6 +102,7 @@ int vcow_txn_start(struct vcow_cell *cell, struct vcow_txn *t);
 void vcow_txn_discard(struct vcow_txn *t);
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
 void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
+void vcow_cell_flush_tally_locked(struct vcow_cell *cell, struct vcow_tally *t);
 int64_t vcow_now_ns(void);
 
 /* runtime/reclaim.c (called with cell->lock held unless stated) */

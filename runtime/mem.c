@@ -7,6 +7,8 @@
  * Sanitizer builds use libc (jemalloc and the sanitizers do not mix).
  */
 #include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -21,7 +23,84 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
-static struct vcow_striped counters; /* process-wide, see counter.h */
+/*
+ * Process-wide node counters: one block per thread, written only by its
+ * thread (a relaxed load and store, no read-modify-write: counting costs the
+ * commit path nothing contended), summed by vcow_mem_get_stats. A thread's
+ * block is folded into `exited` when the thread ends. If a block cannot be
+ * allocated the thread counts into the shared striped counters instead.
+ */
+struct tblock {
+    _Atomic int64_t nodes[VCOW_KIND_COUNT];
+    _Atomic int64_t bytes[VCOW_KIND_COUNT];
+    struct tblock *next, **pprev;
+};
+static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tblock *blocks;             /* under blocks_lock */
+static struct vcow_striped exited;        /* exited threads and fallbacks */
+static _Thread_local struct tblock *mine; /* NULL until first count */
+static _Thread_local bool mine_failed;
+static pthread_key_t block_key;
+static pthread_once_t block_once = PTHREAD_ONCE_INIT;
+
+static void block_exit(void *arg)
+{
+    struct tblock *b = arg;
+    pthread_mutex_lock(&blocks_lock);
+    for (int k = 0; k < VCOW_KIND_COUNT; k++)
+        vcow_striped_add(&exited, k, atomic_load_explicit(&b->nodes[k], memory_order_relaxed),
+                         atomic_load_explicit(&b->bytes[k], memory_order_relaxed));
+    *b->pprev = b->next;
+    if (b->next != NULL)
+        b->next->pprev = b->pprev;
+    pthread_mutex_unlock(&blocks_lock);
+    free(b);
+    mine = NULL;
+}
+
+static void block_key_init(void)
+{
+    if (pthread_key_create(&block_key, block_exit) != 0)
+        block_key = (pthread_key_t)-1;
+}
+
+static struct tblock *my_block(void)
+{
+    if (VCOW_LIKELY(mine != NULL) || mine_failed)
+        return mine;
+    pthread_once(&block_once, block_key_init);
+    struct tblock *b = calloc(1, sizeof(*b));
+    if (b == NULL || block_key == (pthread_key_t)-1 || pthread_setspecific(block_key, b) != 0) {
+        free(b);
+        mine_failed = true;
+        return NULL;
+    }
+    pthread_mutex_lock(&blocks_lock);
+    b->next = blocks;
+    b->pprev = &blocks;
+    if (blocks != NULL)
+        blocks->pprev = &b->next;
+    blocks = b;
+    pthread_mutex_unlock(&blocks_lock);
+    mine = b;
+    return b;
+}
+
+static void global_add(int kind, int64_t nodes, int64_t bytes)
+{
+    struct tblock *b = my_block();
+    if (b == NULL) {
+        vcow_striped_add(&exited, kind, nodes, bytes);
+        return;
+    }
+    /* relaxed: only this thread writes b; readers want each value atomic. */
+    atomic_store_explicit(&b->nodes[kind],
+                          atomic_load_explicit(&b->nodes[kind], memory_order_relaxed) + nodes,
+                          memory_order_relaxed);
+    atomic_store_explicit(&b->bytes[kind],
+                          atomic_load_explicit(&b->bytes[kind], memory_order_relaxed) + bytes,
+                          memory_order_relaxed);
+}
 
 /* Fault injection. relaxed everywhere: tests arm it while vcow is idle. */
 static _Atomic uint64_t alloc_count;
@@ -38,7 +117,7 @@ static void count(struct vcow_tally *t, enum vcow_kind kind, int64_t nodes, int6
         t->bytes[kind] += bytes;
         return;
     }
-    vcow_striped_add(&counters, kind, nodes, bytes);
+    global_add(kind, nodes, bytes);
 }
 
 static int injected_failure(void)
@@ -95,7 +174,14 @@ int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
 {
     if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT)
         return VCOW_EINVAL;
-    vcow_striped_sum(&counters, kind, &out->nodes, &out->bytes);
+    vcow_striped_sum(&exited, kind, &out->nodes, &out->bytes);
+    pthread_mutex_lock(&blocks_lock);
+    for (struct tblock *b = blocks; b != NULL; b = b->next) {
+        /* relaxed: statistics. */
+        out->nodes += atomic_load_explicit(&b->nodes[kind], memory_order_relaxed);
+        out->bytes += atomic_load_explicit(&b->bytes[kind], memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&blocks_lock);
     return VCOW_OK;
 }
 

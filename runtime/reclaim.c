@@ -52,12 +52,9 @@
 
 void vcow_version_release(struct vcow_version *v, uint64_t counts, struct vcow_version **freeq)
 {
-    (void)freeq;
+    (void)freeq; /* the caller scans: death is found at the tail */
     /* acq_rel: see (d) above. */
-    if (atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel) == counts) {
-        /* relaxed: a statistic. */
-        atomic_fetch_sub_explicit(&v->cell->live_versions, 1, memory_order_relaxed);
-    }
+    atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
 }
 
 static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
@@ -77,6 +74,19 @@ static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_versi
     t->next_free = *freeq;
     *freeq = t;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    /* Backpressure (g), decided here under the lock: only lock holders add
+     * to pending (the reclaimer only subtracts), so the bound is exact. */
+    uint64_t bytes = t->to_free.bytes;
+    uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
+    t->help = cur + bytes > c->opts.max_pending_bytes;
+    t->to_free_bytes = t->help ? 0 : bytes;
+    if (!t->help) {
+        /* relaxed: a bound on statistics; the memory itself is ordered by
+         * the grace period, not by this counter. */
+        atomic_fetch_add_explicit(&c->pending_bytes, bytes, memory_order_relaxed);
+        if (cur + bytes > c->pending_peak)
+            c->pending_peak = cur + bytes;
+    }
 }
 
 void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
@@ -179,30 +189,10 @@ static void version_free(struct vcow_version *v, uint64_t budget)
     }
     /* relaxed: statistics. */
     atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&c->held_bytes, v->held_sub, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
     vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
     vcow_cell_flush_tally(c, &t);
     vcow_cell_unref(c);
-}
-
-/* Add bytes to pending unless that passes the bound. */
-static bool pending_add(struct vcow_cell *c, uint64_t bytes)
-{
-    uint64_t max = c->opts.max_pending_bytes;
-    /* relaxed: a bound on statistics; the memory itself is ordered by the
-     * grace period, not by this counter. */
-    uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
-    do {
-        if (cur + bytes > max)
-            return false;
-    } while (!atomic_compare_exchange_weak_explicit(&c->pending_bytes, &cur, cur + bytes,
-                                                    memory_order_relaxed, memory_order_relaxed));
-    uint64_t peak = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
-    while (peak < cur + bytes &&
-           !atomic_compare_exchange_weak_explicit(&c->pending_peak, &peak, cur + bytes,
-                                                  memory_order_relaxed, memory_order_relaxed))
-        ;
-    return true;
 }
 
 void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
@@ -211,11 +201,9 @@ void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
     while (freeq != NULL) {
         struct vcow_version *v = freeq;
         freeq = v->next_free;
-        v->to_free_bytes = v->to_free.bytes;
-        if (pending_add(c, v->to_free_bytes)) {
+        if (!v->help) {
             vcow_gc_defer(&v->gc, version_cb);
         } else {
-            v->to_free_bytes = 0; /* never counted as pending */
             v->next_free = help;
             help = v;
         }

@@ -193,20 +193,18 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     pthread_mutex_lock(&c->lock);
     uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
     c->ring[v->seq & (cap - 1)] = v;
-    atomic_fetch_add_explicit(&c->live_versions, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->held_bytes, v->retired_bytes, memory_order_relaxed);
+    c->retired_total += v->retired_bytes;
+    c->commits++;
     if (c->opts.history) {
         c->hist_bytes += v->retired_bytes;
         vcow_history_policy(c, &freeq);
     }
     /* Two counts: base is no longer the head, and our pin ends. */
     vcow_version_release(base, 2, &freeq);
-    atomic_fetch_sub_explicit(&c->pins, 1, memory_order_relaxed);
     vcow_cell_scan(c, &freeq);
+    vcow_cell_flush_tally_locked(c, &t->tally);
     pthread_mutex_unlock(&c->lock);
     t->base = NULL;
-    atomic_fetch_add_explicit(&c->commits, 1, memory_order_relaxed);
-    vcow_cell_flush_tally(c, &t->tally);
     /* v is not ours any more: once it stops being the head it may be freed
      * (we hold no pin on it), so its seq was saved before. */
     vcow_reclaim_dispatch(c, freeq);
