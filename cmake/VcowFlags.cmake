@@ -14,6 +14,9 @@ if(VCOW_WERROR)
 endif()
 # getrandom, clock_gettime, pthread extensions.
 add_compile_definitions(_GNU_SOURCE)
+if(VCOW_YIELD_INJECT)
+  add_compile_definitions(VCOW_YIELD_INJECT=1)
+endif()
 
 if(VCOW_SANITIZE STREQUAL "address")
   set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "thread.h"
+#include "runtime/yield.h"
 #include <vcow/error.h>
 
 _Static_assert(sizeof(void *) <= sizeof(((vcow_gc_head *)0)->backend),
@@ -77,8 +78,10 @@ void vcow_gcb_unregister(struct vcow_gc_tls *t)
 void vcow_read_lock(void)
 {
     struct vcow_gc_tls *t = vcow_gc_self();
-    if (t->nest++ == 0)
+    if (t->nest++ == 0) {
+        VCOW_YIELD_POINT();
         ck_epoch_begin(t->backend, NULL);
+    }
 }
 
 void vcow_read_unlock(void)

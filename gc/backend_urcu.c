@@ -45,6 +45,7 @@
 #include <assert.h>
 #include <stddef.h>
 
+#include "runtime/yield.h"
 #include <vcow/error.h>
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((vcow_gc_head *)0)->backend),
@@ -78,6 +79,7 @@ void vcow_read_lock(void)
     struct vcow_gc_tls *t = vcow_gc_self();
     if (t->nest++ != 0)
         return;
+    VCOW_YIELD_POINT();
 #ifdef QSBR
     if (!t->manual_qs)
         URCU(thread_online)();
@@ -91,6 +93,7 @@ void vcow_read_unlock(void)
     assert(t->nest > 0);
     if (--t->nest != 0)
         return;
+    VCOW_YIELD_POINT();
     /* Before the reader record is cleared: see gc/thread.h. */
     vcow_tsan_release();
     URCU(read_unlock)();

@@ -8,6 +8,7 @@
 #include "cell.h"
 #include <vcow/error.h>
 #include "txn.h"
+#include "yield.h"
 
 #define DEFAULT_MAX_PENDING ((uint64_t)64 << 20)
 #define INITIAL_CAP         16
@@ -178,6 +179,7 @@ int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)
     for (;;) {
         vcow_read_lock();
         struct vcow_version *v = (struct vcow_version *)vcow_cell_head(c);
+        VCOW_YIELD_POINT(); /* the head may die before we pin it */
         bool ok = vcow_version_tryget(v);
         vcow_read_unlock();
         if (ok) {
@@ -272,6 +274,7 @@ void vcow_version_unpin(vcow_version *v)
     /* acq_rel: see runtime/reclaim.c (d). */
     if (atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel) != 1)
         return;
+    VCOW_YIELD_POINT();
     pthread_mutex_lock(&c->lock);
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);

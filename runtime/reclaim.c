@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "yield.h"
 #include <vcow/error.h>
 
 #define FREE_BUDGET 16384
@@ -210,6 +211,7 @@ void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
     }
     if (help == NULL)
         return;
+    VCOW_YIELD_POINT();
     /* Backpressure (g). Inside a read section we cannot wait: defer anyway. */
     bool wait = vcow_gc_synchronize() == VCOW_OK;
     if (wait)

@@ -7,6 +7,7 @@
 
 #include "cell.h"
 #include "txn.h"
+#include "yield.h"
 
 /* ---- txn ids: owner stamps, unique per process, no shared counter per txn ---- */
 
@@ -121,50 +122,56 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
 
 /* ---- commit ---- */
 
-/* Make room in the ring for seq (only grows; see runtime/cell.h). */
+/* Make room in the ring for seq (only grows). Under the cell's lock. */
 static int ring_room(struct vcow_cell *c, uint64_t seq)
 {
-    /* relaxed: both only grow, so a stale value can only under-report room;
-     * then we take the lock and look again. */
     uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
     uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
     if (seq - tail < cap)
         return VCOW_OK;
-    int rc = VCOW_OK;
-    pthread_mutex_lock(&c->lock);
-    cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
-    if (seq - tail >= cap) {
-        uint64_t ncap = cap * 2;
-        while (seq - tail >= ncap)
-            ncap *= 2;
-        struct vcow_version **ring = vcow_node_alloc(NULL, VCOW_KIND_META, ncap * sizeof(*ring));
-        if (ring == NULL) {
-            rc = VCOW_ENOMEM;
-        } else {
-            memset(ring, 0, ncap * sizeof(*ring));
-            for (uint64_t s = tail; s < tail + cap; s++)
-                ring[s & (ncap - 1)] = c->ring[s & (cap - 1)];
-            vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*ring));
-            c->ring = ring;
-            atomic_store_explicit(&c->cap, ncap, memory_order_relaxed);
-        }
-    }
-    pthread_mutex_unlock(&c->lock);
-    return rc;
+    uint64_t ncap = cap * 2;
+    while (seq - tail >= ncap)
+        ncap *= 2;
+    struct vcow_version **ring = vcow_node_alloc(NULL, VCOW_KIND_META, ncap * sizeof(*ring));
+    if (ring == NULL)
+        return VCOW_ENOMEM;
+    memset(ring, 0, ncap * sizeof(*ring));
+    for (uint64_t s = tail; s < tail + cap; s++)
+        ring[s & (ncap - 1)] = c->ring[s & (cap - 1)];
+    vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*ring));
+    c->ring = ring;
+    /* relaxed: read under the lock, or as a hint by statistics. */
+    atomic_store_explicit(&c->cap, ncap, memory_order_relaxed);
+    return VCOW_OK;
 }
 
+static int conflict(struct vcow_txn *t)
+{
+    atomic_fetch_add_explicit(&t->cell->conflicts, 1, memory_order_relaxed);
+    vcow_txn_discard(t);
+    t->state = TXN_DONE;
+    return VCOW_ECONFLICT;
+}
+
+/*
+ * The CAS is made under the cell's lock, together with the ring append and
+ * the release of the base. Readers never take the lock; writers would
+ * serialise on the head anyway. Holding it across the CAS closes the window
+ * in which a published version is not yet in the ring: a committer
+ * preempted there would stall the reclamation of every later version, and
+ * garbage would grow with the preemption, past any bound.
+ */
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 {
     struct vcow_cell *c = t->cell;
     struct vcow_version *base = t->base, *v = t->ver;
-    v->seq = base->seq + 1;
-    int rc = ring_room(c, v->seq);
-    if (rc != VCOW_OK)
-        return rc; /* nothing changed; the txn stays open */
+    /* relaxed: a hint; the CAS below decides. */
+    if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
+        return conflict(t); /* lost already: do not queue on the lock */
 
     /* Fill the version before it can be seen. */
     int64_t now = vcow_now_ns();
+    v->seq = base->seq + 1;
     v->time_ns = now > base->time_ns ? now : base->time_ns; /* never goes back */
     v->root = t->root;
     v->cell = c;
@@ -172,6 +179,13 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     v->retired_bytes = v->retired.bytes;
     atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
 
+    pthread_mutex_lock(&c->lock);
+    int rc = ring_room(c, v->seq);
+    if (rc != VCOW_OK) {
+        pthread_mutex_unlock(&c->lock);
+        return rc; /* nothing changed; the txn stays open */
+    }
+    VCOW_YIELD_POINT();
     struct vcow_version *expected = base;
     /* release on success: the version and every node the txn wrote are
      * visible to whoever loads the head with acquire. acquire on failure:
@@ -179,10 +193,8 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
      * attempt re-pins the head and reads it. */
     if (!atomic_compare_exchange_strong_explicit(&c->head, &expected, v, memory_order_release,
                                                  memory_order_acquire)) {
-        atomic_fetch_add_explicit(&c->conflicts, 1, memory_order_relaxed);
-        vcow_txn_discard(t);
-        t->state = TXN_DONE;
-        return VCOW_ECONFLICT;
+        pthread_mutex_unlock(&c->lock);
+        return conflict(t);
     }
 
     /* Published. Append to the ring, apply history, release the base. */
@@ -190,7 +202,6 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     struct vcow_version *freeq = NULL;
     t->ver = NULL;
     t->state = TXN_DONE;
-    pthread_mutex_lock(&c->lock);
     uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
     c->ring[v->seq & (cap - 1)] = v;
     c->retired_total += v->retired_bytes;
@@ -204,6 +215,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     vcow_cell_scan(c, &freeq);
     vcow_cell_flush_tally_locked(c, &t->tally);
     pthread_mutex_unlock(&c->lock);
+    VCOW_YIELD_POINT();
     t->base = NULL;
     /* v is not ours any more: once it stops being the head it may be freed
      * (we hold no pin on it), so its seq was saved before. */
