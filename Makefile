@@ -34,7 +34,7 @@ demo: deps build-release
 	@sh scripts/install-deps.sh core demo
 	sh scripts/demo.sh build/release
 
-soak: deps build-tsan build-asan
+soak: deps build-tsan build-asan build-release
 	sh scripts/soak.sh
 
 bench: deps
