@@ -164,15 +164,20 @@ int vcow_gc_synchronize(void)
     return VCOW_OK;
 }
 
-int vcow_gc_barrier(void)
+static void ck_barrier_once(void)
 {
-    struct vcow_gc_tls *t = vcow_gc_self();
-    if (t->nest != 0)
-        return VCOW_ESTATE;
     pthread_mutex_lock(&q.lock);
     uint64_t target = q.queued;
     while (q.finished < target)
         pthread_cond_wait(&q.done, &q.lock);
     pthread_mutex_unlock(&q.lock);
+}
+
+int vcow_gc_barrier(void)
+{
+    struct vcow_gc_tls *t = vcow_gc_self();
+    if (t->nest != 0)
+        return VCOW_ESTATE;
+    vcow_gc_barrier_chained(ck_barrier_once);
     return VCOW_OK;
 }

@@ -183,11 +183,16 @@ int vcow_gc_synchronize(void)
     return VCOW_OK;
 }
 
+static void urcu_barrier_once(void)
+{
+    URCU(barrier)();
+}
+
 int vcow_gc_barrier(void)
 {
     struct vcow_gc_tls *t = vcow_gc_self();
     if (t->nest != 0)
         return VCOW_ESTATE;
-    URCU(barrier)();
+    vcow_gc_barrier_chained(urcu_barrier_once);
     return VCOW_OK;
 }

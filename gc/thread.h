@@ -58,6 +58,7 @@ struct vcow_gc_counters {
     _Atomic uint64_t run;
     _Atomic uint64_t synchronizes;
     _Atomic uint64_t registered;
+    _Atomic uint64_t chained; /* defers made by callbacks (continuations) */
 };
 extern struct vcow_gc_counters vcow_gc_counters;
 
@@ -83,6 +84,23 @@ extern char vcow_gc_tsan_sync; /* only its address is used */
 #define vcow_tsan_release() vcow_tsan_release_on(&vcow_gc_tsan_sync)
 #define vcow_tsan_acquire() vcow_tsan_acquire_on(&vcow_gc_tsan_sync)
 
+/*
+ * vcow_gc_barrier's promise covers work a callback defers in turn (the
+ * reclaimer frees a huge list in slices, each deferring the rest): run the
+ * backend's barrier again until one passes with no callback deferring
+ * anything new. backend_barrier is the backend's own one-shot barrier.
+ */
+static inline void vcow_gc_barrier_chained(void (*backend_barrier)(void))
+{
+    uint64_t before;
+    do {
+        /* acquire is not needed: the backend barrier orders the callbacks;
+         * this only asks whether any of them chained more work. */
+        before = atomic_load_explicit(&vcow_gc_counters.chained, memory_order_relaxed);
+        backend_barrier();
+    } while (atomic_load_explicit(&vcow_gc_counters.chained, memory_order_relaxed) != before);
+}
+
 /* Run one deferred callback (called by the backends). */
 static inline void vcow_gc_run_one(vcow_gc_head *h)
 {
@@ -98,6 +116,8 @@ static inline void vcow_gc_count_defer(vcow_gc_head *h, vcow_gc_fn *fn)
 {
     h->fn = fn;
     vcow_tsan_release();
+    if (vcow_gc_tls.in_callback) /* relaxed: see vcow_gc_barrier_chained */
+        atomic_fetch_add_explicit(&vcow_gc_counters.chained, 1, memory_order_relaxed);
     /* relaxed: a statistic. */
     atomic_fetch_add_explicit(&vcow_gc_counters.deferred, 1, memory_order_relaxed);
 }

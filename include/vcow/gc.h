@@ -71,7 +71,8 @@ VCOW_API void vcow_thread_online(void);
 /*
  * Wait until every callback deferred before this call has run, i.e. every
  * node retired so far has been freed (subject to version order: a retire
- * list held back by a live older version is not yet deferred).
+ * list held back by a live older version is not yet deferred), including
+ * the later slices of a huge list the reclaimer frees a slice at a time.
  * Returns VCOW_ESTATE when called inside a read section.
  */
 VCOW_API int vcow_gc_barrier(void);

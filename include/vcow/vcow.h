@@ -12,5 +12,6 @@
 #include <vcow/val.h>
 #include <vcow/cell.h>
 #include <vcow/box.h>
+#include <vcow/hamt.h>
 
 #endif

@@ -1,0 +1,482 @@
+/*
+ * bench/hamt/bench_hamt.cc - the CHAMP map against a mutable hash table and
+ * an RCU hash table, on the same 1M keys "key:%08d" (12 B) -> 16 B values,
+ * visited in one random order.
+ *
+ *   lookup_hit/<impl>      one successful lookup (vcow and lfht each in
+ *                          their own read section)
+ *   insert_loop/<impl>     building the 1M-key table, per key
+ *                          (vcow: all sets in one txn + the commit)
+ *   update_commit/vcow     one key overwritten and committed to the cell
+ *                          (one-op txn; the old version is reclaimed)
+ *   update/<impl>          overwrite one existing key in place
+ *   iterate/<impl>         per entry, a full pass
+ *   diff_100/vcow          diff of two 1M-key versions differing in 100 keys
+ *   memory/<impl>          bytes per entry: vcow counters (hamt+blob nodes)
+ *                          and the RSS growth of loading the table
+ *
+ * Competitors: std::unordered_map<std::string, std::string> and liburcu's
+ * cds_lfht (urcu-memb flavor, the same one vcow's default backend uses;
+ * the bench thread is registered by vcow's first read section).
+ * VCOW_BENCH_KEYS overrides the key count.
+ */
+#include <urcu/urcu-memb.h>
+
+#include <urcu/rculfhash.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <vcow/vcow.h>
+#include <vcow/hamt.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace
+{
+
+constexpr std::size_t KLEN = 12, VLEN = 16;
+
+struct keyset {
+    std::vector<std::string> keys; /* random order */
+    std::string value;
+    keyset()
+    {
+        const char *env = std::getenv("VCOW_BENCH_KEYS");
+        std::size_t n = env ? std::strtoull(env, nullptr, 10) : 1000000;
+        keys.reserve(n);
+        char buf[32];
+        for (std::size_t i = 0; i < n; i++) {
+            std::snprintf(buf, sizeof(buf), "key:%08zu", i);
+            keys.emplace_back(buf);
+        }
+        std::mt19937_64 rng(42);
+        std::shuffle(keys.begin(), keys.end(), rng);
+        value.assign("0123456789abcdef");
+    }
+};
+
+const keyset &ks()
+{
+    static keyset k;
+    return k;
+}
+
+long rss_bytes()
+{
+    FILE *f = std::fopen("/proc/self/statm", "r");
+    long pages = 0, res = 0;
+    if (f != nullptr) {
+        if (std::fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        std::fclose(f);
+    }
+    return res * 4096;
+}
+
+/* Bytes of the cell's map nodes and blobs (vcow's own counters). */
+int64_t vcow_bytes(vcow_cell *c)
+{
+    vcow_cell_stats st;
+    std::memset(&st, 0, sizeof(st));
+    vcow_cell_get_stats(c, &st);
+    return st.bytes[VCOW_KIND_HAMT] + st.bytes[VCOW_KIND_BLOB];
+}
+
+/* ---- vcow ---- */
+
+vcow_cell *vcow_load()
+{
+    vcow_cell *c;
+    if (vcow_cell_open(VCOW_KIND_HAMT, nullptr, &c) != VCOW_OK)
+        std::abort();
+    vcow_txn *t;
+    vcow_txn_begin(c, &t);
+    vcow_val v = vcow_val_bytes(ks().value.data(), VLEN);
+    for (const auto &k : ks().keys)
+        vcow_hamt_set(t, k.data(), k.size(), v);
+    if (vcow_txn_commit(t) != VCOW_OK)
+        std::abort();
+    vcow_txn_free(t);
+    return c;
+}
+
+void vcow_close(vcow_cell *c)
+{
+    vcow_cell_close(c);
+    vcow_gc_barrier();
+    vcow_mem_purge();
+}
+
+/* ---- cds_lfht ---- */
+
+struct lf_ent {
+    cds_lfht_node node;
+    char key[KLEN];
+    char val[VLEN];
+};
+
+int lf_match(cds_lfht_node *node, const void *key)
+{
+    const lf_ent *e = caa_container_of(node, lf_ent, node);
+    return std::memcmp(e->key, key, KLEN) == 0;
+}
+
+unsigned long lf_hash(const std::string &k)
+{
+    return (unsigned long)XXH3_64bits(k.data(), k.size());
+}
+
+cds_lfht *lf_load()
+{
+    vcow_read_lock(); /* registers this thread with urcu-memb */
+    vcow_read_unlock();
+    /* Pre-sized (min = init = keys rounded up to a power of two): emptying
+     * an auto-resizing table node by node takes seconds per run, as its
+     * resize worker races the deletes; so no resizing at all. */
+    unsigned long buckets = 1024;
+    while (buckets < ks().keys.size())
+        buckets *= 2;
+    cds_lfht *h = cds_lfht_new_flavor(buckets, buckets, 0, 0, &urcu_memb_flavor, nullptr);
+    for (const auto &k : ks().keys) {
+        lf_ent *e = new lf_ent;
+        cds_lfht_node_init(&e->node);
+        std::memcpy(e->key, k.data(), KLEN);
+        std::memcpy(e->val, ks().value.data(), VLEN);
+        urcu_memb_read_lock();
+        cds_lfht_add(h, lf_hash(k), &e->node);
+        urcu_memb_read_unlock();
+    }
+    return h;
+}
+
+void lf_free(cds_lfht *h)
+{
+    std::vector<lf_ent *> ents;
+    ents.reserve(ks().keys.size());
+    cds_lfht_iter it;
+    cds_lfht_node *n;
+    urcu_memb_read_lock();
+    cds_lfht_for_each(h, &it, n)
+    {
+        cds_lfht_del(h, n);
+        ents.push_back(caa_container_of(n, lf_ent, node));
+    }
+    urcu_memb_read_unlock();
+    cds_lfht_destroy(h, nullptr);
+    /* No reader can hold an entry: nothing else uses the table. */
+    for (lf_ent *e : ents)
+        delete e;
+}
+
+using umap = std::unordered_map<std::string, std::string>;
+
+umap *um_load()
+{
+    umap *m = new umap;
+    for (const auto &k : ks().keys)
+        (*m)[k] = ks().value;
+    return m;
+}
+
+/* ---- lookups ---- */
+
+void bm_lookup_vcow(benchmark::State &state)
+{
+    vcow_cell *c = vcow_load();
+    const auto &keys = ks().keys;
+    std::size_t i = 0, n = keys.size();
+    for (auto _ : state) {
+        const std::string &k = keys[i];
+        vcow_val v;
+        vcow_read_lock();
+        int rc = vcow_hamt_get(vcow_cell_head(c), k.data(), k.size(), &v);
+        benchmark::DoNotOptimize(v.u.bytes.ptr);
+        vcow_read_unlock();
+        if (rc != VCOW_OK)
+            state.SkipWithError("miss");
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    vcow_close(c);
+}
+
+void bm_lookup_umap(benchmark::State &state)
+{
+    umap *m = um_load();
+    const auto &keys = ks().keys;
+    std::size_t i = 0, n = keys.size();
+    for (auto _ : state) {
+        auto it = m->find(keys[i]);
+        benchmark::DoNotOptimize(it->second.data());
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    delete m;
+}
+
+void bm_lookup_lfht(benchmark::State &state)
+{
+    cds_lfht *h = lf_load();
+    const auto &keys = ks().keys;
+    std::size_t i = 0, n = keys.size();
+    for (auto _ : state) {
+        const std::string &k = keys[i];
+        cds_lfht_iter it;
+        urcu_memb_read_lock();
+        cds_lfht_lookup(h, lf_hash(k), lf_match, k.data(), &it);
+        cds_lfht_node *node = cds_lfht_iter_get_node(&it);
+        benchmark::DoNotOptimize(node ? caa_container_of(node, lf_ent, node)->val : nullptr);
+        urcu_memb_read_unlock();
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    lf_free(h);
+}
+
+/* ---- building the table ---- */
+
+void bm_insert_vcow(benchmark::State &state)
+{
+    for (auto _ : state) {
+        vcow_cell *c = vcow_load();
+        state.PauseTiming();
+        vcow_close(c);
+        state.ResumeTiming();
+    }
+    state.counters["ns_per_key"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.SetItemsProcessed((int64_t)(state.iterations() * ks().keys.size()));
+}
+
+void bm_insert_umap(benchmark::State &state)
+{
+    for (auto _ : state) {
+        umap *m = um_load();
+        state.PauseTiming();
+        delete m;
+        state.ResumeTiming();
+    }
+    state.counters["ns_per_key"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.SetItemsProcessed((int64_t)(state.iterations() * ks().keys.size()));
+}
+
+void bm_insert_lfht(benchmark::State &state)
+{
+    for (auto _ : state) {
+        cds_lfht *h = lf_load();
+        state.PauseTiming();
+        lf_free(h);
+        state.ResumeTiming();
+    }
+    state.counters["ns_per_key"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.SetItemsProcessed((int64_t)(state.iterations() * ks().keys.size()));
+}
+
+/* ---- updates ---- */
+
+void bm_update_commit_vcow(benchmark::State &state)
+{
+    vcow_cell *c = vcow_load();
+    const auto &keys = ks().keys;
+    std::size_t i = 0, n = keys.size();
+    int64_t x = 0;
+    for (auto _ : state) {
+        const std::string &k = keys[i];
+        if (vcow_hamt_cell_set(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
+            state.SkipWithError("set failed");
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    vcow_close(c);
+}
+
+void bm_update_umap(benchmark::State &state)
+{
+    umap *m = um_load();
+    const auto &keys = ks().keys;
+    std::size_t i = 0, n = keys.size();
+    std::string v = ks().value;
+    for (auto _ : state) {
+        v[0] = (char)i;
+        (*m)[keys[i]] = v;
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    delete m;
+}
+
+/* ---- iteration ---- */
+
+int iter_fn(vcow_slice key, vcow_val val, void *ctx)
+{
+    *(std::size_t *)ctx += key.len + val.u.bytes.len;
+    return 0;
+}
+
+void bm_iterate_vcow(benchmark::State &state)
+{
+    vcow_cell *c = vcow_load();
+    for (auto _ : state) {
+        std::size_t sum = 0;
+        vcow_read_lock();
+        vcow_hamt_iter(vcow_cell_head(c), iter_fn, &sum);
+        vcow_read_unlock();
+        benchmark::DoNotOptimize(sum);
+    }
+    state.counters["ns_per_entry"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    vcow_close(c);
+}
+
+void bm_iterate_umap(benchmark::State &state)
+{
+    umap *m = um_load();
+    for (auto _ : state) {
+        std::size_t sum = 0;
+        for (const auto &kv : *m)
+            sum += kv.first.size() + kv.second.size();
+        benchmark::DoNotOptimize(sum);
+    }
+    state.counters["ns_per_entry"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    delete m;
+}
+
+void bm_iterate_lfht(benchmark::State &state)
+{
+    cds_lfht *h = lf_load();
+    for (auto _ : state) {
+        std::size_t sum = 0;
+        cds_lfht_iter it;
+        cds_lfht_node *n;
+        urcu_memb_read_lock();
+        cds_lfht_for_each(h, &it, n) sum += (std::size_t)caa_container_of(n, lf_ent, node)->val[0];
+        urcu_memb_read_unlock();
+        benchmark::DoNotOptimize(sum);
+    }
+    state.counters["ns_per_entry"] =
+        benchmark::Counter((double)ks().keys.size() * (double)state.iterations(),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    lf_free(h);
+}
+
+/* ---- diff ---- */
+
+int diff_fn(vcow_slice, vcow_val, vcow_val, void *ctx)
+{
+    ++*(int *)ctx;
+    return 0;
+}
+
+void bm_diff_vcow(benchmark::State &state)
+{
+    vcow_cell *c = vcow_load();
+    vcow_version *a, *b;
+    vcow_cell_pin_head(c, &a);
+    vcow_txn *t;
+    vcow_txn_begin(c, &t);
+    for (int i = 0; i < 100; i++) {
+        const std::string &k = ks().keys[(std::size_t)i * 7919 % ks().keys.size()];
+        vcow_hamt_set(t, k.data(), k.size(), vcow_val_i64(i));
+    }
+    vcow_txn_commit(t);
+    vcow_txn_free(t);
+    vcow_cell_pin_head(c, &b);
+    int changes = 0;
+    for (auto _ : state) {
+        changes = 0;
+        vcow_hamt_diff(a, b, diff_fn, &changes);
+        benchmark::DoNotOptimize(changes);
+    }
+    state.counters["changes"] = changes;
+    vcow_version_unpin(a);
+    vcow_version_unpin(b);
+    vcow_close(c);
+}
+
+/* ---- memory ---- */
+
+void bm_memory_vcow(benchmark::State &state)
+{
+    (void)ks(); /* the key strings are not the table's memory */
+    for (auto _ : state) {
+        vcow_mem_purge();
+        long r0 = rss_bytes();
+        vcow_cell *c = vcow_load();
+        vcow_gc_barrier();
+        double n = (double)ks().keys.size();
+        int64_t b = vcow_bytes(c);
+        state.counters["bytes_per_entry"] = (double)b / n;
+        state.counters["MB"] = (double)b / 1e6;
+        state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
+        vcow_close(c);
+    }
+}
+
+void bm_memory_umap(benchmark::State &state)
+{
+    (void)ks(); /* the key strings are not the table's memory */
+    for (auto _ : state) {
+        long r0 = rss_bytes();
+        umap *m = um_load();
+        state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
+        delete m;
+    }
+}
+
+void bm_memory_lfht(benchmark::State &state)
+{
+    (void)ks(); /* the key strings are not the table's memory */
+    for (auto _ : state) {
+        long r0 = rss_bytes();
+        cds_lfht *h = lf_load();
+        state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
+        lf_free(h);
+    }
+}
+
+} // namespace
+
+BENCHMARK(bm_memory_vcow)->Name("memory/vcow")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory_umap)
+    ->Name("memory/unordered_map")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_memory_lfht)->Name("memory/cds_lfht")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(bm_lookup_vcow)->Name("lookup_hit/vcow");
+BENCHMARK(bm_lookup_umap)->Name("lookup_hit/unordered_map");
+BENCHMARK(bm_lookup_lfht)->Name("lookup_hit/cds_lfht");
+BENCHMARK(bm_insert_vcow)->Name("insert_loop/vcow_one_txn")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_insert_umap)->Name("insert_loop/unordered_map")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_insert_lfht)->Name("insert_loop/cds_lfht")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_update_commit_vcow)->Name("update_commit/vcow");
+BENCHMARK(bm_update_umap)->Name("update/unordered_map");
+BENCHMARK(bm_iterate_vcow)->Name("iterate/vcow")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_iterate_umap)->Name("iterate/unordered_map")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_iterate_lfht)->Name("iterate/cds_lfht")->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_diff_vcow)->Name("diff_100/vcow")->Unit(benchmark::kMicrosecond);
+BENCHMARK_MAIN();

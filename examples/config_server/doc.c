@@ -1,0 +1,282 @@
+/*
+ * examples/config_server/doc.c - JSON <-> vcow hamt: see doc.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vcow/hamt.h>
+
+#include "doc.h"
+
+#define ARRAY_MARK '\x01'
+
+/* ---- writing JSON into a txn ---- */
+
+struct write_ctx {
+    json_t *json;
+    char *err;
+    size_t errlen;
+    int merge; /* 1: merge patch; 0: replace */
+};
+
+static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx *w);
+
+static int set_object(vcow_txn *t, const char *path, json_t *obj, struct write_ctx *w)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val)
+    {
+        if (key[0] == '\0' || strchr(key, '.') != NULL) {
+            snprintf(w->err, w->errlen, "key \"%s\" is empty or contains '.'", key);
+            return VCOW_EINVAL;
+        }
+        size_t n = strlen(path) + strlen(key) + 2;
+        char *sub = malloc(n);
+        if (sub == NULL)
+            return VCOW_ENOMEM;
+        snprintf(sub, n, "%s%s%s", path, path[0] ? "." : "", key);
+        int rc = set_value(t, sub, val, w);
+        free(sub);
+        if (rc != VCOW_OK)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx *w)
+{
+    vcow_val v;
+    int rc;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        vcow_val cur;
+        rc = vcow_hamt_get_path_txn(t, path, &cur);
+        if (!w->merge || rc != VCOW_OK || cur.type != VCOW_T_MAP) {
+            vcow_val empty = {.type = VCOW_T_MAP, .u.root = NULL};
+            rc = vcow_hamt_set_path(t, path, empty);
+            if (rc != VCOW_OK)
+                return rc;
+        }
+        return set_object(t, path, j, w);
+    }
+    case JSON_NULL:
+        rc = vcow_hamt_del_path(t, path);
+        return rc == VCOW_ENOENT ? VCOW_OK : rc;
+    case JSON_STRING:
+        v = vcow_val_bytes(json_string_value(j), json_string_length(j));
+        break;
+    case JSON_INTEGER:
+        v = vcow_val_i64(json_integer_value(j));
+        break;
+    case JSON_REAL:
+        v = vcow_val_f64(json_real_value(j));
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        v = vcow_val_bool(json_is_true(j));
+        break;
+    default: { /* array: its JSON text, marked */
+        char *text = json_dumps(j, JSON_COMPACT);
+        if (text == NULL)
+            return VCOW_ENOMEM;
+        size_t len = strlen(text);
+        char *buf = malloc(len + 1);
+        if (buf == NULL) {
+            free(text);
+            return VCOW_ENOMEM;
+        }
+        buf[0] = ARRAY_MARK;
+        memcpy(buf + 1, text, len);
+        rc = vcow_hamt_set_path(t, path, vcow_val_bytes(buf, len + 1));
+        free(buf);
+        free(text);
+        return rc;
+    }
+    }
+    return vcow_hamt_set_path(t, path, v);
+}
+
+struct key_list {
+    char **keys;
+    size_t n, cap;
+};
+
+static int collect_key(vcow_slice key, vcow_val val, void *ctx)
+{
+    (void)val;
+    struct key_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **k = realloc(l->keys, cap * sizeof(*k));
+        if (k == NULL)
+            return VCOW_ENOMEM;
+        l->keys = k;
+        l->cap = cap;
+    }
+    l->keys[l->n] = strndup(key.ptr, key.len);
+    return l->keys[l->n++] == NULL ? VCOW_ENOMEM : 0;
+}
+
+/* vcow_cell_update callback: may run several times, touches only the txn. */
+static int replace_fn(vcow_txn *t, void *arg)
+{
+    struct write_ctx *w = arg;
+    /* Drop every top-level key, then write the new document. */
+    struct key_list l = {0};
+    int rc = vcow_hamt_iter_path_txn(t, "", collect_key, &l);
+    for (size_t i = 0; i < l.n && rc == VCOW_OK; i++)
+        rc = vcow_hamt_del(t, l.keys[i], strlen(l.keys[i]));
+    for (size_t i = 0; i < l.n; i++)
+        free(l.keys[i]);
+    free(l.keys);
+    if (rc != VCOW_OK)
+        return rc;
+    return set_object(t, "", w->json, w);
+}
+
+static int patch_fn(vcow_txn *t, void *arg)
+{
+    struct write_ctx *w = arg;
+    return set_object(t, "", w->json, w);
+}
+
+int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t errlen)
+{
+    if (!json_is_object(doc)) {
+        snprintf(err, errlen, "the document must be a JSON object");
+        return VCOW_EINVAL;
+    }
+    struct write_ctx w = {doc, err, errlen, 0};
+    return vcow_cell_update(cell, replace_fn, &w, seq);
+}
+
+int doc_merge_patch(vcow_cell *cell, json_t *patch, uint64_t *seq, char *err, size_t errlen)
+{
+    if (!json_is_object(patch)) {
+        snprintf(err, errlen, "a merge patch must be a JSON object");
+        return VCOW_EINVAL;
+    }
+    struct write_ctx w = {patch, err, errlen, 1};
+    return vcow_cell_update(cell, patch_fn, &w, seq);
+}
+
+/* ---- reading a version as JSON ---- */
+
+static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val);
+
+struct render_ctx {
+    const vcow_version *v;
+    const char *path;
+    json_t *obj;
+};
+
+static int render_entry(vcow_slice key, vcow_val val, void *arg)
+{
+    struct render_ctx *r = arg;
+    char *k = strndup(key.ptr, key.len);
+    size_t n = strlen(r->path) + key.len + 2;
+    char *sub = malloc(n);
+    if (k == NULL || sub == NULL) {
+        free(k);
+        free(sub);
+        return VCOW_ENOMEM;
+    }
+    snprintf(sub, n, "%s%s%s", r->path, r->path[0] ? "." : "", k);
+    json_t *j = val_to_json(r->v, sub, val);
+    free(sub);
+    int rc = j != NULL ? json_object_set_new(r->obj, k, j) : -1;
+    free(k);
+    return rc == 0 ? 0 : VCOW_ENOMEM;
+}
+
+static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val)
+{
+    switch (val.type) {
+    case VCOW_T_MAP: {
+        struct render_ctx r = {v, path, json_object()};
+        if (r.obj == NULL || vcow_hamt_iter_path(v, path, render_entry, &r) != VCOW_OK) {
+            json_decref(r.obj);
+            return NULL;
+        }
+        return r.obj;
+    }
+    case VCOW_T_BYTES: {
+        const char *p = val.u.bytes.ptr;
+        if (val.u.bytes.len > 0 && p[0] == ARRAY_MARK)
+            return json_loadb(p + 1, val.u.bytes.len - 1, 0, NULL);
+        return json_stringn(p, val.u.bytes.len);
+    }
+    case VCOW_T_I64:
+        return json_integer(val.u.i64);
+    case VCOW_T_F64:
+        return json_real(val.u.f64);
+    case VCOW_T_BOOL:
+        return json_boolean(val.u.b);
+    default:
+        return json_null();
+    }
+}
+
+json_t *doc_render(const vcow_version *v, const char *path, int *rc)
+{
+    vcow_val val;
+    if (path[0] == '\0') {
+        val.type = VCOW_T_MAP; /* the root */
+        val.u.root = NULL;
+        *rc = VCOW_OK;
+    } else {
+        *rc = vcow_hamt_get_path(v, path, &val);
+        if (*rc != VCOW_OK)
+            return NULL;
+    }
+    json_t *j = val_to_json(v, path, val);
+    if (j == NULL)
+        *rc = VCOW_ENOMEM;
+    return j;
+}
+
+/* ---- diff ---- */
+
+struct diff_ctx {
+    const vcow_version *a, *b;
+    const char *path;
+    json_t *out;
+};
+
+static int diff_at(const vcow_version *a, const vcow_version *b, const char *path, json_t *out);
+
+static int diff_entry(vcow_slice key, vcow_val old, vcow_val new_, void *arg)
+{
+    struct diff_ctx *d = arg;
+    size_t n = strlen(d->path) + key.len + 2;
+    char *sub = malloc(n);
+    if (sub == NULL)
+        return VCOW_ENOMEM;
+    snprintf(sub, n, "%s%s%.*s", d->path, d->path[0] ? "." : "", (int)key.len,
+             (const char *)key.ptr);
+    int rc = VCOW_OK;
+    if (old.type == VCOW_T_MAP && new_.type == VCOW_T_MAP) {
+        rc = diff_at(d->a, d->b, sub, d->out); /* report the leaves inside */
+    } else {
+        const char *change = old.type == VCOW_T_NONE    ? "added"
+                             : new_.type == VCOW_T_NONE ? "removed"
+                                                        : "changed";
+        json_t *e = json_pack("{s:s, s:s}", "path", sub, "change", change);
+        rc = e != NULL && json_array_append_new(d->out, e) == 0 ? VCOW_OK : VCOW_ENOMEM;
+    }
+    free(sub);
+    return rc;
+}
+
+static int diff_at(const vcow_version *a, const vcow_version *b, const char *path, json_t *out)
+{
+    struct diff_ctx d = {a, b, path, out};
+    return vcow_hamt_diff_path(a, b, path, diff_entry, &d);
+}
+
+int doc_diff(const vcow_version *a, const vcow_version *b, json_t *out)
+{
+    return diff_at(a, b, "", out);
+}

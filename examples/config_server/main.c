@@ -1,0 +1,144 @@
+/*
+ * examples/config_server - a multithreaded HTTP server whose configuration
+ * is a nested document in one vcow cell with history.
+ *
+ *   config_server --config FILE [--port N] [--threads N] [--keep N]
+ *
+ * Workers answer from the head (or a pinned old version) without a lock;
+ * reloads, on SIGHUP or when FILE changes (inotify), and POST /config
+ * merge patches are single atomic commits. See http.c for the endpoints.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <vcow/hamt.h>
+
+#include "doc.h"
+#include "http.h"
+
+static int reload(vcow_cell *cell, const char *file)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(file, 0, &jerr);
+    if (doc == NULL) {
+        fprintf(stderr, "config_server: %s:%d: %s (configuration unchanged)\n", file, jerr.line,
+                jerr.text);
+        return -1;
+    }
+    char err[256] = "";
+    uint64_t seq;
+    int rc = doc_replace(cell, doc, &seq, err, sizeof(err));
+    json_decref(doc);
+    if (rc != VCOW_OK) {
+        fprintf(stderr, "config_server: %s: %s (configuration unchanged)\n", file,
+                err[0] ? err : vcow_strerror(rc));
+        return -1;
+    }
+    fprintf(stderr, "config_server: loaded %s as version %llu\n", file, (unsigned long long)seq);
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s != NULL ? s + 1 : path;
+}
+
+int main(int argc, char **argv)
+{
+    const char *file = NULL;
+    unsigned port = 8080, threads = 4;
+    unsigned long keep = 100000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--config") == 0)
+            file = argv[i + 1];
+        else if (strcmp(argv[i], "--port") == 0)
+            port = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = strtoul(argv[i + 1], NULL, 10);
+    }
+    if (file == NULL) {
+        fprintf(stderr, "usage: %s --config FILE [--port N] [--threads N] [--keep N]\n", argv[0]);
+        return 2;
+    }
+
+    /* History: keep the last `keep` versions for ?version= and ?as_of=. */
+    struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true, .keep_last = keep};
+    vcow_cell *cell;
+    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK || reload(cell, file) != 0)
+        return 1;
+
+    /* Signals are read from a signalfd in this thread: block them everywhere
+     * (the HTTP workers inherit the mask). */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+
+    unsigned bound = 0;
+    struct MHD_Daemon *d = http_start(cell, port, threads, &bound);
+    if (d == NULL || sfd < 0) {
+        fprintf(stderr, "config_server: cannot listen on 127.0.0.1:%u\n", port);
+        return 1;
+    }
+    printf("listening on 127.0.0.1:%u\n", bound);
+    fflush(stdout);
+
+    /* Watch the file's directory: editors replace files by rename. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (ifd >= 0)
+        inotify_add_watch(ifd, dir, IN_CLOSE_WRITE | IN_MOVED_TO);
+
+    for (;;) {
+        struct pollfd p[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        if (poll(p, ifd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            break;
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+                continue;
+            if (si.ssi_signo != SIGHUP)
+                break;
+            reload(cell, file);
+        }
+        if (ifd >= 0 && (p[1].revents & POLLIN)) {
+            char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+            ssize_t n = read(ifd, buf, sizeof(buf));
+            int hit = 0;
+            for (char *q = buf; n > 0 && q < buf + n;) {
+                struct inotify_event *ev = (struct inotify_event *)(void *)q;
+                if (ev->len > 0 && strcmp(ev->name, base_name(file)) == 0)
+                    hit = 1;
+                q += sizeof(*ev) + ev->len;
+            }
+            if (hit)
+                reload(cell, file);
+        }
+    }
+    MHD_stop_daemon(d);
+    if (ifd >= 0)
+        close(ifd);
+    close(sfd);
+    int rc = vcow_cell_close(cell);
+    return rc == VCOW_OK ? 0 : 1;
+}

@@ -1,0 +1,180 @@
+/*
+ * vcow/hamt.h - a persistent hash map (CHAMP: Steindorfer & Vinju, OOPSLA
+ * 2015) whose versions live in a cell. Open it with
+ * vcow_cell_open(VCOW_KIND_HAMT, ...); version 0 is the empty map.
+ *
+ *   vcow_txn *t;  vcow_txn_begin(cell, &t);
+ *   vcow_hamt_set(t, "port", 4, vcow_val_i64(8080));
+ *   vcow_hamt_set_path(t, "db.primary.host", vcow_val_bytes("10.0.0.1", 8));
+ *   vcow_txn_commit(t);  vcow_txn_free(t);
+ *
+ *   vcow_read_lock();
+ *   vcow_val v;
+ *   vcow_hamt_get(vcow_cell_head(cell), "port", 4, &v);
+ *   vcow_read_unlock();
+ *
+ * Keys are byte strings of 1 .. VCOW_HAMT_KEY_MAX bytes (a zero-length key
+ * is VCOW_EINVAL). Values are bytes (up to VCOW_VAL_MAX_BYTES), i64, f64,
+ * bool or a nested map (VCOW_T_MAP). Nested trees and ropes are not
+ * supported yet (VCOW_EINVAL).
+ *
+ * Nested maps. A VCOW_T_MAP value read from a version carries the nested
+ * map's root in u.root (NULL for an empty map): an opaque pointer into the
+ * version, to compare or ignore; read nested maps through paths
+ * (vcow_hamt_get_path). A nested map can only be created empty:
+ * vcow_hamt_set with a VCOW_T_MAP value whose u.root is NULL stores a new
+ * empty map; any other u.root is VCOW_EINVAL (storing a root taken from
+ * another key or version would make one subtree reachable twice). Fill it
+ * through paths: vcow_hamt_set_path(t, "a.b.c", v) walks the '.'-separated
+ * keys "a", "b" through nested maps (creating missing ones) and sets "c".
+ * A path segment cannot contain '.', and no segment may be empty.
+ *
+ * Concurrency: the version reads (vcow_hamt_get, _contains, _len, _iter,
+ * _equal, _diff, _get_path) run inside a read section or on a pinned
+ * version, never lock, and may run in any number of threads at once. Values
+ * and keys they hand out point into the version and stay valid as long as
+ * the section or the pin lasts. The txn calls follow vcow/cell.h: a txn
+ * belongs to one thread. Values read with *_txn point into the txn's own
+ * nodes and are valid only until the txn's next write.
+ *
+ * Errors: VCOW_EINVAL (NULL, bad key, bad value, not a hamt cell or
+ * version, a path through a non-map value), VCOW_ENOENT (no such key / path),
+ * VCOW_ESTATE (finished txn), VCOW_ENOMEM (nothing changed: the txn is
+ * exactly as before the call).
+ */
+#ifndef VCOW_HAMT_H
+#define VCOW_HAMT_H
+
+#include <vcow/cell.h>
+
+VCOW_BEGIN_DECLS
+
+/*
+ * The longest key (bytes). Keys of 1..15 bytes are stored inline in the
+ * node's 32-byte entry, longer ones in a blob; a value's bytes are inline
+ * when they fit in what the entry has left (16 bytes with a 12-byte key).
+ */
+#define VCOW_HAMT_KEY_MAX ((size_t)1 << 16)
+
+/* ---- reads on a version (read section or pin) ---- */
+
+/* Look up key. VCOW_ENOENT when absent. */
+VCOW_API int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+
+/* true when the key is present (false on bad arguments too). */
+VCOW_API bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen);
+
+/* Number of entries (0 on bad arguments). O(1). */
+VCOW_API size_t vcow_hamt_len(const vcow_version *v);
+
+/*
+ * Call fn for every entry, in the map's deterministic order (one version's
+ * order is the same on every call and in every thread; equal maps iterate
+ * in the same order). Stops when fn returns non-zero and returns that
+ * value; VCOW_OK after the last entry.
+ */
+typedef int vcow_hamt_iter_fn(vcow_slice key, vcow_val val, void *ctx);
+VCOW_API int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx);
+
+/*
+ * Do two versions (of any hamt cells) hold the same entries? Nested maps
+ * compare by content; doubles compare by bit pattern. Sub-trees shared by
+ * the two versions are skipped by pointer equality. Sets *eq.
+ */
+VCOW_API int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq);
+
+/*
+ * diff: call fn for every key whose entry differs between a and b:
+ *   added    old.type == VCOW_T_NONE
+ *   removed  new.type == VCOW_T_NONE
+ *   changed  both set (a nested map whose content changed is "changed")
+ * Sub-trees shared by a and b (pointer-equal) are skipped, so two versions
+ * of one lineage diff in time proportional to the change, not the size.
+ * Each differing key is reported once, in a deterministic order. fn
+ * returning non-zero stops the diff and that value is returned.
+ */
+typedef int vcow_hamt_diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *ctx);
+VCOW_API int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_fn *fn,
+                            void *ctx);
+
+/*
+ * Read the value at a '.'-separated path (see above). VCOW_ENOENT when a
+ * key on the way is missing, VCOW_EINVAL when the path goes through a
+ * value that is not a map.
+ */
+VCOW_API int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out);
+
+/*
+ * The nested map at a '.'-separated path ("" = the version's own map):
+ * iterate it, or diff the maps at the same path of two versions (a map
+ * present on one side only diffs against an empty map). VCOW_ENOENT when
+ * the path is missing (on both sides, for diff), VCOW_EINVAL when it names
+ * a value that is not a map.
+ */
+VCOW_API int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_fn *fn,
+                                 void *ctx);
+VCOW_API int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
+                                 vcow_hamt_diff_fn *fn, void *ctx);
+
+/* ---- reads on a txn's current state ---- */
+
+VCOW_API int vcow_hamt_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
+VCOW_API int vcow_hamt_len_txn(const vcow_txn *txn, size_t *out);
+VCOW_API int vcow_hamt_get_path_txn(const vcow_txn *txn, const char *path, vcow_val *out);
+VCOW_API int vcow_hamt_iter_path_txn(const vcow_txn *txn, const char *path, vcow_hamt_iter_fn *fn,
+                                     void *ctx);
+
+/* ---- writes on a txn ---- */
+
+/*
+ * Insert or overwrite (bytes are copied). A node the txn already created is
+ * changed in place; a published node is copied once per txn.
+ */
+VCOW_API int vcow_hamt_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+
+/* Remove key. VCOW_ENOENT (txn unchanged) when absent. */
+VCOW_API int vcow_hamt_del(vcow_txn *txn, const void *key, size_t klen);
+
+/*
+ * Set / remove the entry at a '.'-separated path. set creates missing
+ * intermediate maps; VCOW_EINVAL when an intermediate key holds a value
+ * that is not a map. del: VCOW_ENOENT when something on the path is missing.
+ * On VCOW_ENOMEM the map's content is unchanged (some of its nodes may
+ * have been copied into the txn already).
+ */
+VCOW_API int vcow_hamt_set_path(vcow_txn *txn, const char *path, vcow_val val);
+VCOW_API int vcow_hamt_del_path(vcow_txn *txn, const char *path);
+
+/* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
+
+VCOW_API int vcow_hamt_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                                uint64_t *seq);
+VCOW_API int vcow_hamt_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+
+/*
+ * Read key from the head inside an internal read section and copy the
+ * value out, so the result is valid after the call. Bytes go to buf
+ * (cap bytes); out->u.bytes points into buf. VCOW_ERANGE when cap is too
+ * small (out->u.bytes.len then holds the length needed, ptr is NULL).
+ * A nested map is reported as type VCOW_T_MAP with u.root = NULL (read
+ * it with vcow_hamt_get_path inside your own read section).
+ * May be called inside or outside a read section (sections nest).
+ */
+VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, vcow_val *out,
+                                void *buf, size_t cap);
+
+/* ---- debugging ---- */
+
+/*
+ * Check every invariant of the map and of its nested maps: bitmaps,
+ * node sizes, counts, hash placement, CHAMP's canonical form (no non-root
+ * node holding a single entry, collision nodes only at full depth, sorted,
+ * with >= 2 keys), inline/blob placement. VCOW_OK or VCOW_ECORRUPT (with a
+ * line on stderr). O(size): for tests.
+ */
+VCOW_API int vcow_hamt_debug_check(const vcow_version *v);
+VCOW_API int vcow_hamt_debug_check_txn(const vcow_txn *txn);
+
+VCOW_END_DECLS
+
+#endif

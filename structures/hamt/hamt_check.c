@@ -1,0 +1,166 @@
+/*
+ * structures/hamt/hamt_check.c - the debug invariant checker (the role
+ * SQLite's btree integrity check plays): every invariant hamt_node.h
+ * states, for a map and all the maps nested in it.
+ */
+#include <stdio.h>
+
+#include "hamt_node.h"
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "hamt check: " __VA_ARGS__);                                               \
+        fputc('\n', stderr);                                                                       \
+        return VCOW_ECORRUPT;                                                                      \
+    } while (0)
+
+struct chk {
+    uint64_t prefix; /* hash bits fixed by the path so far */
+    unsigned depth;
+};
+
+static int check_entry(const struct hent *e)
+{
+    if (e->raw[0] == 0) {
+        if (e->kblob == NULL || e->kblob->hdr.kind != VCOW_KIND_BLOB)
+            FAIL("key blob missing");
+        if (e->kblob->len <= HAMT_KEY_INLINE || e->kblob->len > VCOW_HAMT_KEY_MAX)
+            FAIL("key blob of %llu bytes", (unsigned long long)e->kblob->len);
+    } else if (e->raw[0] > HAMT_KEY_INLINE) {
+        FAIL("inline key length %u", e->raw[0]);
+    }
+    enum vcow_type ty = ent_type(e);
+    if (e->raw[1] & HV_BLOB) {
+        if (ty != VCOW_T_BYTES || e->vblob == NULL || e->vblob->hdr.kind != VCOW_KIND_BLOB ||
+            e->vblob->len <= val_cap(e))
+            FAIL("bad value blob");
+    } else if (ty == VCOW_T_BYTES) {
+        if (e->raw[2] > val_cap(e))
+            FAIL("inline value length %u", e->raw[2]);
+    } else if (ty == VCOW_T_MAP) {
+        return hamt_check_map(e->root);
+    } else if (ty != VCOW_T_I64 && ty != VCOW_T_F64 && ty != VCOW_T_BOOL) {
+        FAIL("value type %d", (int)ty);
+    }
+    return VCOW_OK;
+}
+
+/* Hash bits 0 .. 5*depth-1 of an entry must equal the path's. */
+static bool placed(uint64_t hash, const struct chk *c)
+{
+    unsigned bits = c->depth * HAMT_BITS;
+    uint64_t mask = bits >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bits) - 1);
+    return (hash & mask) == (c->prefix & mask);
+}
+
+static int check_node(const struct hnode *n, struct chk c, bool root, uint64_t *count)
+{
+    if (n->hdr.kind != VCOW_KIND_HAMT)
+        FAIL("node kind %u", n->hdr.kind);
+    if (n->hdr.type == HN_COLL) {
+        if (c.depth != HAMT_COLL_DEPTH)
+            FAIL("collision node at depth %u", c.depth);
+        if (n->nodemap != 0 || n->datamap < 2)
+            FAIL("collision node with %u entries", n->datamap);
+        if (n->hdr.size != coll_size(n->datamap))
+            FAIL("collision node size");
+        uint64_t h0 = 0;
+        for (unsigned i = 0; i < n->datamap; i++) {
+            int rc = check_entry(&n->ent[i]);
+            if (rc != VCOW_OK)
+                return rc;
+            size_t l;
+            const unsigned char *k = ent_key(&n->ent[i], &l);
+            uint64_t h = vcow_hash(k, l);
+            if (i == 0)
+                h0 = h;
+            else if (h != h0)
+                FAIL("collision node with different hashes");
+            if (!placed(h, &c))
+                FAIL("collision entry misplaced");
+            if (i > 0) {
+                size_t pl;
+                const unsigned char *pk = ent_key(&n->ent[i - 1], &pl);
+                if (key_cmp(pk, pl, k, l) >= 0)
+                    FAIL("collision node not sorted");
+            }
+        }
+        if (n->count != n->datamap)
+            FAIL("collision count");
+        *count = n->count;
+        return VCOW_OK;
+    }
+    if (n->hdr.type != HN_BITMAP)
+        FAIL("node type %u", n->hdr.type);
+    if (c.depth >= HAMT_COLL_DEPTH)
+        FAIL("bitmap node below the last level");
+    if (n->datamap & n->nodemap)
+        FAIL("datamap and nodemap overlap");
+    if (c.depth == HAMT_COLL_DEPTH - 1 && ((n->datamap | n->nodemap) >> 16) != 0)
+        FAIL("fragment past the hash bits");
+    unsigned nd = n_data(n), nn = n_nodes(n);
+    if (n->hdr.size != bitmap_size(nd, nn))
+        FAIL("node size %u for %u entries and %u children", n->hdr.size, nd, nn);
+    if (!root && nn == 0 && nd < 2)
+        FAIL("non-root node with a single entry (not canonical)");
+    if (nd + nn == 0)
+        FAIL("empty node");
+    uint64_t total = nd;
+    for (unsigned i = 0; i < nd; i++) {
+        const struct hent *e = &n->ent[i];
+        int rc = check_entry(e);
+        if (rc != VCOW_OK)
+            return rc;
+        size_t l;
+        const unsigned char *k = ent_key(e, &l);
+        uint64_t h = vcow_hash(k, l);
+        if (!placed(h, &c))
+            FAIL("entry misplaced");
+        uint32_t bit = 1u << frag(h, c.depth);
+        if (!(n->datamap & bit) || bindex(n->datamap, bit) != i)
+            FAIL("entry in the wrong slot");
+    }
+    struct hnode **ch = children(n);
+    uint32_t m = n->nodemap;
+    for (unsigned i = 0; i < nn; i++) {
+        uint32_t bit = m & (0u - m);
+        m &= m - 1;
+        unsigned f = (unsigned)__builtin_ctz(bit);
+        struct chk cc = {c.prefix | ((uint64_t)f << (c.depth * HAMT_BITS)), c.depth + 1};
+        uint64_t sub = 0;
+        int rc = check_node(ch[i], cc, false, &sub);
+        if (rc != VCOW_OK)
+            return rc;
+        if (sub < 2)
+            FAIL("child with %llu entries", (unsigned long long)sub);
+        total += sub;
+    }
+    if (n->count != total)
+        FAIL("count %llu, entries %llu", (unsigned long long)n->count, (unsigned long long)total);
+    *count = total;
+    return VCOW_OK;
+}
+
+int hamt_check_map(const struct hnode *root)
+{
+    if (root == NULL)
+        return VCOW_OK;
+    struct chk c = {0, 0};
+    uint64_t count;
+    return check_node(root, c, true, &count);
+}
+
+int vcow_hamt_debug_check(const vcow_version *v)
+{
+    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
+        return VCOW_EINVAL;
+    return hamt_check_map((const struct hnode *)vcow_version_root(v));
+}
+
+int vcow_hamt_debug_check_txn(const vcow_txn *t)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    if (rc != VCOW_OK)
+        return rc;
+    return hamt_check_map((const struct hnode *)vcow_txn_root(t));
+}

@@ -1,0 +1,62 @@
+/*
+ * structures/hamt/hamt_nested.c - reading nested maps by path: iterate the
+ * map at a path, diff the maps at one path of two versions. "" is the
+ * version's own map.
+ */
+#include "hamt_node.h"
+
+/* The map at path under root: VCOW_ENOENT when missing, VCOW_EINVAL when
+ * the path ends at (or runs through) a value that is not a map. */
+static int map_at(const struct hnode *root, const char *path, const struct hnode **out)
+{
+    if (path == NULL)
+        return VCOW_EINVAL;
+    if (path[0] == '\0') {
+        *out = root;
+        return VCOW_OK;
+    }
+    vcow_val v;
+    int rc = hamt_get_path(root, path, &v);
+    if (rc != VCOW_OK)
+        return rc;
+    if (v.type != VCOW_T_MAP)
+        return VCOW_EINVAL;
+    *out = v.u.root;
+    return VCOW_OK;
+}
+
+int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT || fn == NULL)
+        return VCOW_EINVAL;
+    const struct hnode *m;
+    int rc = map_at((const struct hnode *)vcow_version_root(v), path, &m);
+    return rc != VCOW_OK ? rc : hamt_iter_root(m, fn, ctx);
+}
+
+int vcow_hamt_iter_path_txn(const vcow_txn *t, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    if (rc != VCOW_OK)
+        return rc;
+    if (fn == NULL)
+        return VCOW_EINVAL;
+    const struct hnode *m;
+    rc = map_at((const struct hnode *)vcow_txn_root(t), path, &m);
+    return rc != VCOW_OK ? rc : hamt_iter_root(m, fn, ctx);
+}
+
+int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
+                        vcow_hamt_diff_fn *fn, void *ctx)
+{
+    if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_HAMT ||
+        vcow_version_kind(b) != VCOW_KIND_HAMT || fn == NULL)
+        return VCOW_EINVAL;
+    const struct hnode *ma = NULL, *mb = NULL;
+    int ra = map_at((const struct hnode *)vcow_version_root(a), path, &ma);
+    int rb = map_at((const struct hnode *)vcow_version_root(b), path, &mb);
+    /* A map on one side only: the other side is an empty map. */
+    if (ra == VCOW_EINVAL || rb == VCOW_EINVAL || (ra == VCOW_ENOENT && rb == VCOW_ENOENT))
+        return ra == VCOW_EINVAL || rb == VCOW_EINVAL ? VCOW_EINVAL : VCOW_ENOENT;
+    return hamt_diff_roots(ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn, ctx);
+}

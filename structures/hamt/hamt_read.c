@@ -1,0 +1,329 @@
+/*
+ * structures/hamt/hamt_read.c - reads: get, len, iteration, equality, diff.
+ *
+ * Order: a node's inline entries in fragment order, then its children in
+ * fragment order (CHAMP's data-first layout makes this a linear scan).
+ * Since the shape is canonical (hamt_node.h) equal maps have equal shapes,
+ * so equality and diff walk both maps side by side and skip every pair of
+ * pointer-equal subtrees. Recursion depth is bounded by HAMT_COLL_DEPTH
+ * per map (nested maps recurse only through hamt_val_equal).
+ */
+#include "hamt_node.h"
+
+static const struct hnode *version_map(const vcow_version *v)
+{
+    return (const struct hnode *)vcow_version_root(v);
+}
+
+static bool is_hamt(const vcow_version *v)
+{
+    return v != NULL && vcow_version_kind(v) == VCOW_KIND_HAMT;
+}
+
+int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
+{
+    if (!is_hamt(v) || out == NULL || key_check(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    struct hkey k = make_key(key, klen);
+    const struct hent *e = map_find(version_map(v), &k);
+    if (e == NULL)
+        return VCOW_ENOENT;
+    *out = ent_val(e);
+    return VCOW_OK;
+}
+
+bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen)
+{
+    if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
+        return false;
+    struct hkey k = make_key(key, klen);
+    return map_find(version_map(v), &k) != NULL;
+}
+
+size_t vcow_hamt_len(const vcow_version *v)
+{
+    return is_hamt(v) ? (size_t)map_count(version_map(v)) : 0;
+}
+
+int vcow_hamt_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val *out)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    if (rc != VCOW_OK)
+        return rc;
+    if (out == NULL || key_check(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    struct hkey k = make_key(key, klen);
+    const struct hent *e = map_find((const struct hnode *)vcow_txn_root(t), &k);
+    if (e == NULL)
+        return VCOW_ENOENT;
+    *out = ent_val(e);
+    return VCOW_OK;
+}
+
+int vcow_hamt_len_txn(const vcow_txn *t, size_t *out)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    if (rc != VCOW_OK)
+        return rc;
+    if (out == NULL)
+        return VCOW_EINVAL;
+    *out = (size_t)map_count((const struct hnode *)vcow_txn_root(t));
+    return VCOW_OK;
+}
+
+/* ---- iteration ---- */
+
+static vcow_slice ent_slice(const struct hent *e)
+{
+    vcow_slice s;
+    s.ptr = ent_key(e, &s.len);
+    return s;
+}
+
+static int iter_node(const struct hnode *n, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    unsigned nd = n_data(n), nn = n_nodes(n);
+    struct hnode **ch = children(n);
+    /* Children are visited after the entries: start their loads now, so
+     * the walk is not one dependent cache miss per node. */
+    for (unsigned i = 0; i < nn; i++)
+        __builtin_prefetch(ch[i]);
+    for (unsigned i = 0; i < nd; i++) {
+        int rc = fn(ent_slice(&n->ent[i]), ent_val(&n->ent[i]), ctx);
+        if (rc != 0)
+            return rc;
+    }
+    for (unsigned i = 0; i < nn; i++) {
+        int rc = iter_node(ch[i], fn, ctx);
+        if (rc != 0)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+int hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    return root == NULL ? VCOW_OK : iter_node(root, fn, ctx);
+}
+
+int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    if (!is_hamt(v) || fn == NULL)
+        return VCOW_EINVAL;
+    return hamt_iter_root(version_map(v), fn, ctx);
+}
+
+/* ---- equality ---- */
+
+bool hamt_val_equal(const struct hent *a, const struct hent *b)
+{
+    if (ent_type(a) != ent_type(b))
+        return false;
+    vcow_val x = ent_val(a), y = ent_val(b);
+    switch (x.type) {
+    case VCOW_T_BYTES:
+        return x.u.bytes.len == y.u.bytes.len &&
+               (x.u.bytes.len == 0 || memcmp(x.u.bytes.ptr, y.u.bytes.ptr, x.u.bytes.len) == 0);
+    case VCOW_T_I64:
+        return x.u.i64 == y.u.i64;
+    case VCOW_T_F64:
+        return memcmp(&x.u.f64, &y.u.f64, sizeof(double)) == 0;
+    case VCOW_T_BOOL:
+        return x.u.b == y.u.b;
+    case VCOW_T_MAP:
+        return hamt_map_equal(a->root, b->root);
+    default:
+        return true;
+    }
+}
+
+static bool ent_equal(const struct hent *a, const struct hent *b)
+{
+    vcow_slice ka = ent_slice(a), kb = ent_slice(b);
+    return ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0 && hamt_val_equal(a, b);
+}
+
+bool hamt_map_equal(const struct hnode *a, const struct hnode *b)
+{
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL)
+        return false;
+    if (a->hdr.type != b->hdr.type || a->count != b->count || a->datamap != b->datamap ||
+        a->nodemap != b->nodemap)
+        return false;
+    unsigned nd = n_data(a), nn = n_nodes(a);
+    for (unsigned i = 0; i < nd; i++)
+        if (!ent_equal(&a->ent[i], &b->ent[i]))
+            return false;
+    struct hnode **ca = children(a), **cb = children(b);
+    for (unsigned i = 0; i < nn; i++)
+        if (!hamt_map_equal(ca[i], cb[i]))
+            return false;
+    return true;
+}
+
+int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
+{
+    if (!is_hamt(a) || !is_hamt(b) || eq == NULL)
+        return VCOW_EINVAL;
+    *eq = hamt_map_equal(version_map(a), version_map(b));
+    return VCOW_OK;
+}
+
+/* ---- diff ---- */
+
+struct diff {
+    vcow_hamt_diff_fn *fn;
+    void *ctx;
+};
+
+static const vcow_val none_val = {VCOW_T_NONE, {.i64 = 0}};
+
+/* Every entry of a subtree as added (side 1) or removed (side 0), except
+ * the one keyed like `skip` (if any), which is compared with it instead. */
+static int diff_all(struct diff *df, const struct hnode *n, int added, const struct hent *skip,
+                    bool *skip_found)
+{
+    unsigned nd = n_data(n), nn = n_nodes(n);
+    for (unsigned i = 0; i < nd; i++) {
+        const struct hent *e = &n->ent[i];
+        int rc = 0;
+        vcow_slice ks = ent_slice(e);
+        if (skip != NULL && !*skip_found) {
+            vcow_slice ss = ent_slice(skip);
+            if (ss.len == ks.len && memcmp(ss.ptr, ks.ptr, ks.len) == 0) {
+                *skip_found = true;
+                if (!hamt_val_equal(skip, e))
+                    rc = added ? df->fn(ks, ent_val(skip), ent_val(e), df->ctx)
+                               : df->fn(ks, ent_val(e), ent_val(skip), df->ctx);
+                if (rc != 0)
+                    return rc;
+                continue;
+            }
+        }
+        rc = added ? df->fn(ks, none_val, ent_val(e), df->ctx)
+                   : df->fn(ks, ent_val(e), none_val, df->ctx);
+        if (rc != 0)
+            return rc;
+    }
+    struct hnode **ch = children(n);
+    for (unsigned i = 0; i < nn; i++) {
+        int rc = diff_all(df, ch[i], added, skip, skip_found);
+        if (rc != 0)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+/* An entry of one side against a subtree of the other. */
+static int diff_ent_tree(struct diff *df, const struct hent *e, const struct hnode *n, int e_is_a)
+{
+    bool found = false;
+    int rc = diff_all(df, n, e_is_a, e, &found);
+    if (rc != 0 || found)
+        return rc;
+    return e_is_a ? df->fn(ent_slice(e), ent_val(e), none_val, df->ctx)
+                  : df->fn(ent_slice(e), none_val, ent_val(e), df->ctx);
+}
+
+static int diff_ent_ent(struct diff *df, const struct hent *a, const struct hent *b)
+{
+    vcow_slice ka = ent_slice(a), kb = ent_slice(b);
+    if (ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0)
+        return hamt_val_equal(a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
+    int rc = df->fn(ka, ent_val(a), none_val, df->ctx);
+    return rc != 0 ? rc : df->fn(kb, none_val, ent_val(b), df->ctx);
+}
+
+static int diff_coll(struct diff *df, const struct hnode *a, const struct hnode *b)
+{
+    /* Both sorted by key: merge. */
+    unsigned i = 0, j = 0;
+    while (i < a->datamap || j < b->datamap) {
+        int c;
+        if (i == a->datamap)
+            c = 1;
+        else if (j == b->datamap)
+            c = -1;
+        else {
+            vcow_slice ka = ent_slice(&a->ent[i]), kb = ent_slice(&b->ent[j]);
+            c = key_cmp(ka.ptr, ka.len, kb.ptr, kb.len);
+        }
+        int rc;
+        if (c < 0) {
+            rc = df->fn(ent_slice(&a->ent[i]), ent_val(&a->ent[i]), none_val, df->ctx);
+            i++;
+        } else if (c > 0) {
+            rc = df->fn(ent_slice(&b->ent[j]), none_val, ent_val(&b->ent[j]), df->ctx);
+            j++;
+        } else {
+            rc = diff_ent_ent(df, &a->ent[i], &b->ent[j]);
+            i++;
+            j++;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+static int diff_node(struct diff *df, const struct hnode *a, const struct hnode *b)
+{
+    if (a == b)
+        return VCOW_OK;
+    if (a->hdr.type == HN_COLL || b->hdr.type == HN_COLL)
+        return diff_coll(df, a, b); /* both are: collisions live at one depth */
+    uint32_t all = a->datamap | a->nodemap | b->datamap | b->nodemap;
+    struct hnode **ca = children(a), **cb = children(b);
+    while (all != 0) {
+        uint32_t bit = all & (0u - all);
+        all &= all - 1;
+        const struct hent *ea = a->datamap & bit ? &a->ent[bindex(a->datamap, bit)] : NULL;
+        const struct hent *eb = b->datamap & bit ? &b->ent[bindex(b->datamap, bit)] : NULL;
+        const struct hnode *na = a->nodemap & bit ? ca[bindex(a->nodemap, bit)] : NULL;
+        const struct hnode *nb = b->nodemap & bit ? cb[bindex(b->nodemap, bit)] : NULL;
+        bool dummy = false;
+        int rc = 0;
+        if (ea && eb)
+            rc = diff_ent_ent(df, ea, eb);
+        else if (ea && nb)
+            rc = diff_ent_tree(df, ea, nb, 1);
+        else if (na && eb)
+            rc = diff_ent_tree(df, eb, na, 0);
+        else if (na && nb)
+            rc = diff_node(df, na, nb);
+        else if (ea)
+            rc = df->fn(ent_slice(ea), ent_val(ea), none_val, df->ctx);
+        else if (eb)
+            rc = df->fn(ent_slice(eb), none_val, ent_val(eb), df->ctx);
+        else if (na)
+            rc = diff_all(df, na, 0, NULL, &dummy);
+        else
+            rc = diff_all(df, nb, 1, NULL, &dummy);
+        if (rc != 0)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_fn *fn, void *ctx)
+{
+    if (!is_hamt(a) || !is_hamt(b) || fn == NULL)
+        return VCOW_EINVAL;
+    return hamt_diff_roots(version_map(a), version_map(b), fn, ctx);
+}
+
+int hamt_diff_roots(const struct hnode *ra, const struct hnode *rb, vcow_hamt_diff_fn *fn,
+                    void *ctx)
+{
+    struct diff df = {fn, ctx};
+    bool dummy = false;
+    if (ra == rb)
+        return VCOW_OK;
+    if (ra == NULL)
+        return diff_all(&df, rb, 1, NULL, &dummy);
+    if (rb == NULL)
+        return diff_all(&df, ra, 0, NULL, &dummy);
+    return diff_node(&df, ra, rb);
+}
