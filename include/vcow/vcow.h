@@ -13,5 +13,6 @@
 #include <vcow/cell.h>
 #include <vcow/box.h>
 #include <vcow/hamt.h>
+#include <vcow/rope.h>
 
 #endif

@@ -1,0 +1,180 @@
+/*
+ * structures/rope/rope_int.h - node layouts and helpers of the rope.
+ *
+ * A B-tree of chunks; every leaf is at the same depth. Two node types:
+ *
+ *   leaf (type ROPE_LEAF)                 inner (type ROPE_INNER), 424 bytes
+ *   off size                              off size
+ *   0   16  struct vcow_node              0   16  struct vcow_node
+ *   16  4   len   bytes of text           16  4   height (leaves are 0)
+ *   20  4   cps   code points             20  4   n      children (1..16)
+ *   24  4   u16   UTF-16 code units       24  64  bytes[16]  per child
+ *   28  4   lines line breaks (*)         88  64  cps[16]
+ *   32  cap text                          152 64  u16[16]
+ *                                         216 64  lines[16]  (*)
+ *                                         280 16  flags[16]  FIRST_LF|LAST_CR
+ *                                         296 128 kid[16]
+ *
+ * (*) Line breaks are counted per subtree as if the subtree stood alone: a
+ * CR at its end counts as a break. Where a child ending in CR is followed
+ * by one starting with LF, the pair is one break; the flags let the parent
+ * subtract those seams (struct rope_sum). So chunks may split anywhere on
+ * a code point boundary, CR LF included, and no edit ever has to look at a
+ * neighbouring chunk to keep the counts right.
+ *
+ * A leaf's capacity is hdr.size - 32; a txn grows an owned leaf in place
+ * while it fits. Per-child metrics are 32-bit, so a rope holds less than
+ * 4 GiB (VCOW_ROPE_MAX_BYTES).
+ */
+#ifndef VCOW_ROPE_INT_H
+#define VCOW_ROPE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/txn.h"
+#include <vcow/rope.h>
+
+#define ROPE_FAN       16
+#define ROPE_LEAF_NODE 1024
+#define ROPE_LEAF_HDR  32
+#define ROPE_LEAF_MAX  (ROPE_LEAF_NODE - ROPE_LEAF_HDR) /* 992 bytes of text */
+#define ROPE_LEAF_MIN  (ROPE_LEAF_MAX / 4)              /* merge below this */
+/* Appends and the defragmenter fill chunks to ROPE_FILL bytes and nodes to
+ * ROPE_FAN_FILL children, not to the brim: the first edit of a packed
+ * region then copies one chunk and its path, instead of splitting every
+ * node up to the root. */
+#define ROPE_FILL     (ROPE_LEAF_MAX - 64)
+#define ROPE_FAN_FILL (ROPE_FAN - 2)
+#define ROPE_MAX_H    (VCOW_ROPE_ITER_DEPTH - 2)
+
+enum { ROPE_LEAF = 1, ROPE_INNER = 2 };
+enum { ROPE_FIRST_LF = 1, ROPE_LAST_CR = 2 };
+
+struct rope_leaf {
+    struct vcow_node hdr;
+    uint32_t len, cps, u16, lines;
+    unsigned char b[];
+};
+
+struct rope_inner {
+    struct vcow_node hdr;
+    uint32_t height, n;
+    uint32_t bytes[ROPE_FAN], cps[ROPE_FAN], u16[ROPE_FAN], lines[ROPE_FAN];
+    uint8_t flags[ROPE_FAN];
+    struct vcow_node *kid[ROPE_FAN];
+};
+
+/* Metrics of a text (standalone line count) and its edge flags. */
+struct rope_sum {
+    uint64_t bytes, cps, u16, lines;
+    unsigned flags;
+};
+
+#define LEAF(n)   ((struct rope_leaf *)(n))
+#define INNER(n)  ((struct rope_inner *)(n))
+#define CLEAF(n)  ((const struct rope_leaf *)(n))
+#define CINNER(n) ((const struct rope_inner *)(n))
+
+static inline bool rope_is_leaf(const struct vcow_node *n)
+{
+    return n->type == ROPE_LEAF;
+}
+
+static inline uint32_t rope_leaf_cap(const struct rope_leaf *l)
+{
+    return l->hdr.size - ROPE_LEAF_HDR;
+}
+
+static inline uint32_t rope_height(const struct vcow_node *n)
+{
+    return rope_is_leaf(n) ? 0 : CINNER(n)->height;
+}
+
+static inline bool rope_is_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/* rope_text.c: UTF-8 scanning. */
+bool rope_utf8_valid(const unsigned char *s, size_t n);
+void rope_count(const unsigned char *s, size_t n, struct rope_sum *out);
+uint64_t rope_count_unit(const unsigned char *s, size_t n, enum vcow_rope_unit unit);
+/* Byte offset of unit position k within s (k <= units in s); -1 when k
+ * falls inside a surrogate pair. */
+int64_t rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit unit, uint64_t k);
+
+/* The same within a leaf: an ASCII chunk (as many units as bytes, most
+ * chunks of most texts) needs no scan. */
+static inline int64_t rope_leaf_unit_to_off(const struct rope_leaf *l, enum vcow_rope_unit unit,
+                                            uint64_t k)
+{
+    uint32_t units = unit == VCOW_ROPE_BYTES ? l->len : unit == VCOW_ROPE_CHARS ? l->cps : l->u16;
+    if (units == l->len)
+        return (int64_t)k;
+    return rope_unit_to_off(l->b, l->len, unit, k);
+}
+/* Byte offset just after the k-th line break of s (1 <= k <= breaks). */
+size_t rope_line_to_off(const unsigned char *s, size_t n, uint64_t k);
+/* Line breaks ending in s[0..n) counted standalone (a CR at s[n-1] counts). */
+uint64_t rope_count_lines(const unsigned char *s, size_t n);
+
+/* rope_node.c: node summaries and read descents. */
+void rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out);
+void rope_node_sum(const struct vcow_node *n, struct rope_sum *out);
+void rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid);
+uint64_t rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit);
+/* The leaf holding unit position pos: with right = false, a position on a
+ * chunk boundary belongs to the chunk before it (inserts), else to the one
+ * after it. Sets *off to the byte offset of the leaf's start. */
+const struct rope_leaf *rope_find(const struct vcow_node *root, enum vcow_rope_unit unit,
+                                  uint64_t pos, bool right, uint64_t *start, uint64_t *ustart);
+/* Convert pos in `from` to a byte offset; VCOW_ERANGE past the end or inside
+ * a code point. */
+int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                 uint64_t *byte);
+int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                   uint64_t *out);
+/* Line breaks ending at or before byte p (standalone count of [0, p)). */
+uint64_t rope_lines_before(const struct vcow_node *root, uint64_t p);
+unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p);
+void rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to, unsigned char *dst);
+const struct vcow_node *rope_root_of(const vcow_version *v);
+
+/* rope_write.c: the edit machinery rope_move.c and rope_defrag.c share. */
+#define ROPE_POOL_MAX (4 * (ROPE_MAX_H + 2))
+
+/* Nodes an edit allocated before changing anything (runtime/txn.h, rule 2). */
+struct rope_pool {
+    struct rope_inner *in[ROPE_POOL_MAX];
+    struct rope_leaf *lf[4];
+    int nin, uin, nlf, ulf;
+    bool small; /* a delete left a chunk under ROPE_LEAF_MIN */
+};
+
+/* One child slot of an inner node, moved as a unit. */
+struct rope_entry {
+    struct vcow_node *kid;
+    uint32_t bytes, cps, u16, lines;
+    uint8_t flags;
+};
+
+bool rope_unit_ok(enum vcow_rope_unit u);
+struct rope_leaf *rope_leaf_alloc(vcow_txn *t, uint32_t cap);
+uint32_t rope_cap_exact(uint32_t len);
+void rope_leaf_recount(struct rope_leaf *l);
+void rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *e);
+void rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *e);
+/* Insert kid at slot i of in (ours); a full node is split with a node from
+ * the pool and the new right half returned (else NULL). */
+struct rope_inner *rope_inner_insert(struct rope_pool *p, struct rope_inner *in, uint32_t i,
+                                     struct vcow_node *kid);
+/* Retire slots rope_drop needs; drop a whole subtree (ours freed now). */
+uint32_t rope_drop_slots(const vcow_txn *t, const struct vcow_node *n);
+void rope_drop(vcow_txn *t, struct vcow_node *n);
+void rope_collapse_root(vcow_txn *t);
+/* The merge policy at byte pos (optional: skipped when memory is short). */
+void rope_merge_small(vcow_txn *t, uint64_t pos);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * structures/rope/rope_node.c - the rope kind's ops, node summaries and the
+ * read-side descents every operation shares (find a leaf by a unit, convert
+ * positions, count line breaks before a byte, iterate chunks).
+ */
+#include <string.h>
+
+#include "rope_int.h"
+
+static void rope_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+{
+    if (rope_is_leaf(n))
+        return;
+    const struct rope_inner *in = CINNER(n);
+    for (uint32_t i = 0; i < in->n; i++)
+        visit(in->kid[i], ctx);
+}
+
+const struct vcow_kind_ops vcow_rope_ops = {"rope", rope_walk};
+
+const struct vcow_node *rope_root_of(const vcow_version *v)
+{
+    return vcow_version_root(v);
+}
+
+void rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out)
+{
+    out->bytes = l->len;
+    out->cps = l->cps;
+    out->u16 = l->u16;
+    out->lines = l->lines;
+    out->flags = 0;
+    if (l->len > 0 && l->b[0] == '\n')
+        out->flags |= ROPE_FIRST_LF;
+    if (l->len > 0 && l->b[l->len - 1] == '\r')
+        out->flags |= ROPE_LAST_CR;
+}
+
+static inline unsigned seam(const struct rope_inner *in, uint32_t i)
+{
+    /* 1 when child i-1 ends with CR and child i starts with LF: one break
+     * counted by both. */
+    return (in->flags[i - 1] & ROPE_LAST_CR) && (in->flags[i] & ROPE_FIRST_LF);
+}
+
+void rope_node_sum(const struct vcow_node *n, struct rope_sum *out)
+{
+    if (n == NULL) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    if (rope_is_leaf(n)) {
+        rope_leaf_sum(CLEAF(n), out);
+        return;
+    }
+    const struct rope_inner *in = CINNER(n);
+    uint64_t b = 0, c = 0, u = 0, l = 0;
+    for (uint32_t i = 0; i < in->n; i++) {
+        b += in->bytes[i];
+        c += in->cps[i];
+        u += in->u16[i];
+        l += in->lines[i];
+        if (i > 0)
+            l -= seam(in, i);
+    }
+    out->bytes = b;
+    out->cps = c;
+    out->u16 = u;
+    out->lines = l;
+    out->flags = (in->flags[0] & ROPE_FIRST_LF) | (in->flags[in->n - 1] & ROPE_LAST_CR);
+}
+
+void rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid)
+{
+    struct rope_sum s;
+    rope_node_sum(kid, &s);
+    in->kid[i] = (struct vcow_node *)kid;
+    in->bytes[i] = (uint32_t)s.bytes;
+    in->cps[i] = (uint32_t)s.cps;
+    in->u16[i] = (uint32_t)s.u16;
+    in->lines[i] = (uint32_t)s.lines;
+    in->flags[i] = (uint8_t)s.flags;
+}
+
+uint64_t rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit)
+{
+    return unit == VCOW_ROPE_BYTES ? s->bytes : unit == VCOW_ROPE_CHARS ? s->cps : s->u16;
+}
+
+static inline const uint32_t *unit_array(const struct rope_inner *in, enum vcow_rope_unit unit)
+{
+    return unit == VCOW_ROPE_BYTES ? in->bytes : unit == VCOW_ROPE_CHARS ? in->cps : in->u16;
+}
+
+const struct rope_leaf *rope_find(const struct vcow_node *n, enum vcow_rope_unit unit, uint64_t pos,
+                                  bool right, uint64_t *start, uint64_t *ustart)
+{
+    uint64_t b = 0, u = 0;
+    while (!rope_is_leaf(n)) {
+        const struct rope_inner *in = CINNER(n);
+        const uint32_t *w = unit_array(in, unit);
+        uint32_t i = 0, last = in->n - 1;
+        if (right) {
+            while (i < last && pos >= w[i]) {
+                pos -= w[i];
+                u += w[i];
+                b += in->bytes[i];
+                i++;
+            }
+        } else {
+            while (i < last && pos > w[i]) {
+                pos -= w[i];
+                u += w[i];
+                b += in->bytes[i];
+                i++;
+            }
+        }
+        n = in->kid[i];
+    }
+    *start = b;
+    if (ustart != NULL)
+        *ustart = u;
+    return CLEAF(n);
+}
+
+int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                 uint64_t *byte)
+{
+    struct rope_sum s;
+    rope_node_sum(root, &s);
+    uint64_t total = rope_unit_of(&s, from);
+    if (pos > total)
+        return VCOW_ERANGE;
+    if (pos == 0 || pos == total) {
+        *byte = pos == 0 ? 0 : s.bytes;
+        return VCOW_OK;
+    }
+    uint64_t start, ustart;
+    const struct rope_leaf *l =
+        rope_find(root, from, pos, from == VCOW_ROPE_BYTES, &start, &ustart);
+    if (from == VCOW_ROPE_BYTES) {
+        if (rope_is_cont(l->b[pos - start]))
+            return VCOW_ERANGE;
+        *byte = pos;
+        return VCOW_OK;
+    }
+    int64_t off = rope_leaf_unit_to_off(l, from, pos - ustart);
+    if (off < 0)
+        return VCOW_ERANGE;
+    *byte = start + (uint64_t)off;
+    return VCOW_OK;
+}
+
+int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                   uint64_t *out)
+{
+    if (to == VCOW_ROPE_BYTES || byte == 0) {
+        *out = byte;
+        return VCOW_OK;
+    }
+    /* Descend by bytes, summing the target unit of the children skipped. */
+    const struct vcow_node *n = root;
+    uint64_t u = 0, pos = byte;
+    while (!rope_is_leaf(n)) {
+        const struct rope_inner *in = CINNER(n);
+        const uint32_t *w = unit_array(in, to);
+        uint32_t i = 0, last = in->n - 1;
+        while (i < last && pos > in->bytes[i]) {
+            pos -= in->bytes[i];
+            u += w[i];
+            i++;
+        }
+        n = in->kid[i];
+    }
+    *out = u + rope_count_unit(CLEAF(n)->b, pos, to);
+    return VCOW_OK;
+}
+
+uint64_t rope_lines_before(const struct vcow_node *n, uint64_t p)
+{
+    uint64_t k = 0;
+    while (n != NULL && p > 0 && !rope_is_leaf(n)) {
+        const struct rope_inner *in = CINNER(n);
+        uint32_t i = 0, last = in->n - 1;
+        while (i < last && p > in->bytes[i]) {
+            k += in->lines[i];
+            if (i > 0)
+                k -= seam(in, i);
+            p -= in->bytes[i];
+            i++;
+        }
+        /* p > 0 bytes of child i follow: its standalone prefix count
+         * counts a leading LF that the CR before it already counted. */
+        if (i > 0)
+            k -= seam(in, i);
+        n = in->kid[i];
+    }
+    if (n != NULL && p > 0)
+        k += rope_count_lines(CLEAF(n)->b, p);
+    return k;
+}
+
+unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p)
+{
+    uint64_t start;
+    const struct rope_leaf *l = rope_find(root, VCOW_ROPE_BYTES, p, true, &start, NULL);
+    return l->b[p - start];
+}
+
+/* ---- chunk iteration ---- */
+
+static void iter_descend(vcow_rope_iter *it, const struct vcow_node *n, uint64_t pos)
+{
+    /* Push the path from n to the leaf holding byte pos (right-biased). */
+    while (!rope_is_leaf(n)) {
+        const struct rope_inner *in = CINNER(n);
+        uint32_t i = 0, last = in->n - 1;
+        while (i < last && pos >= in->bytes[i]) {
+            pos -= in->bytes[i];
+            i++;
+        }
+        it->node[it->depth] = n;
+        it->idx[it->depth] = i;
+        it->depth++;
+        n = in->kid[i];
+    }
+    it->node[it->depth++] = n;
+    it->off = (uint32_t)pos;
+}
+
+void vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
+{
+    memset(it, 0, sizeof(*it));
+    if (s == NULL || s->root == NULL || s->from >= s->to)
+        return;
+    it->pos = s->from;
+    it->to = s->to;
+    iter_descend(it, s->root, s->from);
+}
+
+bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
+{
+    if (it == NULL || chunk == NULL || it->depth == 0 || it->pos >= it->to)
+        return false;
+    const struct rope_leaf *l = CLEAF(it->node[it->depth - 1]);
+    uint64_t len = l->len - it->off;
+    if (len > it->to - it->pos)
+        len = it->to - it->pos;
+    chunk->ptr = l->b + it->off;
+    chunk->len = (size_t)len;
+    it->pos += len;
+    if (it->pos >= it->to)
+        return true;
+    /* Step to the next leaf: up to the first level with a right sibling. */
+    int j = it->depth - 2;
+    while (j >= 0 && it->idx[j] + 1 >= CINNER(it->node[j])->n)
+        j--;
+    if (j < 0) {
+        it->depth = 0;
+        return true;
+    }
+    it->idx[j]++;
+    it->depth = j + 1;
+    const struct vcow_node *next = CINNER(it->node[j])->kid[it->idx[j]];
+    iter_descend(it, next, 0);
+    return true;
+}
+
+void rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to, unsigned char *dst)
+{
+    vcow_rope_slice s = {root, from, to};
+    vcow_rope_iter it;
+    vcow_slice c;
+    vcow_rope_iter_init(&it, &s);
+    while (vcow_rope_iter_next(&it, &c)) {
+        memcpy(dst, c.ptr, c.len);
+        dst += c.len;
+    }
+}
