@@ -3,15 +3,21 @@
  * is a nested document in one vcow cell with history.
  *
  *   config_server --config FILE [--port N] [--threads N] [--keep N]
+ *                 [--reload-every-ms N]
  *
  * Workers answer from the head (or a pinned old version) without a lock;
  * reloads, on SIGHUP or when FILE changes (inotify), and POST /config
  * merge patches are single atomic commits. See http.c for the endpoints.
+ * --reload-every-ms reloads the file on a timer as well (a stand-in for a
+ * busy deployment system; `make demo` measures throughput with it).
  */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +30,7 @@
 #include "doc.h"
 #include "http.h"
 
-static int reload(vcow_cell *cell, const char *file)
+static int reload(vcow_cell *cell, const char *file, bool verbose)
 {
     json_error_t jerr;
     json_t *doc = json_load_file(file, 0, &jerr);
@@ -42,8 +48,31 @@ static int reload(vcow_cell *cell, const char *file)
                 err[0] ? err : vcow_strerror(rc));
         return -1;
     }
-    fprintf(stderr, "config_server: loaded %s as version %llu\n", file, (unsigned long long)seq);
+    if (verbose)
+        fprintf(stderr, "config_server: loaded %s as version %llu\n", file,
+                (unsigned long long)seq);
     return 0;
+}
+
+struct reloader {
+    vcow_cell *cell;
+    const char *file;
+    long ms;
+    atomic_int stop;
+    unsigned long count;
+};
+
+static void *reload_loop(void *arg)
+{
+    struct reloader *r = arg;
+    struct timespec ts = {r->ms / 1000, (r->ms % 1000) * 1000000};
+    /* relaxed: a stop flag. */
+    while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+        nanosleep(&ts, NULL);
+        if (reload(r->cell, r->file, false) == 0)
+            r->count++;
+    }
+    return NULL;
 }
 
 static const char *base_name(const char *path)
@@ -57,6 +86,7 @@ int main(int argc, char **argv)
     const char *file = NULL;
     unsigned port = 8080, threads = 4;
     unsigned long keep = 100000;
+    long reload_ms = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--config") == 0)
             file = argv[i + 1];
@@ -66,6 +96,8 @@ int main(int argc, char **argv)
             threads = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--keep") == 0)
             keep = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--reload-every-ms") == 0)
+            reload_ms = atol(argv[i + 1]);
     }
     if (file == NULL) {
         fprintf(stderr, "usage: %s --config FILE [--port N] [--threads N] [--keep N]\n", argv[0]);
@@ -75,7 +107,7 @@ int main(int argc, char **argv)
     /* History: keep the last `keep` versions for ?version= and ?as_of=. */
     struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true, .keep_last = keep};
     vcow_cell *cell;
-    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK || reload(cell, file) != 0)
+    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK || reload(cell, file, true) != 0)
         return 1;
 
     /* Signals are read from a signalfd in this thread: block them everywhere
@@ -96,6 +128,13 @@ int main(int argc, char **argv)
     }
     printf("listening on 127.0.0.1:%u\n", bound);
     fflush(stdout);
+    static struct reloader timer;
+    pthread_t timer_thread;
+    timer.cell = cell;
+    timer.file = file;
+    timer.ms = reload_ms;
+    if (reload_ms > 0 && pthread_create(&timer_thread, NULL, reload_loop, &timer) != 0)
+        reload_ms = 0;
 
     /* Watch the file's directory: editors replace files by rename. */
     char dir[PATH_MAX];
@@ -119,7 +158,7 @@ int main(int argc, char **argv)
                 continue;
             if (si.ssi_signo != SIGHUP)
                 break;
-            reload(cell, file);
+            reload(cell, file, true);
         }
         if (ifd >= 0 && (p[1].revents & POLLIN)) {
             char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -132,8 +171,13 @@ int main(int argc, char **argv)
                 q += sizeof(*ev) + ev->len;
             }
             if (hit)
-                reload(cell, file);
+                reload(cell, file, true);
         }
+    }
+    if (reload_ms > 0) {
+        atomic_store(&timer.stop, 1);
+        pthread_join(timer_thread, NULL);
+        fprintf(stderr, "config_server: %lu timed reloads\n", timer.count);
     }
     MHD_stop_daemon(d);
     if (ifd >= 0)
