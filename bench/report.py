@@ -432,11 +432,143 @@ def tree_section(runs, img_dir, img_rel):
     return "\n".join(out)
 
 
+# --- suite: mixed ------------------------------------------------------------
+
+MIXED_MIXES = [("read100", "read-only"), ("read99", "99/1"), ("read90", "90/10"),
+               ("read50", "50/50")]
+MIXED_IMPLS = [
+    ("vcow_hamt", "vcow HAMT"),
+    ("vcow_hamt_history:last1000", "vcow history:last1000"),
+    ("umap_shared_mutex", "umap + shared_mutex"),
+    ("umap_rwlock", "umap + rwlock"),
+    ("umap_mutex", "umap + mutex"),
+    ("cds_lfht", "cds_lfht"),
+    ("ck_hs", "ck_hs"),
+]
+
+
+def mixed_raw(runs):
+    """(family, case, impl, threads) -> the raw JSON entry, with its counters:
+    the median aggregate when repeated, else the single run."""
+    out = {}
+    for run in runs:
+        with open(run.path, encoding="utf-8") as f:
+            benchmarks = json.load(f).get("benchmarks", [])
+        for b in benchmarks:
+            if b.get("error_occurred"):
+                continue
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            parts = [p for p in b.get("run_name", b["name"]).split("/")
+                     if p != "real_time" and not p.startswith(("threads:", "iterations:"))]
+            if len(parts) == 2:
+                parts = [parts[0], "", parts[1]]
+            if len(parts) != 3:
+                continue
+            key = (parts[0], parts[1], parts[2], int(b.get("threads", 1)))
+            if key not in out or b.get("run_type") == "aggregate":
+                out[key] = b
+    return out
+
+
+def mixed_section(runs, img_dir, img_rel):
+    del img_dir, img_rel
+    raw = mixed_raw(runs)
+    threads = sorted({k[3] for k in raw if k[0] == "mixed"})
+
+    def rate(mix, impl, t):
+        b = raw.get(("mixed", mix, impl, t))
+        return b.get("items_per_second") if b else None
+
+    # Throughput: one row per mix and thread count, one column per
+    # competitor: M ops/s (vcow_hamt's rate / this one's).
+    rows = []
+    for mix, label in MIXED_MIXES:
+        for t in threads:
+            v = rate(mix, "vcow_hamt", t)
+            row = [label, t]
+            for impl, _ in MIXED_IMPLS:
+                r = rate(mix, impl, t)
+                if r is None:
+                    row.append("-")
+                elif impl == "vcow_hamt":
+                    row.append(fmt_rate(r))
+                else:
+                    row.append("%s (%s)" % (fmt_rate(r), fmt_ratio(v / r if v else None)))
+            rows.append(row)
+
+    # One writer flat out, N-1 readers.
+    rw_rows = []
+    rw = {k[2]: raw[k] for k in raw if k[0] == "readers_vs_writer"}
+    v_reads = rw.get("vcow_hamt", {}).get("reads/s")
+    for impl, label in MIXED_IMPLS:
+        b = rw.get(impl)
+        if b is None:
+            continue
+        reads, writes = b.get("reads/s"), b.get("writes/s")
+        rw_rows.append([label, int(b.get("threads", 0)), fmt_rate(reads), fmt_rate(writes),
+                        fmt_ratio(v_reads / reads if v_reads and reads else None)])
+
+    # Memory.
+    def mem(impl, counter):
+        v = raw.get(("memory", "", impl, 1), {}).get(counter)
+        return "%.1f" % v if v is not None else "-"
+
+    mem_rows = [
+        ["vcow HAMT", mem("vcow_hamt", "bytes_per_entry"), mem("vcow_hamt", "rss_bytes_per_entry"),
+         "vcow_cell_get_stats (requested bytes of nodes and blobs)"],
+        ["std::unordered_map", mem("unordered_map", "bytes_per_entry"),
+         mem("unordered_map", "rss_bytes_per_entry"),
+         "counting allocator (nodes, buckets) + string heap buffers"],
+        ["cds_lfht", "-", mem("cds_lfht", "rss_bytes_per_entry"), "RSS growth only"],
+    ]
+    hist = raw.get(("memory", "", "vcow_hamt_history_all", 1), {})
+    per_version = hist.get("bytes_per_version")
+
+    n = next((r.context.get("vcow_bench_mixed_keys") for r in runs), None) or "100000"
+    out = [
+        "Concurrent mixes on one shared map (`bench/mixed/bench_mixed.cc`): %s keys" % n,
+        "`key:%08d` -> 16-byte values, each operation on a key drawn uniformly at random",
+        "(per-thread generator); a write overwrites an existing key with a new value.",
+        "vcow writes are `vcow_hamt_cell_set` (every write a committed version; history",
+        "off, or on with `keep_last = 1000`); `umap` is `std::unordered_map<std::string,",
+        "std::string>` under the named lock (shared for reads where it has a shared",
+        "mode); `cds_lfht` is liburcu's RCU hash table (urcu-memb, a write replaces the",
+        "node and frees the old one by `call_rcu`); `ck_hs` is ConcurrencyKit's SPMC",
+        "hash set of record pointers, writers under a mutex, readers in `ck_epoch`",
+        "sections, replaced records freed by `ck_epoch_call`.",
+        "",
+        "M operations/s of all threads together; in parentheses vcow HAMT's rate",
+        "divided by that column's (above 1× vcow is faster).",
+        "",
+        table(["mix (read/write)", "threads"] + [label for _, label in MIXED_IMPLS], rows),
+        "",
+        "Readers while one writer commits flat out: thread 0 writes without pause,",
+        "the other threads read; M reads/s summed over the readers, M writes/s of the",
+        "writer; *vcow ÷ this* compares the readers' throughput.",
+        "",
+        table(["map", "threads", "M reads/s (readers)", "M writes/s (writer)",
+               "vcow reads ÷ this"], rw_rows),
+        "",
+        "Memory at 1M entries (bytes per entry; RSS growth is measured after",
+        "trimming the heaps and includes allocator overhead):",
+        "",
+        table(["map", "counted", "RSS growth", "counted by"], mem_rows,
+              align=["l", "r", "r", "l"]),
+        "",
+        "- bytes per retained version, history on and unbounded (1M keys, 10^5",
+        "  single-key commits, vcow's counters after - before / commits): %s" %
+        ("%.0f" % per_version if per_version is not None else "not measured"),
+    ]
+    return "\n".join(out)
+
+
 SUITES = {
     "gc": ("Read sections (gc)", gc_section),
     "rope": ("Rope (rope)", rope_section),
     "hamt": ("Hash map (hamt)", hamt_section),
     "tree": ("Ordered map (tree)", tree_section),
+    "mixed": ("Concurrent mixes (mixed)", mixed_section),
 }
 
 

@@ -14,5 +14,6 @@
 #include <vcow/box.h>
 #include <vcow/hamt.h>
 #include <vcow/rope.h>
+#include <vcow/tree.h>
 
 #endif

@@ -76,6 +76,7 @@ static void test_basic(void)
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_i64(1)));
+    CHECK_OK(vcow_gc_barrier()); /* no reclamation running behind the counts */
     uint64_t allocs0 = (uint64_t)live_nodes(VCOW_KIND_BOX);
     CHECK_OK(vcow_box_set(t, vcow_val_i64(2)));
     CHECK_EQ_INT(live_nodes(VCOW_KIND_BOX), allocs0);
@@ -104,6 +105,7 @@ static void test_basic(void)
     /* A pin keeps its version; abort changes nothing and frees its nodes. */
     vcow_version *p;
     CHECK_OK(vcow_cell_pin_head(c, &p));
+    CHECK_OK(vcow_gc_barrier());
     int64_t box_nodes = live_nodes(VCOW_KIND_BOX);
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_f64(2.5)));

@@ -1,0 +1,172 @@
+/*
+ * vcow/tree.h - the tree: a persistent B+tree ordered map from byte-string
+ * keys (memcmp order: shorter key first on a common prefix) to vcow_val
+ * values. Open it with vcow_cell_open(VCOW_KIND_TREE, ...); version 0 is
+ * empty.
+ *
+ * Versions share structure: a write copies the root-to-leaf path it
+ * changes, so an old version (pinned, or kept by the cell's history) stays
+ * readable at no cost to the head. Every node but the root is at least
+ * half full; internal nodes count the entries below each child, so rank and
+ * select are O(log n).
+ *
+ * Limits and choices:
+ *   - keys: 0 .. VCOW_TREE_MAX_KEY bytes, stored inline in the nodes. The
+ *     empty key is a valid key (the smallest one). A key of length 0 may
+ *     be passed with a NULL pointer.
+ *   - values: VCOW_T_BYTES (up to VCOW_VAL_MAX_BYTES; more than
+ *     VCOW_TREE_INLINE_VAL bytes go to a blob node), VCOW_T_I64, _F64,
+ *     _BOOL. Nested structures (MAP, TREE, ROPE) are not supported yet:
+ *     VCOW_EINVAL.
+ *   - order: memcmp order only. A per-cell comparator would need a field in
+ *     struct vcow_cell_opts that the runtime does not have yet.
+ *   - stack: a write recurses once per level with a few node-sized arrays
+ *     per frame; allow about 64 KiB of stack for writes on deep trees.
+ *
+ * Reads take a version (inside a read section, or pinned) or a txn (its
+ * current state). Keys and values returned point into the version (or
+ * txn) and are valid as long as it is; they must not be written through.
+ * Writes take an open txn; a write that fails leaves the txn unchanged.
+ *
+ * Errors common to all calls: VCOW_EINVAL (NULL where a pointer is needed,
+ * a version or txn of another kind, a key longer than VCOW_TREE_MAX_KEY, a
+ * bad value), VCOW_ESTATE (a finished txn), VCOW_ENOMEM (writes only;
+ * nothing changed).
+ */
+#ifndef VCOW_TREE_H
+#define VCOW_TREE_H
+
+#include <vcow/cell.h>
+#include <vcow/error.h>
+
+VCOW_BEGIN_DECLS
+
+#define VCOW_TREE_MAX_KEY    1024 /* longest key, bytes */
+#define VCOW_TREE_INLINE_VAL 64   /* longer byte values live in blob nodes */
+
+/* ---- reads on a version (in a read section or pinned) ---- */
+
+/* The value of key. VCOW_ENOENT when the key is absent. */
+VCOW_API int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+
+/* The number of keys. */
+VCOW_API int vcow_tree_len(const vcow_version *v, uint64_t *out);
+
+/*
+ * The smallest / largest key and its value (key_out or val_out may be
+ * NULL). VCOW_ENOENT when the tree is empty.
+ */
+VCOW_API int vcow_tree_first(const vcow_version *v, vcow_slice *key_out, vcow_val *val_out);
+VCOW_API int vcow_tree_last(const vcow_version *v, vcow_slice *key_out, vcow_val *val_out);
+
+/*
+ * lower_bound: the smallest key >= key; upper_bound: the smallest key >
+ * key. VCOW_ENOENT when there is none.
+ */
+VCOW_API int vcow_tree_lower_bound(const vcow_version *v, const void *key, size_t klen,
+                                   vcow_slice *key_out, vcow_val *val_out);
+VCOW_API int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen,
+                                   vcow_slice *key_out, vcow_val *val_out);
+
+/* rank: how many keys are < key (whether key is present or not). O(log n). */
+VCOW_API int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out);
+
+/* select: the key of rank i (0-based). VCOW_ERANGE when i >= len. O(log n). */
+VCOW_API int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *key_out,
+                              vcow_val *val_out);
+
+/*
+ * Range iteration. Bounds are [lo, hi) by default; the flags change that:
+ *   VCOW_TREE_NO_LO    no lower bound (lo ignored)
+ *   VCOW_TREE_NO_HI    no upper bound (hi ignored)
+ *   VCOW_TREE_LO_EXCL  lo itself excluded
+ *   VCOW_TREE_HI_INCL  hi itself included
+ *   VCOW_TREE_REVERSE  visit from the largest key down
+ * fn is called in order for each entry; it returns 0 to go on, anything
+ * else stops the walk, and vcow_tree_range returns that value (use values
+ * that cannot be confused with VCOW_E* codes, e.g. positive ones).
+ * VCOW_ERANGE when lo > hi (both given). O(log n + entries visited).
+ */
+enum {
+    VCOW_TREE_NO_LO = 1,
+    VCOW_TREE_NO_HI = 2,
+    VCOW_TREE_LO_EXCL = 4,
+    VCOW_TREE_HI_INCL = 8,
+    VCOW_TREE_REVERSE = 16,
+};
+typedef int vcow_tree_visit_fn(vcow_slice key, const vcow_val *val, void *ctx);
+VCOW_API int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
+                             size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+
+/*
+ * The differences from version a to version b, in key order: fn(key, old,
+ * new) with old == NULL for a key only in b, new == NULL for a key only in
+ * a, both set for a key whose value changed. Subtrees that a and b share
+ * (pointer-equal) are skipped, so diffing two nearby versions of one cell
+ * costs O(changes * log n), not O(n). fn's return value works as in
+ * vcow_tree_range. a and b may belong to different cells (then nothing is
+ * shared and the walk is a full merge).
+ */
+typedef int vcow_tree_diff_fn(vcow_slice key, const vcow_val *old_val, const vcow_val *new_val,
+                              void *ctx);
+VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn,
+                            void *ctx);
+
+/* *eq = whether a and b hold the same keys and values (shared subtrees skipped). */
+VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq);
+
+/*
+ * Check every invariant of the tree (key order within and across nodes,
+ * fill, uniform depth, subtree counts, value encoding). For tests and
+ * debugging: O(n). VCOW_ECORRUPT (with a line on stderr) if one fails.
+ */
+VCOW_API int vcow_tree_check(const vcow_version *v);
+
+/* ---- reads on a txn's current state ---- */
+
+VCOW_API int vcow_tree_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
+VCOW_API int vcow_tree_len_txn(const vcow_txn *txn, uint64_t *out);
+VCOW_API int vcow_tree_range_txn(const vcow_txn *txn, const void *lo, size_t lolen, const void *hi,
+                                 size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+VCOW_API int vcow_tree_check_txn(const vcow_txn *txn);
+
+/* ---- writes on a txn ---- */
+
+/* Insert or replace (key and bytes are copied). */
+VCOW_API int vcow_tree_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+
+/* Remove key. VCOW_ENOENT (txn unchanged) when it is absent. */
+VCOW_API int vcow_tree_del(vcow_txn *txn, const void *key, size_t klen);
+
+/*
+ * Remove every key in the range (bounds and flags as vcow_tree_range;
+ * VCOW_TREE_REVERSE is ignored). *deleted (if not NULL) receives how many
+ * keys went. Subtrees wholly inside the range are dropped as whole
+ * subtrees: O(log n) work and retire entries however many keys go.
+ * VCOW_ERANGE when lo > hi.
+ */
+VCOW_API int vcow_tree_del_range(vcow_txn *txn, const void *lo, size_t lolen, const void *hi,
+                                 size_t hilen, unsigned flags, uint64_t *deleted);
+
+/*
+ * Replace the whole content of the txn's tree with n entries given in
+ * strictly increasing key order, in O(n), packing nodes full. The old
+ * content is dropped as one subtree. VCOW_EINVAL (txn unchanged) when the
+ * input is not strictly increasing or an entry is bad.
+ */
+struct vcow_tree_kv {
+    vcow_slice key;
+    vcow_val val;
+};
+VCOW_API int vcow_tree_bulk_load(vcow_txn *txn, const struct vcow_tree_kv *items, size_t n);
+
+/* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
+
+VCOW_API int vcow_tree_store(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                             uint64_t *seq);
+/* VCOW_ENOENT (nothing committed) when the key is absent. */
+VCOW_API int vcow_tree_erase(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+
+VCOW_END_DECLS
+
+#endif

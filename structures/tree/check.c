@@ -1,0 +1,111 @@
+/*
+ * structures/tree/check.c - the invariant checker (tests and debugging):
+ * key order inside each node and against the separators above it, fill
+ * (TREE_MIN..TREE_B, root: >= 1 entry / >= 2 children), uniform depth,
+ * subtree counts, slot encoding. O(n).
+ */
+#include <stdio.h>
+
+#include "tree.h"
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "vcow_tree_check: " __VA_ARGS__);                                          \
+        fputc('\n', stderr);                                                                       \
+        return VCOW_ECORRUPT;                                                                      \
+    } while (0)
+
+/* Every key k of x satisfies lo <= k < hi (NULL p: unbounded). */
+static int check_node(const struct tnode *x, bool root, const struct kref *lo,
+                      const struct kref *hi, uint32_t height)
+{
+    unsigned n = tn_n(x);
+    if (x->hdr.kind != VCOW_KIND_TREE)
+        FAIL("node of kind %u", x->hdr.kind);
+    if (x->height != height)
+        FAIL("height %u where %u expected", x->height, height);
+    if (n > TREE_B)
+        FAIL("%u entries > %u", n, TREE_B);
+    if (!root && n < TREE_MIN)
+        FAIL("non-root node with %u entries < %u", n, TREE_MIN);
+    if (root && n < (tn_leaf(x) ? 1u : 2u))
+        FAIL("root with %u entries", n);
+    if (tn_leaf(x)) {
+        if (x->hdr.type != T_LEAF || height != 0)
+            FAIL("leaf type %u at height %u", x->hdr.type, height);
+        if (x->total != n)
+            FAIL("leaf total %llu != %u", (unsigned long long)x->total, n);
+        const struct lslot *s = leaf_slots(x);
+        for (unsigned i = 0; i < n; i++) {
+            struct kref k = leaf_key(x, i);
+            if (s[i].koff + (uint64_t)s[i].klen > x->hdr.size || k.len > VCOW_TREE_MAX_KEY)
+                FAIL("key %u out of its node", i);
+            if (tn_pfx(x)[i] != key_pfx(k.p, k.len))
+                FAIL("leaf key prefix %u stale", i);
+            if (i > 0 && kref_cmp(leaf_key(x, i - 1), k) >= 0)
+                FAIL("leaf keys %u, %u out of order", i - 1, i);
+            if (lo != NULL && lo->p != NULL && kref_cmp(k, *lo) < 0)
+                FAIL("leaf key below its separator");
+            if (hi != NULL && hi->p != NULL && kref_cmp(k, *hi) >= 0)
+                FAIL("leaf key not below the next separator");
+            switch (s[i].vtype) {
+            case VCOW_T_BYTES:
+                if (s[i].vblob) {
+                    const struct vcow_blob *b = (const struct vcow_blob *)(uintptr_t)s[i].v;
+                    if (b->hdr.kind != VCOW_KIND_BLOB || b->len != s[i].vlen ||
+                        s[i].vlen <= VCOW_TREE_INLINE_VAL)
+                        FAIL("bad blob value at %u", i);
+                } else if (s[i].vlen > VCOW_TREE_INLINE_VAL || s[i].v + s[i].vlen > x->hdr.size) {
+                    FAIL("bad inline value at %u", i);
+                }
+                break;
+            case VCOW_T_I64:
+            case VCOW_T_F64:
+            case VCOW_T_BOOL:
+                if (s[i].vblob)
+                    FAIL("scalar marked as blob");
+                break;
+            default:
+                FAIL("value type %u", s[i].vtype);
+            }
+        }
+        return VCOW_OK;
+    }
+    if (x->hdr.type != T_INNER || height == 0)
+        FAIL("inner type %u at height %u", x->hdr.type, height);
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct kref clo = i == 0 ? (lo != NULL ? *lo : (struct kref){NULL, 0}) : in_key(x, i);
+        struct kref chi =
+            i + 1 < n ? in_key(x, i + 1) : (hi != NULL ? *hi : (struct kref){NULL, 0});
+        if (i > 0 && lo != NULL && lo->p != NULL && kref_cmp(clo, *lo) <= 0)
+            FAIL("separator not above the lower bound");
+        if (i + 1 < n && kref_cmp(in_key(x, i), in_key(x, i + 1)) >= 0 && i > 0)
+            FAIL("separators %u, %u out of order", i, i + 1);
+        if (i > 0 && clo.len == 0 && clo.p != NULL && i > 0)
+            FAIL("empty separator %u", i); /* nothing is below the empty key */
+        if (i > 0 && tn_pfx(x)[i] != key_pfx(clo.p, clo.len))
+            FAIL("separator prefix %u stale", i);
+        const struct tnode *c = in_child(x)[i];
+        if (in_cnt(x)[i] != c->total)
+            FAIL("count %llu of child %u != its total %llu", (unsigned long long)in_cnt(x)[i], i,
+                 (unsigned long long)c->total);
+        total += c->total;
+        int rc = check_node(c, false, &clo, &chi, height - 1);
+        if (rc != VCOW_OK)
+            return rc;
+    }
+    if (total != x->total)
+        FAIL("inner total %llu != sum %llu", (unsigned long long)x->total,
+             (unsigned long long)total);
+    return VCOW_OK;
+}
+
+int bt_tree_check_root(const struct tnode *r)
+{
+    if (r == NULL)
+        return VCOW_OK;
+    if (r->height >= TREE_MAX_DEPTH)
+        FAIL("height %u", r->height);
+    return check_node(r, true, NULL, NULL, r->height);
+}

@@ -1,0 +1,471 @@
+/*
+ * structures/tree/read.c - lookups, bounds, rank/select, range iteration
+ * and diff. Reads never write: they run on a version inside a read
+ * section (or pinned), or on a txn's current root.
+ */
+#include "tree.h"
+
+static int check_version(const vcow_version *v)
+{
+    return v != NULL && vcow_version_kind(v) == VCOW_KIND_TREE ? VCOW_OK : VCOW_EINVAL;
+}
+
+static const struct tnode *vroot(const vcow_version *v)
+{
+    return (const struct tnode *)vcow_version_root(v);
+}
+
+static int txn_root(const vcow_txn *t, const struct tnode **out)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
+    if (rc == VCOW_OK)
+        *out = (const struct tnode *)vcow_txn_root(t);
+    return rc;
+}
+
+static void put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val *val)
+{
+    if (k != NULL) {
+        struct kref kr = leaf_key(leaf, i);
+        k->ptr = kr.p;
+        k->len = kr.len;
+    }
+    if (val != NULL)
+        bt_slot_to_val(leaf, &leaf_slots(leaf)[i], val);
+}
+
+int bt_root_get(const struct tnode *x, const void *key, size_t klen, vcow_val *out)
+{
+    if (x == NULL)
+        return VCOW_ENOENT;
+    while (!tn_leaf(x))
+        x = in_child(x)[bt_inner_route(x, key, klen)];
+    bool eq;
+    unsigned i = bt_leaf_search(x, key, klen, &eq);
+    if (!eq)
+        return VCOW_ENOENT;
+    if (out != NULL)
+        bt_slot_to_val(x, &leaf_slots(x)[i], out);
+    return VCOW_OK;
+}
+
+uint64_t bt_root_rank(const struct tnode *x, const void *key, size_t klen, bool upper)
+{
+    uint64_t r = 0;
+    if (x == NULL)
+        return 0;
+    while (!tn_leaf(x)) {
+        unsigned ci = bt_inner_route(x, key, klen);
+        const uint64_t *cnt = in_cnt(x);
+        for (unsigned j = 0; j < ci; j++)
+            r += cnt[j];
+        x = in_child(x)[ci];
+    }
+    bool eq;
+    unsigned i = bt_leaf_search(x, key, klen, &eq);
+    return r + i + (upper && eq ? 1 : 0);
+}
+
+/* ---- a cursor: the path from the root to one entry ---- */
+
+struct cursor {
+    const struct tnode *node[TREE_MAX_DEPTH];
+    unsigned idx[TREE_MAX_DEPTH];
+    int depth; /* node[depth] is the leaf */
+};
+
+/* Position c on the entry of rank r (< total). */
+static void cur_select(struct cursor *c, const struct tnode *x, uint64_t r)
+{
+    int d = 0;
+    while (!tn_leaf(x)) {
+        const uint64_t *cnt = in_cnt(x);
+        unsigned j = 0;
+        while (r >= cnt[j]) {
+            r -= cnt[j];
+            j++;
+        }
+        c->node[d] = x;
+        c->idx[d++] = j;
+        x = in_child(x)[j];
+    }
+    c->node[d] = x;
+    c->idx[d] = (unsigned)r;
+    c->depth = d;
+}
+
+static void cur_next(struct cursor *c)
+{
+    int d = c->depth;
+    if (++c->idx[d] < tn_n(c->node[d]))
+        return;
+    while (d > 0 && ++c->idx[d - 1] >= tn_n(c->node[d - 1]))
+        d--;
+    if (d == 0)
+        return; /* past the end: the caller counts entries */
+    for (; d <= c->depth; d++) {
+        c->node[d] = in_child(c->node[d - 1])[c->idx[d - 1]];
+        c->idx[d] = 0;
+    }
+}
+
+static void cur_prev(struct cursor *c)
+{
+    int d = c->depth;
+    if (c->idx[d]-- > 0)
+        return;
+    while (d > 0 && c->idx[d - 1]-- == 0)
+        d--;
+    if (d == 0)
+        return;
+    for (; d <= c->depth; d++) {
+        c->node[d] = in_child(c->node[d - 1])[c->idx[d - 1]];
+        c->idx[d] = tn_n(c->node[d]) - 1;
+    }
+}
+
+int bt_root_bounds(const struct tnode *x, const void *lo, size_t lolen, const void *hi,
+                   size_t hilen, unsigned flags, uint64_t *from, uint64_t *to)
+{
+    if ((!(flags & VCOW_TREE_NO_LO) && bt_check_key(lo, lolen) != VCOW_OK) ||
+        (!(flags & VCOW_TREE_NO_HI) && bt_check_key(hi, hilen) != VCOW_OK))
+        return VCOW_EINVAL;
+    if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && key_cmp(lo, lolen, hi, hilen) > 0)
+        return VCOW_ERANGE;
+    uint64_t total = x != NULL ? x->total : 0;
+    *from =
+        flags & VCOW_TREE_NO_LO ? 0 : bt_root_rank(x, lo, lolen, (flags & VCOW_TREE_LO_EXCL) != 0);
+    *to = flags & VCOW_TREE_NO_HI ? total
+                                  : bt_root_rank(x, hi, hilen, (flags & VCOW_TREE_HI_INCL) != 0);
+    if (*to < *from)
+        *to = *from; /* lo == hi with an excluded bound */
+    return VCOW_OK;
+}
+
+int bt_root_range(const struct tnode *x, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                  unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+{
+    if (fn == NULL)
+        return VCOW_EINVAL;
+    uint64_t from, to;
+    int rc = bt_root_bounds(x, lo, lolen, hi, hilen, flags, &from, &to);
+    if (rc != VCOW_OK || from == to)
+        return rc;
+    struct cursor c;
+    bool rev = (flags & VCOW_TREE_REVERSE) != 0;
+    cur_select(&c, x, rev ? to - 1 : from);
+    for (uint64_t k = from; k < to; k++) {
+        const struct tnode *leaf = c.node[c.depth];
+        vcow_slice key;
+        vcow_val val;
+        put_kv(leaf, c.idx[c.depth], &key, &val);
+        rc = fn(key, &val, ctx);
+        if (rc != 0)
+            return rc;
+        if (k + 1 < to) {
+            if (rev)
+                cur_prev(&c);
+            else
+                cur_next(&c);
+        }
+    }
+    return VCOW_OK;
+}
+
+/* ---- entry points on versions ---- */
+
+int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
+{
+    if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    return bt_root_get(vroot(v), key, klen, out);
+}
+
+int vcow_tree_len(const vcow_version *v, uint64_t *out)
+{
+    if (check_version(v) != VCOW_OK || out == NULL)
+        return VCOW_EINVAL;
+    const struct tnode *x = vroot(v);
+    *out = x != NULL ? x->total : 0;
+    return VCOW_OK;
+}
+
+static int select_at(const struct tnode *x, uint64_t i, vcow_slice *k, vcow_val *val)
+{
+    if (x == NULL || i >= x->total)
+        return VCOW_ERANGE;
+    struct cursor c;
+    cur_select(&c, x, i);
+    put_kv(c.node[c.depth], c.idx[c.depth], k, val);
+    return VCOW_OK;
+}
+
+int vcow_tree_first(const vcow_version *v, vcow_slice *k, vcow_val *val)
+{
+    if (check_version(v) != VCOW_OK)
+        return VCOW_EINVAL;
+    return select_at(vroot(v), 0, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
+}
+
+int vcow_tree_last(const vcow_version *v, vcow_slice *k, vcow_val *val)
+{
+    if (check_version(v) != VCOW_OK)
+        return VCOW_EINVAL;
+    const struct tnode *x = vroot(v);
+    if (x == NULL)
+        return VCOW_ENOENT;
+    return select_at(x, x->total - 1, k, val);
+}
+
+static int bound(const vcow_version *v, const void *key, size_t klen, bool upper, vcow_slice *k,
+                 vcow_val *val)
+{
+    if (check_version(v) != VCOW_OK || bt_check_key(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    const struct tnode *x = vroot(v);
+    uint64_t r = bt_root_rank(x, key, klen, upper);
+    return select_at(x, r, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
+}
+
+int vcow_tree_lower_bound(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
+                          vcow_val *val)
+{
+    return bound(v, key, klen, false, k, val);
+}
+
+int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
+                          vcow_val *val)
+{
+    return bound(v, key, klen, true, k, val);
+}
+
+int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out)
+{
+    if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    *out = bt_root_rank(vroot(v), key, klen, false);
+    return VCOW_OK;
+}
+
+int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *k, vcow_val *val)
+{
+    if (check_version(v) != VCOW_OK)
+        return VCOW_EINVAL;
+    return select_at(vroot(v), i, k, val);
+}
+
+int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
+                    size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+{
+    if (check_version(v) != VCOW_OK)
+        return VCOW_EINVAL;
+    return bt_root_range(vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
+}
+
+int vcow_tree_check(const vcow_version *v)
+{
+    if (check_version(v) != VCOW_OK)
+        return VCOW_EINVAL;
+    return bt_tree_check_root(vroot(v));
+}
+
+/* ---- entry points on txns ---- */
+
+int vcow_tree_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val *out)
+{
+    const struct tnode *x;
+    int rc = txn_root(t, &x);
+    if (rc != VCOW_OK)
+        return rc;
+    if (out == NULL || bt_check_key(key, klen) != VCOW_OK)
+        return VCOW_EINVAL;
+    return bt_root_get(x, key, klen, out);
+}
+
+int vcow_tree_len_txn(const vcow_txn *t, uint64_t *out)
+{
+    const struct tnode *x;
+    int rc = txn_root(t, &x);
+    if (rc != VCOW_OK)
+        return rc;
+    if (out == NULL)
+        return VCOW_EINVAL;
+    *out = x != NULL ? x->total : 0;
+    return VCOW_OK;
+}
+
+int vcow_tree_range_txn(const vcow_txn *t, const void *lo, size_t lolen, const void *hi,
+                        size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+{
+    const struct tnode *x;
+    int rc = txn_root(t, &x);
+    if (rc != VCOW_OK)
+        return rc;
+    return bt_root_range(x, lo, lolen, hi, hilen, flags, fn, ctx);
+}
+
+int vcow_tree_check_txn(const vcow_txn *t)
+{
+    const struct tnode *x;
+    int rc = txn_root(t, &x);
+    if (rc != VCOW_OK)
+        return rc;
+    return bt_tree_check_root(x);
+}
+
+/* ---- diff ----
+ *
+ * Two cursors walk a and b in key order, each positioned on an "item": a
+ * whole subtree (a child pointer of an inner node) or one leaf entry.
+ * Every key before both items has been dealt with, so when both items are
+ * the same subtree pointer it covers the same keys on both sides and both
+ * skip it. Otherwise the taller item is opened (or both, at equal
+ * height); two leaf entries are compared by key. Work is proportional to
+ * the nodes on the paths to the changes, not to the size.
+ */
+
+struct dcur {
+    const struct tnode *node[TREE_MAX_DEPTH];
+    unsigned idx[TREE_MAX_DEPTH];
+    int top; /* -1: at the end */
+};
+
+static void dc_init(struct dcur *c, const struct tnode *root)
+{
+    c->top = -1;
+    if (root != NULL && tn_n(root) > 0) {
+        c->node[0] = root;
+        c->idx[0] = 0;
+        c->top = 0;
+    }
+}
+
+/* Height of the current item: 0 for a leaf entry, else the child's height + 1. */
+static uint32_t dc_height(const struct dcur *c)
+{
+    return c->node[c->top]->height;
+}
+
+static void dc_advance(struct dcur *c)
+{
+    while (c->top >= 0) {
+        if (++c->idx[c->top] < tn_n(c->node[c->top]))
+            return;
+        c->top--;
+    }
+}
+
+static void dc_open(struct dcur *c)
+{
+    const struct tnode *x = c->node[c->top];
+    c->node[c->top + 1] = in_child(x)[c->idx[c->top]];
+    c->idx[c->top + 1] = 0;
+    c->top++;
+}
+
+static bool val_equal(const vcow_val *a, const vcow_val *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case VCOW_T_BYTES:
+        return a->u.bytes.len == b->u.bytes.len &&
+               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
+    case VCOW_T_I64:
+        return a->u.i64 == b->u.i64;
+    case VCOW_T_F64:
+        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
+    default:
+        return a->u.b == b->u.b;
+    }
+}
+
+static int diff_roots(const struct tnode *ra, const struct tnode *rb, vcow_tree_diff_fn *fn,
+                      void *ctx)
+{
+    struct dcur a, b;
+    if (ra == rb)
+        return VCOW_OK;
+    dc_init(&a, ra);
+    dc_init(&b, rb);
+    while (a.top >= 0 || b.top >= 0) {
+        if (a.top >= 0 && b.top >= 0) {
+            uint32_t ha = dc_height(&a), hb = dc_height(&b);
+            if (ha > 0 && hb > 0 &&
+                in_child(a.node[a.top])[a.idx[a.top]] == in_child(b.node[b.top])[b.idx[b.top]]) {
+                dc_advance(&a); /* shared subtree: same keys, same values */
+                dc_advance(&b);
+                continue;
+            }
+            if (ha > 0 || hb > 0) {
+                if (ha >= hb)
+                    dc_open(&a);
+                if (hb >= ha)
+                    dc_open(&b);
+                continue;
+            }
+        } else {
+            /* One side is done: open the other down to its entries. */
+            struct dcur *c = a.top >= 0 ? &a : &b;
+            if (dc_height(c) > 0) {
+                dc_open(c);
+                continue;
+            }
+        }
+        int cmp;
+        if (a.top < 0)
+            cmp = 1;
+        else if (b.top < 0)
+            cmp = -1;
+        else
+            cmp = kref_cmp(leaf_key(a.node[a.top], a.idx[a.top]),
+                           leaf_key(b.node[b.top], b.idx[b.top]));
+        vcow_val va, vb;
+        vcow_slice k;
+        int rc = 0;
+        if (cmp < 0) {
+            put_kv(a.node[a.top], a.idx[a.top], &k, &va);
+            rc = fn(k, &va, NULL, ctx);
+            dc_advance(&a);
+        } else if (cmp > 0) {
+            put_kv(b.node[b.top], b.idx[b.top], &k, &vb);
+            rc = fn(k, NULL, &vb, ctx);
+            dc_advance(&b);
+        } else {
+            put_kv(a.node[a.top], a.idx[a.top], &k, &va);
+            put_kv(b.node[b.top], b.idx[b.top], NULL, &vb);
+            if (!val_equal(&va, &vb))
+                rc = fn(k, &va, &vb, ctx);
+            dc_advance(&a);
+            dc_advance(&b);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    return VCOW_OK;
+}
+
+int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn, void *ctx)
+{
+    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || fn == NULL)
+        return VCOW_EINVAL;
+    return diff_roots(vroot(a), vroot(b), fn, ctx);
+}
+
+static int stop_fn(vcow_slice k, const vcow_val *o, const vcow_val *n, void *ctx)
+{
+    (void)k;
+    (void)o;
+    (void)n;
+    (void)ctx;
+    return 1;
+}
+
+int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq)
+{
+    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || eq == NULL)
+        return VCOW_EINVAL;
+    int rc = diff_roots(vroot(a), vroot(b), stop_fn, NULL);
+    *eq = rc == 0;
+    return VCOW_OK;
+}

@@ -1,0 +1,300 @@
+/*
+ * structures/tree/tree.h - the persistent B+tree: node layouts and the
+ * helpers its files share (node.c: layout, build, walk; read.c: lookups,
+ * ranges, diff; write.c: set, del; range.c: join, split, del_range;
+ * bulk.c: bulk load; check.c: the invariant checker).
+ *
+ * Every node starts with struct tnode: the 16-byte vcow_node header (type
+ * T_LEAF or T_INNER, aux = n entries), the height (0 for leaves, so depth
+ * is uniform by construction and checkable) and the entry count of the
+ * whole subtree (rank/select).
+ *
+ * Leaf (n <= TREE_B entries, n >= TREE_MIN unless root):
+ *
+ *   offset      size     field
+ *   0           32       struct tnode
+ *   32          8 * n    key prefixes (first 8 bytes, big-endian)
+ *   32 + 8n     24 * n   struct lslot[n]: key offset/len, value type, value
+ *   32 + 32n    ...      key bytes, then inline value bytes
+ *
+ *   A value is a scalar in lslot.v, or bytes: inline at offset lslot.v
+ *   when <= VCOW_TREE_INLINE_VAL, else lslot.v points to a blob node
+ *   (reported by walk, retired when the entry goes or changes).
+ *
+ * Inner (n <= TREE_B children, n >= TREE_MIN unless root, root n >= 2):
+ *
+ *   offset      size     field
+ *   0           32       struct tnode
+ *   32          8 * n    separator prefixes (pfx[0] unused)
+ *   32 + 8n     8 * n    child pointers
+ *   32 + 16n    8 * n    entry count of each child's subtree
+ *   32 + 24n    8 * n    separators (offset, len); sep[0] unused
+ *   32 + 32n    ...      separator bytes
+ *
+ *   Child i holds the keys k with sep[i] <= k < sep[i+1]. A leaf split
+ *   stores the shortest separator (the shortest prefix of the right
+ *   leaf's first key that is greater than the left leaf's last key), so
+ *   inner nodes stay small even with long keys.
+ *
+ * Fanout. TREE_B is the most entries (leaf) or children (inner) a node
+ * holds. A write copies one node per level, so a wider node costs more
+ * bytes copied per update but fewer levels (cache misses) per read.
+ * Measured with bench_tree (1M random 16-byte keys, 16-byte values; one
+ * run each on a shared 2-core VM, so +-15%), built with
+ * -DVCOW_TREE_FANOUT=16/32/64:
+ *
+ *   fanout  random get  scan 100  1-record commit  bulk load 1M
+ *   16      1030 ns     2.7 us    3.7 us           368 ms
+ *   32       877 ns     2.9 us    3.6 us           314 ms
+ *   64       747 ns     2.3 us    3.8 us           210 ms
+ *
+ * Reads are bound by one cache miss per level and the commit by the
+ * runtime and allocator (page faults on fresh node memory), not by the
+ * bytes copied, so 64 wins: with the prefix array a search touches ~7 of
+ * a leaf's 8-byte prefixes (one 512-byte array) and one slot. A leaf of
+ * 16-byte keys and values is then 64 * (8 + 24 + 32) = 4 KiB, the size of
+ * an LMDB page. Stack use: an operation keeps a few arrays of TREE_B + 1
+ * entries per level of recursion (about 5 KiB per level at 64).
+ *
+ * Writes are functional inside one operation: they build new nodes next to
+ * the old ones, record the nodes they replace, and only when every
+ * allocation has succeeded do they reserve retire slots, swing the txn's
+ * root and retire (struct op). A failed allocation frees what was built and
+ * leaves the txn exactly as it was (runtime/txn.h rules 2-5).
+ */
+#ifndef VCOW_TREE_INTERNAL_H
+#define VCOW_TREE_INTERNAL_H
+
+#include <string.h>
+
+#include "runtime/blob.h"
+#include "runtime/txn.h"
+#include <vcow/tree.h>
+
+#ifndef VCOW_TREE_FANOUT
+#define VCOW_TREE_FANOUT 64
+#endif
+#define TREE_B         VCOW_TREE_FANOUT
+#define TREE_MIN       (TREE_B / 2)
+#define TREE_MAX_DEPTH 48
+
+_Static_assert(TREE_B >= 4 && TREE_B <= 1024, "fanout out of range");
+
+enum { T_LEAF = 1, T_INNER = 2 };
+
+struct tnode {
+    struct vcow_node hdr; /* type T_LEAF / T_INNER, aux = n */
+    uint32_t height;      /* 0 for leaves */
+    uint32_t pad;
+    uint64_t total; /* entries in this subtree */
+};
+_Static_assert(sizeof(struct tnode) == 32, "tnode is 32 bytes");
+
+struct lslot {
+    uint32_t koff;
+    uint16_t klen;
+    uint8_t vtype; /* enum vcow_type */
+    uint8_t vblob; /* bytes in a blob: v is the blob pointer */
+    uint32_t vlen; /* bytes length */
+    uint32_t pad;
+    uint64_t v; /* i64 / f64 bits / bool, inline offset, or blob pointer */
+};
+_Static_assert(sizeof(struct lslot) == 24, "lslot is 24 bytes");
+
+struct isep {
+    uint32_t off;
+    uint32_t len;
+};
+
+/* A key (or separator) somewhere in memory that outlives the operation. */
+struct kref {
+    const uint8_t *p;
+    uint32_t len;
+};
+
+/* A leaf entry being moved into a new node. */
+struct lent {
+    struct kref k;
+    uint8_t vtype, vblob;
+    uint32_t vlen;
+    uint64_t v;            /* scalar bits or blob pointer */
+    const uint8_t *vbytes; /* inline bytes source (vblob == 0, BYTES) */
+};
+
+/* An inner entry being moved into a new node: sep is the separator before
+ * child (ignored for the first entry of a node, but kept meaningful where
+ * a caller needs the subtree's lower bound). */
+struct ient {
+    struct vcow_node *child;
+    uint64_t cnt;
+    struct kref sep;
+};
+
+static inline unsigned tn_n(const struct tnode *x)
+{
+    return x->hdr.aux;
+}
+
+static inline bool tn_leaf(const struct tnode *x)
+{
+    return x->hdr.type == T_LEAF;
+}
+
+/* Key prefixes: leaves and inner nodes start with one uint64_t per entry,
+ * the first 8 key bytes big-endian (zero-padded), so that a binary search
+ * runs over one dense array and reads a key's bytes only on a prefix tie. */
+static inline uint64_t *tn_pfx(const struct tnode *x)
+{
+    return (uint64_t *)(x + 1);
+}
+
+static inline struct lslot *leaf_slots(const struct tnode *x)
+{
+    return (struct lslot *)(tn_pfx(x) + x->hdr.aux);
+}
+
+static inline struct tnode **in_child(const struct tnode *x)
+{
+    return (struct tnode **)(tn_pfx(x) + x->hdr.aux);
+}
+
+static inline uint64_t *in_cnt(const struct tnode *x)
+{
+    return (uint64_t *)(in_child(x) + tn_n(x));
+}
+
+static inline struct isep *in_sep(const struct tnode *x)
+{
+    return (struct isep *)(in_cnt(x) + tn_n(x));
+}
+
+static inline const uint8_t *tn_bytes(const struct tnode *x, uint32_t off)
+{
+    return (const uint8_t *)x + off;
+}
+
+static inline struct kref leaf_key(const struct tnode *x, unsigned i)
+{
+    const struct lslot *s = &leaf_slots(x)[i];
+    struct kref k = {tn_bytes(x, s->koff), s->klen};
+    return k;
+}
+
+static inline struct kref in_key(const struct tnode *x, unsigned i)
+{
+    const struct isep *s = &in_sep(x)[i];
+    struct kref k = {tn_bytes(x, s->off), s->len};
+    return k;
+}
+
+static inline int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+    size_t m = alen < blen ? alen : blen;
+    int c = m ? memcmp(a, b, m) : 0;
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+static inline int kref_cmp(struct kref a, struct kref b)
+{
+    return key_cmp(a.p, a.len, b.p, b.len);
+}
+
+static inline uint64_t key_pfx(const void *key, size_t len)
+{
+    const uint8_t *k = key;
+    uint64_t p = 0;
+    if (len >= 8) {
+        uint64_t w;
+        memcpy(&w, k, 8);
+        return __builtin_bswap64(w);
+    }
+    for (size_t i = 0; i < 8; i++)
+        p = (p << 8) | (i < len ? k[i] : 0);
+    return p;
+}
+
+/* Allocate a copy of x (same size, same entries) that the op owns. */
+struct op;
+struct tnode *bt_tn_clone(struct op *o, const struct tnode *x);
+
+/* ---- node.c ---- */
+
+/* Index of the first leaf key >= key (upper: > key); *eq when equal found. */
+unsigned bt_leaf_search(const struct tnode *x, const void *key, size_t klen, bool *eq);
+unsigned bt_leaf_upper(const struct tnode *x, const void *key, size_t klen);
+/* The child of inner x whose range holds key. */
+unsigned bt_inner_route(const struct tnode *x, const void *key, size_t klen);
+
+void bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e);
+void bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e);
+void bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out);
+void bt_lent_to_val(const struct lent *e, vcow_val *out);
+/* The smallest key of a non-empty subtree. */
+struct kref bt_tn_minkey(const struct tnode *x);
+
+/* ---- write helpers (op.c) ---- */
+
+/*
+ * One write operation's bookkeeping. Nodes it allocates go on alloc (freed
+ * if the operation fails); nodes it replaces go on ret (retired alone) or
+ * rtree (whole subtrees dropped), applied only once it has succeeded.
+ */
+struct op {
+    vcow_txn *t;
+    struct vcow_node **alloc, **ret, **rtree;
+    unsigned nalloc, nret, nrtree, cap;
+    bool failed;
+};
+
+void bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap);
+void *bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind);
+void bt_op_retire(struct op *o, struct vcow_node *n);
+void bt_op_retire_tree(struct op *o, struct vcow_node *n);
+/* Reserve, swing the root, retire. ENOMEM (everything undone) if reserving fails. */
+int bt_op_finish(struct op *o, struct tnode *root);
+/* Free what the operation built; the txn is unchanged. Returns VCOW_ENOMEM. */
+int bt_op_abort(struct op *o);
+
+struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n);
+struct tnode *bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height);
+/* The shortest key s with a < s <= b (a < b), as a prefix of b. */
+struct kref bt_short_sep(struct kref a, struct kref b);
+/* Retire the blob of a leaf entry that goes away. */
+void bt_op_retire_val(struct op *o, const struct lent *e);
+
+/*
+ * Combine two adjacent nodes of one height (a's keys < sep <= b's keys)
+ * into one node, or two balanced ones when they do not fit in one (then
+ * *outsep is the separator between them). Retires a and b. Returns the
+ * number of nodes made (1 or 2), 0 on allocation failure.
+ */
+int bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
+                    struct tnode **out, struct kref *outsep);
+
+/* Validate a key / a value for storing. */
+int bt_check_key(const void *key, size_t klen);
+int bt_check_val(const vcow_val *v);
+/* Make a leaf entry for (key, val); allocates a blob for long bytes. */
+int bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v, struct lent *e);
+
+/* ---- range.c ---- */
+
+/* Join two trees (all keys of l < all keys of r); either may be NULL. */
+struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r);
+
+/* ---- read.c (shared by the version and txn entry points) ---- */
+
+int bt_root_get(const struct tnode *r, const void *key, size_t klen, vcow_val *out);
+int bt_root_range(const struct tnode *r, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                  unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+/* Ranks [*from, *to) covered by the bounds; VCOW_ERANGE when inverted. */
+int bt_root_bounds(const struct tnode *r, const void *lo, size_t lolen, const void *hi,
+                   size_t hilen, unsigned flags, uint64_t *from, uint64_t *to);
+uint64_t bt_root_rank(const struct tnode *r, const void *key, size_t klen, bool upper);
+
+/* ---- check.c ---- */
+int bt_tree_check_root(const struct tnode *r);
+
+#endif

@@ -1,0 +1,926 @@
+/*
+ * tests/fuzz/fuzz_hamt.c - libFuzzer: the hamt map through cells, txns,
+ * pins, nested paths and diffs, with bad arguments, against a reference
+ * model.
+ *
+ * The input is a program, as in fuzz_cell.c: the first byte picks history
+ * and a hash mask (0 or a few bits make keys collide), then each byte picks
+ * an operation (low 4 bits) and a txn / pin slot (high 4 bits), following
+ * bytes its arguments. Keys come from a small alphabet (short ones to
+ * collide and overwrite, two over 15 bytes so key blobs occur); byte values
+ * run up to 40 bytes so value blobs occur.
+ *
+ * The model holds one map per committed seq and one per open txn. A map is
+ * a flat list of entries keyed by a path of up to three alphabet indices
+ * (a nibble each); an entry of type MAP is a nested map whose entries are
+ * those one level below it. Every operation either succeeds and the model
+ * follows, or returns the error the model predicts and nothing changes.
+ * After every operation the head and every pinned version read exactly what
+ * the model says (iteration, len, get, contains, get_path at every level),
+ * which catches a txn writing into a published node. Injected allocation
+ * failures may turn any write into VCOW_ENOMEM, which must change nothing.
+ * At the end everything is closed and every node counter must be back to
+ * zero.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vcow/vcow.h>
+
+#define MAXV    40  /* committed versions per input */
+#define MAXOPS  256 /* operations per input */
+#define MAXPINS 8
+#define MAXTXN  3
+#define MAXE    64 /* model entries per map, nested ones included */
+#define MAXD    3  /* path depth */
+#define NK      12 /* alphabet size (< 16: an index is a nibble) */
+
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "fuzz_hamt: %s:%d: %s\n", __FILE__, __LINE__, #c);                     \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* No '.': every key is also a path segment. 8 is the longest inline key
+ * (15 bytes), 9 the shortest blob key; 10 and 11 are longer blobs. */
+static const char *const keys[NK] = {
+    "a",
+    "b",
+    "c",
+    "ab",
+    "key4",
+    "k",
+    "x1",
+    "yy",
+    "abcdefghijklmno",
+    "abcdefghijklmnop",
+    "a-very-long-key-number-ten-xxxxxxxx",
+    "zz-long-key-eleven-0123456789",
+};
+
+/* ---- the model ---- */
+
+struct mval {
+    enum vcow_type type;
+    uint8_t len;  /* bytes: length; byte j is fill + 7 * j */
+    uint8_t fill; /* bytes (0 when len == 0, so equal values compare equal) */
+    int64_t i;    /* i64, f64 bit pattern, bool */
+};
+
+struct ment {
+    uint16_t path; /* (k0 + 1) | (k1 + 1) << 4 | (k2 + 1) << 8 */
+    struct mval v;
+};
+
+struct mstate {
+    int n;
+    struct ment e[MAXE];
+};
+
+static int depth(uint16_t p)
+{
+    return p == 0 ? 0 : p < 16 ? 1 : p < 256 ? 2 : 3;
+}
+
+static uint16_t parent(uint16_t p)
+{
+    return (uint16_t)(p & ((1u << (4 * (depth(p) - 1))) - 1));
+}
+
+static uint16_t child(uint16_t p, int k)
+{
+    return (uint16_t)(p | (unsigned)(k + 1) << (4 * depth(p)));
+}
+
+static int find(const struct mstate *s, uint16_t p)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->e[i].path == p)
+            return i;
+    return -1;
+}
+
+static int children(const struct mstate *s, uint16_t p)
+{
+    int n = 0;
+    for (int i = 0; i < s->n; i++)
+        n += parent(s->e[i].path) == p;
+    return n;
+}
+
+/* Remove the entry at p and everything below it. */
+static void remove_subtree(struct mstate *s, uint16_t p)
+{
+    int d = depth(p), j = 0;
+    uint16_t mask = (uint16_t)((1u << (4 * d)) - 1);
+    for (int i = 0; i < s->n; i++)
+        if (!(depth(s->e[i].path) >= d && (s->e[i].path & mask) == p))
+            s->e[j++] = s->e[i];
+    s->n = j;
+}
+
+static void add(struct mstate *s, uint16_t p, struct mval v)
+{
+    CHECK(s->n < MAXE);
+    s->e[s->n].path = p;
+    s->e[s->n].v = v;
+    s->n++;
+}
+
+/* What vcow_hamt_set_path does (descend in order: a missing map starts a
+ * fresh chain, a non-map is VCOW_EINVAL), applied to s on success. */
+static int model_set(struct mstate *s, const uint8_t *segs, int d, struct mval v)
+{
+    uint16_t p = 0;
+    for (int i = 0; i + 1 < d; i++) {
+        p = child(p, segs[i]);
+        int x = find(s, p);
+        if (x < 0) {
+            struct mval m = {VCOW_T_MAP, 0, 0, 0};
+            add(s, p, m);
+            for (int j = i + 1; j + 1 < d; j++) {
+                p = child(p, segs[j]);
+                add(s, p, m);
+            }
+            add(s, child(p, segs[d - 1]), v);
+            return VCOW_OK;
+        }
+        if (s->e[x].v.type != VCOW_T_MAP)
+            return VCOW_EINVAL;
+    }
+    p = child(p, segs[d - 1]);
+    if (find(s, p) >= 0)
+        remove_subtree(s, p); /* a map overwritten goes with its content */
+    add(s, p, v);
+    return VCOW_OK;
+}
+
+static int model_del(struct mstate *s, const uint8_t *segs, int d)
+{
+    uint16_t p = 0;
+    for (int i = 0; i < d; i++) {
+        p = child(p, segs[i]);
+        int x = find(s, p);
+        if (x < 0)
+            return VCOW_ENOENT;
+        if (i + 1 < d && s->e[x].v.type != VCOW_T_MAP)
+            return VCOW_EINVAL;
+    }
+    remove_subtree(s, p);
+    return VCOW_OK;
+}
+
+/* The map at a path, as hamt_nested.c's map_at sees it. */
+static int model_map_at(const struct mstate *s, const uint8_t *segs, int d, uint16_t *out)
+{
+    uint16_t p = 0;
+    for (int i = 0; i < d; i++) {
+        p = child(p, segs[i]);
+        int x = find(s, p);
+        if (x < 0)
+            return VCOW_ENOENT;
+        if (s->e[x].v.type != VCOW_T_MAP)
+            return VCOW_EINVAL;
+    }
+    *out = p;
+    return VCOW_OK;
+}
+
+static bool mval_eq(const struct mval *a, const struct mval *b)
+{
+    return a->type == b->type && a->len == b->len && a->fill == b->fill && a->i == b->i;
+}
+
+/* Does the entry at p differ between a and b (nested maps by content)? */
+static bool differs(const struct mstate *a, const struct mstate *b, uint16_t p)
+{
+    int ia = find(a, p), ib = find(b, p);
+    if ((ia < 0) != (ib < 0))
+        return true;
+    if (ia < 0)
+        return false;
+    if (!mval_eq(&a->e[ia].v, &b->e[ib].v))
+        return true;
+    if (a->e[ia].v.type != VCOW_T_MAP || depth(p) == MAXD)
+        return false;
+    for (int k = 0; k < NK; k++)
+        if (differs(a, b, child(p, k)))
+            return true;
+    return false;
+}
+
+/* ---- values ---- */
+
+static void fill_bytes(uint8_t *buf, uint8_t len, uint8_t fill)
+{
+    for (int j = 0; j < len; j++)
+        buf[j] = (uint8_t)(fill + 7 * j);
+}
+
+static bool val_equal(const vcow_val *v, const struct mval *m)
+{
+    if (v->type != m->type)
+        return false;
+    switch (m->type) {
+    case VCOW_T_BYTES: {
+        if (v->u.bytes.len != m->len)
+            return false;
+        uint8_t want[64];
+        fill_bytes(want, m->len, m->fill);
+        return m->len == 0 || memcmp(v->u.bytes.ptr, want, m->len) == 0;
+    }
+    case VCOW_T_I64:
+        return v->u.i64 == m->i;
+    case VCOW_T_F64: {
+        int64_t bits;
+        memcpy(&bits, &v->u.f64, sizeof(bits));
+        return bits == m->i;
+    }
+    case VCOW_T_BOOL:
+        return v->u.b == (m->i != 0);
+    default:
+        return true; /* maps: by content, checked by the walk */
+    }
+}
+
+static const uint64_t f64_bits[8] = {
+    0x0000000000000000ull, /* 0.0 */
+    0x8000000000000000ull, /* -0.0: differs from 0.0 by bits */
+    0x3ff8000000000000ull, /* 1.5 */
+    0x7ff8000000000001ull, /* NaN */
+    0x7ff8000000000002ull, /* another NaN */
+    0x7ff0000000000000ull, /* inf */
+    0xc0934a4560418937ull, /* -1234.5678 */
+    0x0000000000000001ull, /* denormal */
+};
+
+/*
+ * A value from two bytes. Returns false for an invalid one (v is set, m is
+ * not). buf must hold 64 bytes and outlive the call that uses v.
+ */
+static bool make_val(uint8_t a, uint8_t b, uint8_t *buf, vcow_val *v, struct mval *m)
+{
+    memset(m, 0, sizeof(*m));
+    switch (b % 9) {
+    case 0:
+    case 1:
+        *v = vcow_val_i64((int64_t)(int8_t)a * 1000003);
+        *m = (struct mval){VCOW_T_I64, 0, 0, v->u.i64};
+        return true;
+    case 2:
+    case 3: {
+        uint8_t len = (uint8_t)(a % 41);
+        uint8_t fill = len ? b : 0;
+        fill_bytes(buf, len, fill);
+        *v = vcow_val_bytes(len ? buf : NULL, len);
+        *m = (struct mval){VCOW_T_BYTES, len, fill, 0};
+        return true;
+    }
+    case 4:
+        *v = vcow_val_bool(a & 1);
+        *m = (struct mval){VCOW_T_BOOL, 0, 0, a & 1};
+        return true;
+    case 5: {
+        double d;
+        memcpy(&d, &f64_bits[a % 8], sizeof(d));
+        *v = vcow_val_f64(d);
+        *m = (struct mval){VCOW_T_F64, 0, 0, (int64_t)f64_bits[a % 8]};
+        return true;
+    }
+    case 6:
+    case 7:
+        *v = (vcow_val){.type = VCOW_T_MAP}; /* a new empty map */
+        *m = (struct mval){VCOW_T_MAP, 0, 0, 0};
+        return true;
+    default:
+        switch (a % 6) {
+        case 0:
+            *v = vcow_val_bytes(NULL, 1 + a % 5); /* NULL with a length */
+            break;
+        case 1:
+            *v = (vcow_val){.type = VCOW_T_NONE};
+            break;
+        case 2:
+            *v = (vcow_val){.type = VCOW_T_TREE};
+            break;
+        case 3:
+            *v = (vcow_val){.type = VCOW_T_ROPE};
+            break;
+        case 4:
+            *v = (vcow_val){.type = VCOW_T_MAP, .u.root = buf}; /* not a new map */
+            break;
+        default:
+            *v = (vcow_val){.type = (enum vcow_type)(8 + b)};
+            break;
+        }
+        return false;
+    }
+}
+
+static int key_index(vcow_slice k)
+{
+    for (int i = 0; i < NK; i++)
+        if (strlen(keys[i]) == k.len && memcmp(keys[i], k.ptr, k.len) == 0)
+            return i;
+    return -1;
+}
+
+/* The '.'-joined path of p into buf ("" for the root). */
+static const char *path_str(uint16_t p, char *buf)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < depth(p); i++) {
+        if (i > 0)
+            strcat(buf, ".");
+        strcat(buf, keys[((p >> (4 * i)) & 15) - 1]);
+    }
+    return buf;
+}
+
+#define PATHBUF 128
+
+/* ---- checking a version or a txn against a model map ---- */
+
+struct reader {
+    const vcow_version *v; /* or */
+    const vcow_txn *t;
+};
+
+static int rd_iter_path(struct reader r, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
+{
+    return r.v ? vcow_hamt_iter_path(r.v, path, fn, ctx)
+               : vcow_hamt_iter_path_txn(r.t, path, fn, ctx);
+}
+
+static int rd_get_path(struct reader r, const char *path, vcow_val *out)
+{
+    return r.v ? vcow_hamt_get_path(r.v, path, out) : vcow_hamt_get_path_txn(r.t, path, out);
+}
+
+struct ictx {
+    const struct mstate *s;
+    uint16_t prefix;
+    uint32_t seen;
+    int count;
+};
+
+static int iter_cb(vcow_slice key, vcow_val val, void *ctx)
+{
+    struct ictx *c = ctx;
+    int k = key_index(key);
+    CHECK(k >= 0);
+    CHECK(!(c->seen & 1u << k)); /* each key once */
+    c->seen |= 1u << k;
+    uint16_t p = child(c->prefix, k);
+    int x = find(c->s, p);
+    CHECK(x >= 0);
+    CHECK(val_equal(&val, &c->s->e[x].v));
+    if (val.type == VCOW_T_MAP) /* an empty nested map reads as root NULL */
+        CHECK((val.u.root == NULL) == (children(c->s, p) == 0));
+    c->count++;
+    return 0;
+}
+
+static void check_level(struct reader r, const struct mstate *s, uint16_t prefix)
+{
+    char path[PATHBUF], sub[PATHBUF];
+    path_str(prefix, path);
+    struct ictx ic = {s, prefix, 0, 0};
+    CHECK(rd_iter_path(r, path, iter_cb, &ic) == VCOW_OK);
+    CHECK(ic.count == children(s, prefix));
+    for (int k = 0; k < NK; k++) {
+        uint16_t p = child(prefix, k);
+        int x = find(s, p);
+        vcow_val v;
+        int rc = rd_get_path(r, path_str(p, sub), &v);
+        if (x < 0) {
+            CHECK(rc == VCOW_ENOENT);
+            continue;
+        }
+        CHECK(rc == VCOW_OK && val_equal(&v, &s->e[x].v));
+        if (v.type == VCOW_T_MAP && depth(p) < MAXD)
+            check_level(r, s, p);
+    }
+}
+
+/* Everything r holds is s, read every way there is. */
+static void check_all(struct reader r, const struct mstate *s)
+{
+    size_t len;
+    if (r.v)
+        len = vcow_hamt_len(r.v);
+    else
+        CHECK(vcow_hamt_len_txn(r.t, &len) == VCOW_OK);
+    CHECK(len == (size_t)children(s, 0));
+    for (int k = 0; k < NK; k++) {
+        int x = find(s, child(0, k));
+        vcow_val v;
+        int rc = r.v ? vcow_hamt_get(r.v, keys[k], strlen(keys[k]), &v)
+                     : vcow_hamt_get_txn(r.t, keys[k], strlen(keys[k]), &v);
+        CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &s->e[x].v));
+        if (r.v)
+            CHECK(vcow_hamt_contains(r.v, keys[k], strlen(keys[k])) == (x >= 0));
+    }
+    check_level(r, s, 0);
+}
+
+/* ---- diff ---- */
+
+struct dctx {
+    const struct mstate *a, *b;
+    uint16_t prefix;
+    uint32_t seen;
+};
+
+static void check_side(const vcow_val *v, const struct mstate *s, uint16_t p)
+{
+    int x = find(s, p);
+    if (x < 0)
+        CHECK(v->type == VCOW_T_NONE);
+    else
+        CHECK(val_equal(v, &s->e[x].v));
+}
+
+static int diff_cb(vcow_slice key, vcow_val old, vcow_val new_, void *ctx)
+{
+    struct dctx *c = ctx;
+    int k = key_index(key);
+    CHECK(k >= 0);
+    CHECK(!(c->seen & 1u << k)); /* each differing key once */
+    c->seen |= 1u << k;
+    uint16_t p = child(c->prefix, k);
+    check_side(&old, c->a, p);
+    check_side(&new_, c->b, p);
+    CHECK(differs(c->a, c->b, p));
+    return 0;
+}
+
+static void check_diff_seen(const struct dctx *dc)
+{
+    for (int k = 0; k < NK; k++)
+        CHECK(!!(dc->seen & 1u << k) == differs(dc->a, dc->b, child(dc->prefix, k)));
+}
+
+/* ---- the program ---- */
+
+struct input {
+    const uint8_t *p;
+    size_t n;
+};
+
+static uint8_t next(struct input *in)
+{
+    if (in->n == 0)
+        return 0;
+    in->n--;
+    return *in->p++;
+}
+
+/* A path of 1..MAXD segments from the input. */
+static int read_path(struct input *in, uint8_t *segs, char *buf)
+{
+    uint8_t x = next(in);
+    int d = 1 + x % MAXD;
+    uint16_t p = 0;
+    for (int i = 0; i < d; i++) {
+        segs[i] = (uint8_t)(i == 0 ? (x / MAXD) % NK : next(in) % NK);
+        p = child(p, segs[i]);
+    }
+    path_str(p, buf);
+    return d;
+}
+
+static const uint64_t masks[8] = {~0ull, ~0ull, ~0ull, ~0ull, 0, 0x7, 0xff, 0x3ffull << 20};
+
+/* Shared by every input (the state lives in one call). */
+static struct mstate hist[MAXV];
+static struct mstate work[MAXTXN];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static uint8_t *bigkey; /* VCOW_HAMT_KEY_MAX + 1 bytes, made once */
+    if (bigkey == NULL) {
+        bigkey = malloc(VCOW_HAMT_KEY_MAX + 1);
+        CHECK(bigkey != NULL);
+        memset(bigkey, 'q', VCOW_HAMT_KEY_MAX + 1);
+    }
+    struct input in = {data, size};
+    uint8_t first = next(&in);
+    struct vcow_cell_opts o = {.size = sizeof(o), .history = first & 1};
+    /* The mask changes only while no map exists: before open, after close. */
+    vcow_debug_hash_mask(masks[(first >> 1) & 7]);
+    vcow_cell *c;
+    if (vcow_cell_open(VCOW_KIND_HAMT, &o, &c) != VCOW_OK) {
+        vcow_debug_hash_mask(~0ull);
+        return 0;
+    }
+    uint64_t head = 0;
+    hist[0].n = 0;
+    vcow_txn *txn[MAXTXN] = {0};
+    bool open[MAXTXN] = {0};
+    vcow_version *pin[MAXPINS] = {0};
+    uint64_t pin_seq[MAXPINS] = {0};
+    bool armed = false; /* an allocation failure may be pending */
+    uint8_t vbuf[64];
+    char pbuf[PATHBUF];
+    uint8_t segs[MAXD];
+
+    for (int ops = 0; in.n > 0 && head < MAXV - 1 && ops < MAXOPS; ops++) {
+        uint8_t op = next(&in), a = next(&in), b = next(&in);
+        int slot = (op >> 4) % MAXTXN, ps = (op >> 4) % MAXPINS;
+        vcow_txn *t = txn[slot];
+        /* What any txn call answers before it looks at its arguments. */
+        int pre = t == NULL ? VCOW_EINVAL : open[slot] ? VCOW_OK : VCOW_ESTATE;
+        int rc;
+        switch (op % 16) {
+        case 0: /* begin (a finished txn in the slot is freed first) */
+            if (t != NULL && open[slot])
+                break;
+            vcow_txn_free(t);
+            txn[slot] = NULL;
+            rc = vcow_txn_begin(c, &txn[slot]);
+            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && armed));
+            if (rc != VCOW_OK) {
+                txn[slot] = NULL;
+                break;
+            }
+            open[slot] = true;
+            work[slot] = hist[head];
+            break;
+        case 1:   /* set a top-level key */
+        case 3: { /* set a path */
+            vcow_val v;
+            struct mval m;
+            bool valid = make_val(a, b, vbuf, &v, &m);
+            int d = 1;
+            if (op % 16 == 1)
+                segs[0] = next(&in) % NK;
+            else
+                d = read_path(&in, segs, pbuf);
+            if (pre == VCOW_OK && valid && work[slot].n + d > MAXE)
+                break; /* the model is full */
+            if (op % 16 == 1)
+                rc = vcow_hamt_set(t, keys[segs[0]], strlen(keys[segs[0]]), v);
+            else
+                rc = vcow_hamt_set_path(t, pbuf, v);
+            if (pre != VCOW_OK || !valid) {
+                CHECK(rc == (pre != VCOW_OK ? pre : VCOW_EINVAL));
+                break;
+            }
+            struct mstate tmp = work[slot];
+            int want = model_set(&tmp, segs, d, m);
+            if (rc == VCOW_ENOMEM) {
+                CHECK(armed);
+            } else {
+                CHECK(rc == want);
+                if (rc == VCOW_OK)
+                    work[slot] = tmp;
+            }
+            check_all((struct reader){NULL, t}, &work[slot]);
+            break;
+        }
+        case 2:   /* delete a top-level key */
+        case 4: { /* delete a path */
+            int d = 1;
+            if (op % 16 == 2) {
+                segs[0] = a % NK;
+                rc = vcow_hamt_del(t, keys[segs[0]], strlen(keys[segs[0]]));
+            } else {
+                d = read_path(&in, segs, pbuf);
+                rc = vcow_hamt_del_path(t, pbuf);
+            }
+            if (pre != VCOW_OK) {
+                CHECK(rc == pre);
+                break;
+            }
+            struct mstate tmp = work[slot];
+            int want = model_del(&tmp, segs, d);
+            if (rc == VCOW_ENOMEM) {
+                CHECK(armed);
+            } else {
+                CHECK(rc == want);
+                if (rc == VCOW_OK)
+                    work[slot] = tmp;
+            }
+            check_all((struct reader){NULL, t}, &work[slot]);
+            break;
+        }
+        case 5: { /* point reads: head, then the txn */
+            int k = a % NK;
+            const char *key = keys[k];
+            size_t klen = strlen(key);
+            vcow_val v;
+            vcow_read_lock();
+            const vcow_version *h = vcow_cell_head(c);
+            int x = find(&hist[head], child(0, k));
+            rc = vcow_hamt_get(h, key, klen, &v);
+            CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &hist[head].e[x].v));
+            CHECK(vcow_hamt_contains(h, key, klen) == (x >= 0));
+            CHECK(vcow_hamt_len(h) == (size_t)children(&hist[head], 0));
+            vcow_read_unlock();
+            rc = vcow_hamt_get_txn(t, key, klen, &v);
+            size_t len;
+            int rl = vcow_hamt_len_txn(t, &len);
+            if (pre != VCOW_OK) {
+                CHECK(rc == pre && rl == pre);
+                CHECK(vcow_hamt_get_path_txn(t, key, &v) == pre);
+                CHECK(vcow_hamt_iter_path_txn(t, "", iter_cb, NULL) == pre);
+                CHECK(vcow_hamt_debug_check_txn(t) == pre);
+                break;
+            }
+            x = find(&work[slot], child(0, k));
+            CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &work[slot].e[x].v));
+            CHECK(rl == VCOW_OK && len == (size_t)children(&work[slot], 0));
+            break;
+        }
+        case 6: { /* commit */
+            if (pre != VCOW_OK) {
+                CHECK(vcow_txn_commit(t) == pre);
+                break;
+            }
+            uint64_t bseq = vcow_version_seq(vcow_txn_base(t));
+            rc = vcow_txn_commit(t);
+            if (rc == VCOW_OK) {
+                CHECK(bseq == head);
+                head++;
+                hist[head] = work[slot];
+                open[slot] = false;
+                CHECK(vcow_txn_base(t) == NULL);
+            } else if (rc == VCOW_ECONFLICT) {
+                CHECK(bseq != head);
+                open[slot] = false;
+            } else {
+                CHECK(rc == VCOW_ENOMEM && armed && bseq == head);
+                check_all((struct reader){NULL, t}, &work[slot]);
+            }
+            break;
+        }
+        case 7: /* abort, or free */
+            if (b & 1) {
+                vcow_txn_free(t);
+                txn[slot] = NULL;
+            } else {
+                CHECK(vcow_txn_abort(t) == pre);
+                open[slot] = false;
+            }
+            break;
+        case 8: /* pin the head or a seq (maybe unknown) */
+            if (pin[ps] != NULL)
+                break;
+            if (a & 1) {
+                CHECK(vcow_cell_pin_head(c, &pin[ps]) == VCOW_OK);
+                pin_seq[ps] = head;
+            } else {
+                uint64_t seq = b % (head + 3);
+                rc = vcow_cell_pin_at(c, seq, &pin[ps]);
+                if (rc != VCOW_OK) {
+                    CHECK(rc == VCOW_ENOENT);
+                    CHECK(!(seq == head || (o.history && seq <= head)));
+                    pin[ps] = NULL;
+                    break;
+                }
+                CHECK(seq <= head);
+                pin_seq[ps] = seq;
+            }
+            CHECK(vcow_version_seq(pin[ps]) == pin_seq[ps]);
+            CHECK(vcow_hamt_debug_check(pin[ps]) == VCOW_OK);
+            check_all((struct reader){pin[ps], NULL}, &hist[pin_seq[ps]]);
+            break;
+        case 9: /* unpin */
+            vcow_version_unpin(pin[ps]);
+            pin[ps] = NULL;
+            break;
+        case 10: { /* diff and equality of two pins, whole or at a path */
+            int pa = a % MAXPINS, pb = b % MAXPINS;
+            if (pin[pa] == NULL || pin[pb] == NULL)
+                break;
+            const struct mstate *A = &hist[pin_seq[pa]], *B = &hist[pin_seq[pb]];
+            struct dctx dc = {A, B, 0, 0};
+            CHECK(vcow_hamt_diff(pin[pa], pin[pb], diff_cb, &dc) == VCOW_OK);
+            check_diff_seen(&dc);
+            bool eq;
+            CHECK(vcow_hamt_equal(pin[pa], pin[pb], &eq) == VCOW_OK);
+            CHECK(eq == (dc.seen == 0));
+            int d = read_path(&in, segs, pbuf);
+            uint16_t ma = 0, mb = 0;
+            int ra = model_map_at(A, segs, d, &ma), rb = model_map_at(B, segs, d, &mb);
+            int want = ra == VCOW_EINVAL || rb == VCOW_EINVAL   ? VCOW_EINVAL
+                       : ra == VCOW_ENOENT && rb == VCOW_ENOENT ? VCOW_ENOENT
+                                                                : VCOW_OK;
+            struct dctx dp = {A, B, ra == VCOW_OK ? ma : mb, 0};
+            CHECK(vcow_hamt_diff_path(pin[pa], pin[pb], pbuf, diff_cb, &dp) == want);
+            if (want == VCOW_OK)
+                check_diff_seen(&dp);
+            break;
+        }
+        case 11: /* structural checks */
+            vcow_read_lock();
+            CHECK(vcow_hamt_debug_check(vcow_cell_head(c)) == VCOW_OK);
+            vcow_read_unlock();
+            for (int i = 0; i < MAXPINS; i++)
+                if (pin[i] != NULL)
+                    CHECK(vcow_hamt_debug_check(pin[i]) == VCOW_OK);
+            for (int i = 0; i < MAXTXN; i++)
+                if (txn[i] != NULL)
+                    CHECK(vcow_hamt_debug_check_txn(txn[i]) == (open[i] ? VCOW_OK : VCOW_ESTATE));
+            break;
+        case 12: /* arm or disarm an allocation failure */
+            vcow_debug_fail_alloc(b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
+            armed = b % 4 != 0;
+            break;
+        case 13: { /* bad arguments */
+            int bad = pre != VCOW_OK ? pre : VCOW_EINVAL;
+            vcow_val v = vcow_val_i64(1);
+            vcow_val out;
+            size_t len;
+            switch (a % 8) {
+            case 0:
+                CHECK(vcow_hamt_set(t, NULL, 1, v) == bad);
+                CHECK(vcow_hamt_del(t, NULL, 1) == bad);
+                CHECK(vcow_hamt_get_txn(t, NULL, 1, &out) == bad);
+                break;
+            case 1:
+                CHECK(vcow_hamt_set(t, "a", 0, v) == bad);
+                CHECK(vcow_hamt_del(t, "a", 0) == bad);
+                CHECK(vcow_hamt_get_txn(t, "a", 0, &out) == bad);
+                break;
+            case 2:
+                CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX + 1, v) == bad);
+                CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX + 1) == bad);
+                CHECK(vcow_hamt_get_txn(t, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == bad);
+                break;
+            case 3: { /* an invalid value at a path */
+                struct mval m;
+                CHECK(!make_val(b, 8, vbuf, &v, &m)); /* 8 % 9: invalid */
+                CHECK(vcow_hamt_set_path(t, "a.b", v) == bad);
+                CHECK(vcow_hamt_set(t, "a", 1, v) == bad);
+                break;
+            }
+            case 4: { /* malformed paths */
+                static const char *const paths[] = {"", ".", "a..b", ".a", "a.", NULL};
+                const char *p = paths[b % 6];
+                CHECK(vcow_hamt_set_path(t, p, v) == bad);
+                CHECK(vcow_hamt_del_path(t, p) == bad);
+                CHECK(vcow_hamt_get_path_txn(t, p, &out) == bad);
+                vcow_read_lock();
+                CHECK(vcow_hamt_get_path(vcow_cell_head(c), p, &out) == VCOW_EINVAL);
+                vcow_read_unlock();
+                break;
+            }
+            case 5: { /* NULL versions, outputs, callbacks */
+                vcow_read_lock();
+                const vcow_version *h = vcow_cell_head(c);
+                CHECK(vcow_hamt_get(NULL, "a", 1, &out) == VCOW_EINVAL);
+                CHECK(vcow_hamt_get(h, "a", 1, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_get(h, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == VCOW_EINVAL);
+                CHECK(!vcow_hamt_contains(h, NULL, 1) && !vcow_hamt_contains(NULL, "a", 1));
+                CHECK(!vcow_hamt_contains(h, "a", 0));
+                CHECK(vcow_hamt_len(NULL) == 0);
+                CHECK(vcow_hamt_iter(NULL, iter_cb, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_iter(h, NULL, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_diff(h, NULL, diff_cb, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_diff(h, h, NULL, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_equal(h, h, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_get_path(h, "a", NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_iter_path(h, NULL, iter_cb, NULL) == VCOW_EINVAL);
+                vcow_read_unlock();
+                CHECK(vcow_hamt_get_txn(t, "a", 1, NULL) == bad);
+                CHECK(vcow_hamt_len_txn(t, NULL) == bad);
+                CHECK(vcow_hamt_iter_path_txn(t, "", NULL, NULL) == bad);
+                CHECK(vcow_hamt_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
+                CHECK(vcow_hamt_cell_get(c, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
+                break;
+            }
+            case 6: { /* the longest key is valid: set, read, delete */
+                if (pre != VCOW_OK || armed)
+                    break;
+                CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX, v) == VCOW_OK);
+                CHECK(vcow_hamt_get_txn(t, bigkey, VCOW_HAMT_KEY_MAX, &out) == VCOW_OK);
+                CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
+                CHECK(vcow_hamt_len_txn(t, &len) == VCOW_OK);
+                CHECK(len == (size_t)children(&work[slot], 0) + 1);
+                CHECK(vcow_hamt_debug_check_txn(t) == VCOW_OK);
+                CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX) == VCOW_OK);
+                check_all((struct reader){NULL, t}, &work[slot]);
+                break;
+            }
+            default: { /* missing txns, unknown seqs */
+                CHECK(vcow_txn_commit(NULL) == VCOW_EINVAL);
+                CHECK(vcow_txn_abort(NULL) == VCOW_EINVAL);
+                vcow_version *pv = NULL;
+                CHECK(vcow_cell_pin_at(c, head + 1 + b, &pv) == VCOW_ENOENT);
+                break;
+            }
+            }
+            break;
+        }
+        case 14: { /* cell conveniences: one-op txns */
+            int k = a % NK;
+            const char *key = keys[k];
+            size_t klen = strlen(key);
+            struct mstate tmp = hist[head];
+            uint64_t seq = 0;
+            uint8_t sel = next(&in);
+            if (b % 3 == 0) {
+                vcow_val v;
+                struct mval m;
+                bool valid = make_val(sel, b / 3, vbuf, &v, &m);
+                if (valid && tmp.n + 1 > MAXE)
+                    break; /* the model is full */
+                rc = vcow_hamt_cell_set(c, key, klen, v, &seq);
+                if (!valid) {
+                    CHECK(rc == VCOW_EINVAL);
+                    break;
+                }
+                uint8_t s1 = (uint8_t)k;
+                CHECK(model_set(&tmp, &s1, 1, m) == VCOW_OK);
+            } else if (b % 3 == 1) {
+                rc = vcow_hamt_cell_del(c, key, klen, &seq);
+                uint8_t s1 = (uint8_t)k;
+                int want = model_del(&tmp, &s1, 1);
+                if (want != VCOW_OK) {
+                    CHECK(rc == want || (rc == VCOW_ENOMEM && armed));
+                    break;
+                }
+            } else {
+                uint8_t out[64];
+                size_t cap = sel % 48;
+                vcow_val v;
+                rc = vcow_hamt_cell_get(c, key, klen, &v, out, cap);
+                int x = find(&tmp, child(0, k));
+                if (x < 0) {
+                    CHECK(rc == VCOW_ENOENT);
+                } else if (tmp.e[x].v.type == VCOW_T_BYTES && tmp.e[x].v.len > cap) {
+                    CHECK(rc == VCOW_ERANGE && v.u.bytes.len == tmp.e[x].v.len);
+                    CHECK(v.u.bytes.ptr == NULL);
+                } else {
+                    CHECK(rc == VCOW_OK && val_equal(&v, &tmp.e[x].v));
+                    if (v.type == VCOW_T_MAP)
+                        CHECK(v.u.root == NULL);
+                }
+                break;
+            }
+            if (rc == VCOW_OK) {
+                CHECK(seq == head + 1);
+                head++;
+                hist[head] = tmp;
+            } else {
+                CHECK(rc == VCOW_ENOMEM && armed);
+            }
+            break;
+        }
+        default: { /* a txn read in full; iteration at a path on the head */
+            if (pre == VCOW_OK) {
+                check_all((struct reader){NULL, t}, &work[slot]);
+                CHECK(vcow_hamt_debug_check_txn(t) == VCOW_OK);
+            }
+            int d = read_path(&in, segs, pbuf);
+            uint16_t m = 0;
+            int want = model_map_at(&hist[head], segs, d, &m);
+            struct ictx ic = {&hist[head], m, 0, 0};
+            vcow_read_lock();
+            CHECK(vcow_hamt_iter_path(vcow_cell_head(c), pbuf, iter_cb, &ic) == want);
+            vcow_read_unlock();
+            if (want == VCOW_OK)
+                CHECK(ic.count == children(&hist[head], m));
+            break;
+        }
+        }
+        /* The head and every pin read what the model says. */
+        vcow_read_lock();
+        const vcow_version *h = vcow_cell_head(c);
+        CHECK(vcow_version_seq(h) == head);
+        check_all((struct reader){h, NULL}, &hist[head]);
+        vcow_read_unlock();
+        for (int i = 0; i < MAXPINS; i++) {
+            if (pin[i] == NULL)
+                continue;
+            CHECK(vcow_version_seq(pin[i]) == pin_seq[i]);
+            check_all((struct reader){pin[i], NULL}, &hist[pin_seq[i]]);
+        }
+    }
+    vcow_debug_fail_alloc(0, false);
+    for (int i = 0; i < MAXTXN; i++)
+        vcow_txn_free(txn[i]);
+    for (int i = 0; i < MAXPINS; i++)
+        vcow_version_unpin(pin[i]);
+    CHECK(vcow_cell_close(c) == VCOW_OK);
+    vcow_debug_hash_mask(~0ull);
+    /* A barrier waits for liburcu's worker (it batches every 10 ms): check
+     * the counters on every 32nd input only, for the fuzzer's speed. */
+    static unsigned runs;
+    if (runs++ % 32 != 0)
+        return 0;
+    CHECK(vcow_gc_barrier() == VCOW_OK);
+    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+        struct vcow_mem_stats m;
+        CHECK(vcow_mem_get_stats((enum vcow_kind)k, &m) == VCOW_OK);
+        CHECK(m.nodes == 0 && m.bytes == 0);
+    }
+    return 0;
+}
