@@ -24,45 +24,6 @@
 
 /* ---- helpers ---- */
 
-static bool all_zero(void)
-{
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            return false;
-    }
-    return true;
-}
-
-static void check_all_freed(void)
-{
-    /* A big retire list is freed in budgeted slices, each re-deferred, and
-     * vcow_gc_barrier waits only for callbacks deferred before it: call it
-     * until the slices are done. */
-    for (int i = 0; i < 10000; i++) {
-        CHECK_OK(vcow_gc_barrier());
-        if (all_zero())
-            break;
-    }
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
-}
-
-static int64_t live_nodes(enum vcow_kind k)
-{
-    struct vcow_mem_stats s;
-    CHECK_OK(vcow_mem_get_stats(k, &s));
-    return s.nodes;
-}
-
 static vcow_cell *open_map(bool history)
 {
     struct vcow_cell_opts o;
@@ -539,7 +500,7 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- bad input ---- */
@@ -629,7 +590,7 @@ static void test_badinput(void)
     vcow_txn_free(tb);
     CHECK_OK(vcow_cell_close(box));
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- paths ---- */
@@ -732,7 +693,7 @@ static void test_paths(void)
     }
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- differential ---- */
@@ -796,7 +757,7 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
     CHECK_OK(vcow_cell_close(c));
     model_free(&m);
     vcow_debug_hash_mask(~(uint64_t)0);
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_diffrand(long ops, int seeds)
@@ -952,7 +913,7 @@ static void test_history(void)
     free(snap);
     model_free(&m);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
     printf("history: %d versions, %d diffs checked\n", VERSIONS, PAIRS);
 }
 
@@ -1057,7 +1018,7 @@ static void test_oom(void)
         vcow_debug_fail_alloc(k, false);
         int failures = scripted();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
         if (failures == 0)
             break;
     }
@@ -1066,7 +1027,7 @@ static void test_oom(void)
         vcow_debug_fail_alloc(k, true);
         scripted();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
 }
 
@@ -1086,7 +1047,7 @@ static void test_bulk(void)
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_gc_barrier());
-    int64_t base_nodes = live_nodes(VCOW_KIND_HAMT);
+    int64_t base_nodes = test_live_nodes(VCOW_KIND_HAMT);
 
     /* Overwrite every key in one txn: each published node is copied once,
      * then changed in place: exactly twice the nodes while the txn is open. */
@@ -1113,7 +1074,7 @@ static void test_bulk(void)
     CHECK_EQ_INT(v.u.i64, 8);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
     printf("bulk: %d keys, %lld nodes\n", N, (long long)base_nodes);
 }
 

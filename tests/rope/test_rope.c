@@ -12,29 +12,6 @@
 
 #include "tests/test.h"
 
-static void check_all_freed(void)
-{
-    /* Huge subtrees are freed in budgeted slices, each deferred again:
-     * wait until the reclaimer has nothing left. */
-    for (int i = 0; i < 10000; i++) {
-        CHECK_OK(vcow_gc_barrier());
-        struct vcow_mem_stats m, r;
-        CHECK_OK(vcow_mem_get_stats(VCOW_KIND_META, &m));
-        CHECK_OK(vcow_mem_get_stats(VCOW_KIND_ROPE, &r));
-        if (m.nodes == 0 && r.nodes == 0)
-            break;
-    }
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
-}
-
 static vcow_cell *open_rope(bool history)
 {
     struct vcow_cell_opts o = {0};
@@ -268,7 +245,7 @@ static void test_basic(void)
                    7);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* Random multi-byte text over many chunks; all conversions vs the model. */
@@ -313,7 +290,7 @@ static void test_units(void)
     }
     free(m.b);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* CRLF, lone CR, CR and LF split across chunks. */
@@ -378,7 +355,7 @@ static void test_lines(void)
     vcow_read_unlock();
     free(m.b);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_badinput(void)
@@ -424,7 +401,7 @@ static void test_badinput(void)
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(box));
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* Chunk iteration and slices; slices stay valid while pinned. */
@@ -478,7 +455,7 @@ static void test_iter(void)
     vcow_version_unpin(pin);
     free(m.b);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- diff ---- */
@@ -580,7 +557,7 @@ static void test_diff(void)
     vcow_version_unpin(va);
     vcow_version_unpin(vb);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- allocation failure ---- */
@@ -681,20 +658,20 @@ static void test_oom(void)
     CHECK_EQ_INT(scripted(), 0);
     long total = (long)vcow_debug_alloc_count();
     vcow_debug_fail_alloc(0, false);
-    check_all_freed();
+    test_check_all_freed();
     long failed_runs = 0;
     for (long k = 1; k <= total + 1; k++) {
         vcow_debug_fail_alloc(k, false);
         failed_runs += scripted() > 0;
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
     /* Persistent failure from some point on: every call fails cleanly. */
     for (long k = 1; k < total; k += 1 + total / 20) {
         vcow_debug_fail_alloc(k, true);
         scripted();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
     printf("oom: failed each of %ld allocations in turn (%ld runs saw a failure)\n", total,
            failed_runs);
@@ -833,7 +810,7 @@ static void test_model(unsigned seeds, unsigned long ops)
         free(m.b);
         free(pm.b);
         CHECK_OK(vcow_cell_close(c));
-        check_all_freed();
+        test_check_all_freed();
     }
     printf("model: %lu ops over %u seeds\n", total, seeds);
 }
@@ -976,7 +953,7 @@ static void test_big(unsigned mb, unsigned long edits)
     vcow_read_unlock();
     free(blk);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 int main(int argc, char **argv)

@@ -15,29 +15,6 @@
 #include "tests/rope/trace.h"
 #include "tests/test.h"
 
-static void check_all_freed(void)
-{
-    /* Huge subtrees are freed in budgeted slices, each deferred again:
-     * wait until the reclaimer has nothing left. */
-    for (int i = 0; i < 10000; i++) {
-        CHECK_OK(vcow_gc_barrier());
-        struct vcow_mem_stats m, r;
-        CHECK_OK(vcow_mem_get_stats(VCOW_KIND_META, &m));
-        CHECK_OK(vcow_mem_get_stats(VCOW_KIND_ROPE, &r));
-        if (m.nodes == 0 && r.nodes == 0)
-            break;
-    }
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
-}
-
 static int load(const char *name, struct trace *tr)
 {
     int rc = trace_load(name, tr);
@@ -110,7 +87,7 @@ static int onetxn(const char *name)
     printf("%s: %zu patches in one txn: %.2f ms\n", name, tr.n_patches, dt * 1e3);
     CHECK_OK(vcow_cell_close(c));
     trace_free(&tr);
-    check_all_freed();
+    test_check_all_freed();
     return 0;
 }
 
@@ -198,7 +175,7 @@ static int history(const char *name, size_t max_txns)
     CHECK_OK(vcow_cell_close(fresh));
     CHECK_OK(vcow_cell_close(c));
     trace_free(&tr);
-    check_all_freed();
+    test_check_all_freed();
     return 0;
 }
 

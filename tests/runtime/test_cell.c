@@ -14,28 +14,6 @@
 
 #include "tests/test.h"
 
-static int64_t live_nodes(enum vcow_kind k)
-{
-    struct vcow_mem_stats s;
-    CHECK_OK(vcow_mem_get_stats(k, &s));
-    return s.nodes;
-}
-
-/* Everything vcow allocated is gone (after the reclaimer has run). */
-static void check_all_freed(void)
-{
-    CHECK_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
-}
-
 static int64_t head_i64(vcow_cell *c, uint64_t *seq)
 {
     vcow_val v;
@@ -77,9 +55,9 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_i64(1)));
     CHECK_OK(vcow_gc_barrier()); /* no reclamation running behind the counts */
-    uint64_t allocs0 = (uint64_t)live_nodes(VCOW_KIND_BOX);
+    uint64_t allocs0 = (uint64_t)test_live_nodes(VCOW_KIND_BOX);
     CHECK_OK(vcow_box_set(t, vcow_val_i64(2)));
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_BOX), allocs0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BOX), allocs0);
     CHECK_OK(vcow_box_get_txn(t, &v));
     CHECK_EQ_INT(v.u.i64, 2);
     CHECK_OK(vcow_txn_commit(t));
@@ -106,12 +84,12 @@ static void test_basic(void)
     vcow_version *p;
     CHECK_OK(vcow_cell_pin_head(c, &p));
     CHECK_OK(vcow_gc_barrier());
-    int64_t box_nodes = live_nodes(VCOW_KIND_BOX);
+    int64_t box_nodes = test_live_nodes(VCOW_KIND_BOX);
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_f64(2.5)));
     CHECK_OK(vcow_txn_abort(t));
     vcow_txn_free(t);
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_BOX), box_nodes);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BOX), box_nodes);
     commit_i64(c, 7);
     CHECK_OK(vcow_box_get(p, &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == 100);
@@ -154,7 +132,7 @@ static void test_basic(void)
     CHECK_EQ_INT(s.conflicts, 1);
 
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_badinput(void)
@@ -220,7 +198,7 @@ static void test_badinput(void)
     size_t n;
     CHECK_RC(vcow_cell_versions(c, 5, 1, NULL, 0, &n), VCOW_EINVAL);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_history(void)
@@ -302,7 +280,7 @@ static void test_history(void)
     CHECK_EQ_INT(v.u.i64, 4500);
     vcow_version_unpin(tmp);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_policies(void)
@@ -349,7 +327,7 @@ static void test_policies(void)
     CHECK_EQ_INT(s.live_versions, 1);
     CHECK_EQ_INT(s.oldest_seq, 6);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /*
@@ -423,7 +401,7 @@ static void test_oom(void)
         vcow_debug_fail_alloc(k, false);
         int failures = scripted();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
         if (failures == 0)
             break; /* k passed the number of allocations: all covered */
     }
@@ -433,7 +411,7 @@ static void test_oom(void)
         vcow_debug_fail_alloc(k, true);
         scripted();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
 }
 

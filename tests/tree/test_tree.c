@@ -20,27 +20,6 @@
 #include <vcow/debug.h>
 #include <vcow/tree.h>
 
-static void check_all_freed(void)
-{
-    CHECK_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
-}
-
-static int64_t live_nodes(enum vcow_kind k)
-{
-    struct vcow_mem_stats s;
-    CHECK_OK(vcow_mem_get_stats(k, &s));
-    return s.nodes;
-}
-
 /* Key i as 8 decimal digits: memcmp order == numeric order. */
 static size_t key_of(char *buf, uint64_t i)
 {
@@ -187,7 +166,7 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_TREE), 0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_TREE), 0);
 
     /* Values of every type; long bytes go to blobs; the empty key. */
     char big[5000];
@@ -201,7 +180,7 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_set(t, "e", 1, vcow_val_f64(2.5)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_BLOB), 1);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 1);
     vcow_read_lock();
     h = vcow_cell_head(c);
     CHECK_OK(vcow_tree_check(h));
@@ -223,12 +202,12 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_store(c, "b", 1, vcow_val_i64(1), NULL));
     CHECK_OK(vcow_tree_store(c, "c", 1, vcow_val_bytes(big, 65), NULL));
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_BLOB), 1);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 1);
     uint64_t seq;
     CHECK_OK(vcow_tree_erase(c, "c", 1, &seq));
     CHECK_RC(vcow_tree_erase(c, "c", 1, NULL), VCOW_ENOENT);
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(live_nodes(VCOW_KIND_BLOB), 0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 0);
 
     /* Bulk load shapes: every n around the level boundaries. */
     static const uint64_t sizes[] = {0,  1,  2,   15,   16,   17,   31,   32,   33,   48,   63,
@@ -261,7 +240,7 @@ static void test_basic(void)
     free(items);
     free(keys);
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_badinput(void)
@@ -362,7 +341,7 @@ static void test_badinput(void)
     CHECK_OK(vcow_cell_close(e));
     CHECK_OK(vcow_cell_close(c));
     CHECK_OK(vcow_cell_close(box));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 static void test_history(void)
@@ -399,7 +378,7 @@ static void test_history(void)
     CHECK_OK(vcow_cell_trim(c, (uint64_t)V));
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 /* ---- oom: a script of operations; each allocation fails in turn ---- */
@@ -506,21 +485,21 @@ static void test_oom(void)
     oom_script();
     long total = (long)vcow_debug_alloc_count();
     vcow_debug_fail_alloc(0, false);
-    check_all_freed();
+    test_check_all_freed();
     /* Every allocation of the script fails in turn (sets, splits, blobs,
      * range joins, bulk levels, commits). */
     for (k = 1; k <= total + 1; k++) {
         vcow_debug_fail_alloc(k, false);
         oom_script();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
     printf("oom: failed each of %ld allocations in turn\n", total);
     for (k = 1; k < 4000; k += 397) {
         vcow_debug_fail_alloc(k, true);
         oom_script();
         vcow_debug_fail_alloc(0, false);
-        check_all_freed();
+        test_check_all_freed();
     }
 }
 
@@ -584,7 +563,7 @@ static void test_rangedel(void)
         }
     }
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
     (void)st0;
     (void)st1;
 }
@@ -671,7 +650,7 @@ static void test_diff(void)
     vcow_version_unpin(b);
     CHECK_OK(vcow_cell_close(c2));
     CHECK_OK(vcow_cell_close(c));
-    check_all_freed();
+    test_check_all_freed();
 }
 
 int main(int argc, char **argv)
