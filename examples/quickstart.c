@@ -1,60 +1,58 @@
 /*
- * examples/quickstart.c - a versioned cell in under 60 lines: commit, read
- * without locks, pin an old version, compare two versions.
+ * examples/quickstart.c - a versioned map in under 60 lines: commit, read
+ * without locks, pin an old version, diff two versions.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include <vcow/vcow.h>
 
-static void show(const char *what, const vcow_version *v)
+static int print_change(vcow_slice key, vcow_val old, vcow_val new_, void *ctx)
 {
-    vcow_val val;
-    vcow_box_get(v, &val);
-    printf("%-22s version %llu: \"%.*s\"\n", what, (unsigned long long)vcow_version_seq(v),
-           (int)val.u.bytes.len, (const char *)val.u.bytes.ptr);
+    (void)ctx;
+    printf("  %.*s %s\n", (int)key.len, (const char *)key.ptr,
+           old.type == VCOW_T_NONE    ? "added"
+           : new_.type == VCOW_T_NONE ? "removed"
+                                      : "changed");
+    return 0;
 }
 
 int main(void)
 {
     struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true};
     vcow_cell *cell;
-    if (vcow_cell_open(VCOW_KIND_BOX, &opts, &cell) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK)
         return 1;
 
-    /* Writers: each commit publishes a new version with one CAS. */
-    const char *configs[] = {"listen=80", "listen=8080", "listen=8080 tls=on"};
-    for (int i = 0; i < 3; i++) {
-        const char *s = configs[i];
-        int rc = vcow_box_store(cell, vcow_val_bytes(s, strlen(s)), NULL);
-        if (rc != VCOW_OK) {
-            fprintf(stderr, "commit: %s\n", vcow_strerror(rc));
-            return 1;
-        }
-    }
+    /* Writers: every commit publishes a new version with one CAS. */
+    vcow_hamt_cell_set(cell, "listen", 6, vcow_val_i64(80), NULL);  /* version 1 */
+    vcow_hamt_cell_set(cell, "tls", 3, vcow_val_bool(false), NULL); /* version 2 */
+    vcow_txn *t; /* several changes, one atomic commit: version 3 */
+    vcow_txn_begin(cell, &t);
+    vcow_hamt_set(t, "listen", 6, vcow_val_i64(443));
+    vcow_hamt_set(t, "tls", 3, vcow_val_bool(true));
+    vcow_hamt_set_path(t, "db.host", vcow_val_bytes("10.0.0.1", 8));
+    int rc = vcow_txn_commit(t);
+    vcow_txn_free(t);
+    if (rc != VCOW_OK)
+        return fprintf(stderr, "commit: %s\n", vcow_strerror(rc)), 1;
 
-    /* Readers: no lock, no shared write; the version stays valid until unlock. */
+    /* Readers: no lock, no shared write; valid until the section ends. */
+    vcow_val v;
     vcow_read_lock();
-    show("head (lock-free read)", vcow_cell_head(cell));
+    const vcow_version *head = vcow_cell_head(cell);
+    vcow_hamt_get(head, "listen", 6, &v);
+    printf("head: version %llu, listen=%lld, %zu keys\n",
+           (unsigned long long)vcow_version_seq(head), (long long)v.u.i64, vcow_hamt_len(head));
     vcow_read_unlock();
 
-    /* Time travel: pin version 1; it outlives read sections and new commits. */
-    vcow_version *old;
-    vcow_cell_pin_at(cell, 1, &old);
-    vcow_box_store(cell, vcow_val_bytes("listen=443", 10), NULL);
-    show("pinned", old);
-
-    /* Compare two versions: versions share nothing mutable, so plain reads. */
-    vcow_version *now;
+    /* Time travel: a pin keeps version 2 alive across sections and commits. */
+    vcow_version *old, *now;
+    vcow_cell_pin_at(cell, 2, &old);
     vcow_cell_pin_head(cell, &now);
-    vcow_val a, b;
-    vcow_box_get(old, &a);
-    vcow_box_get(now, &b);
-    printf("version %llu -> %llu: %s\n", (unsigned long long)vcow_version_seq(old),
-           (unsigned long long)vcow_version_seq(now),
-           a.u.bytes.len == b.u.bytes.len && !memcmp(a.u.bytes.ptr, b.u.bytes.ptr, a.u.bytes.len)
-               ? "unchanged"
-               : "changed");
+    vcow_hamt_get(old, "listen", 6, &v);
+    printf("version 2: listen=%lld\ndiff version 2 -> %llu:\n", (long long)v.u.i64,
+           (unsigned long long)vcow_version_seq(now));
+    vcow_hamt_diff(old, now, print_change, NULL); /* skips shared subtrees */
     vcow_version_unpin(old);
     vcow_version_unpin(now);
     return vcow_cell_close(cell) == VCOW_OK ? 0 : 1;
