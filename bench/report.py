@@ -563,6 +563,43 @@ def mixed_section(runs, img_dir, img_rel):
     return "\n".join(out)
 
 
+def suite_chart(suite, runs, img_dir):
+    """Every result of a suite as one horizontal bar (wall ns per operation,
+    log scale), vcow's in blue: a picture of the tables above."""
+    if not img_dir or not have_matplotlib():
+        return None
+    import matplotlib.pyplot as plt
+
+    items = []
+    for run in runs:
+        for key, r in run.results.items():
+            label = key.replace("/real_time", "").replace("/iterations:1", "")
+            items.append((label, r["real_ns"]))
+    items = [kv for kv in items if kv[1] > 0]
+    if not items:
+        return None
+    items.sort()
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.24 * len(items)))
+    names = [k for k, _ in items]
+    values = [v for _, v in items]
+    colors = ["tab:blue" if "vcow" in n else "tab:gray" for n in names]
+    ax.barh(names, values, color=colors)
+    ax.set_xscale("log")
+    ax.set_xlabel("wall-clock ns per operation (log scale; lower is better)")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.invert_yaxis()
+    for y, v in enumerate(values):
+        ax.text(v, y, " " + fmt_ns(v), va="center", fontsize=6)
+    ax.margins(x=0.2)
+    ax.set_title("bench_%s: vcow (blue) and its competitors (gray)" % suite)
+    fig.tight_layout()
+    os.makedirs(img_dir, exist_ok=True)
+    name = "bench_%s.png" % suite
+    fig.savefig(os.path.join(img_dir, name), dpi=100)
+    plt.close(fig)
+    return name
+
+
 SUITES = {
     "gc": ("Read sections (gc)", gc_section),
     "rope": ("Rope (rope)", rope_section),
@@ -654,7 +691,12 @@ def main():
         by_suite.setdefault(run.suite, []).append(run)
     for suite in sorted(by_suite, key=lambda s: (s not in SUITES, s)):
         title, fn = SUITES.get(suite, (suite, generic_section))
-        text = replace_block(text, suite, fn(by_suite[suite], args.img, img_rel), title=title)
+        body = fn(by_suite[suite], args.img, img_rel)
+        if suite != "gc":  # gc draws its own chart
+            img = suite_chart(suite, by_suite[suite], args.img)
+            if img is not None:
+                body += "\n\n![bench_%s](%s/%s)" % (suite, img_rel, img)
+        text = replace_block(text, suite, body, title=title)
         print("report.py: %s: %d executable(s) -> %s" % (suite, len(by_suite[suite]), args.doc))
 
     os.makedirs(os.path.dirname(os.path.abspath(args.doc)), exist_ok=True)

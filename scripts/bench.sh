@@ -2,7 +2,7 @@
 # bench.sh <build dir> [benchmark flags...] - run every benchmark, then report.
 #
 # Runs each executable <build>/bench/bench_* with JSON output to
-# <build>/bench/<name>.json, then bench/report.py writes the tables into
+# build/bench/<name>.json, then bench/report.py writes the tables into
 # docs/BENCHMARKS.md (and PNG charts into docs/img/ when matplotlib is
 # installed). Extra arguments go to every benchmark binary, e.g.
 # --benchmark_filter=rwlock.
@@ -25,8 +25,11 @@ else
     min_time=0.1
 fi
 
-# A JSON left by a binary that no longer exists must not reach the report.
-rm -f "$build"/bench/bench_*.json
+# JSON goes to build/bench/ (whatever the build folder). A JSON left by a
+# binary that no longer exists must not reach the report.
+out="$root/build/bench"
+mkdir -p "$out"
+rm -f "$out"/bench_*.json
 found=0
 for exe in "$build"/bench/bench_*; do
     if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then continue; fi
@@ -34,7 +37,7 @@ for exe in "$build"/bench/bench_*; do
     name=$(basename "$exe")
     echo "=== $name (min_time ${min_time}s)"
     "$exe" --benchmark_min_time="$min_time" \
-        --benchmark_out="$build/bench/$name.json" --benchmark_out_format=json "$@"
+        --benchmark_out="$out/$name.json" --benchmark_out_format=json "$@"
 done
 if [ "$found" = 0 ]; then
     echo "bench.sh: no benchmarks in $build/bench/ (is libbenchmark-dev installed? build first)" >&2
@@ -46,4 +49,4 @@ fi
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 "$py" "$root/bench/report.py" --doc "$root/docs/BENCHMARKS.md" --img "$root/docs/img" \
-    "$build"/bench/bench_*.json
+    "$out"/bench_*.json
