@@ -131,14 +131,7 @@ int main(int argc, char **argv)
         STRESS_CHECK(pthread_create(&th[n + i], NULL, reader, (void *)(uintptr_t)(o.seed + i)) ==
                      0);
     }
-    long peak_rss = 0;
-    double end = stress_now() + o.seconds;
-    while (stress_now() < end) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        long rss = stress_rss();
-        peak_rss = rss > peak_rss ? rss : peak_rss;
-    }
+    long peak_rss = stress_run(o.seconds);
     atomic_store(&stop, 1);
     for (int i = 0; i < 2 * n; i++)
         pthread_join(th[i], NULL);

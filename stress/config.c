@@ -119,14 +119,7 @@ int main(int argc, char **argv)
     STRESS_CHECK(pthread_create(&w, NULL, writer, (void *)(uintptr_t)(o.seed + 1)) == 0);
     for (int i = 0; i < nr; i++)
         STRESS_CHECK(pthread_create(&r[i], NULL, reader, NULL) == 0);
-    long peak_rss = 0;
-    double end = stress_now() + o.seconds;
-    while (stress_now() < end) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        long rss = stress_rss();
-        peak_rss = rss > peak_rss ? rss : peak_rss;
-    }
+    long peak_rss = stress_run(o.seconds);
     atomic_store(&stop, 1);
     pthread_join(w, NULL);
     for (int i = 0; i < nr; i++)

@@ -122,14 +122,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nv; i++)
         STRESS_CHECK(pthread_create(&v[i], NULL, verifier, (void *)(uintptr_t)(o.seed + i + 1)) ==
                      0);
-    long peak_rss = 0;
-    double end = stress_now() + o.seconds;
-    while (stress_now() < end) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        long rss = stress_rss();
-        peak_rss = rss > peak_rss ? rss : peak_rss;
-    }
+    long peak_rss = stress_run(o.seconds);
     atomic_store(&stop, 1);
     pthread_join(w, NULL);
     for (int i = 0; i < nv; i++)

@@ -96,6 +96,20 @@ static inline unsigned long long stress_rand(unsigned long long *s)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* Let the threads run for `seconds`; returns the peak RSS seen meanwhile. */
+static inline long stress_run(double seconds)
+{
+    long peak = 0;
+    double end = stress_now() + seconds;
+    while (stress_now() < end) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        long rss = stress_rss();
+        peak = rss > peak ? rss : peak;
+    }
+    return peak;
+}
+
 /* True when built with a sanitizer (RSS is not meaningful there). */
 static inline int stress_sanitized(void)
 {
