@@ -18,17 +18,11 @@
 
 #include <vcow/vcow.h>
 
+#include "fuzz.h"
+
 #define MAXV    512
 #define MAXPINS 8
 #define MAXTXN  3
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_cell: %s:%d: %s\n", __FILE__, __LINE__, #c);                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 struct model_val {
     enum vcow_type type;
@@ -36,19 +30,6 @@ struct model_val {
     uint8_t len;
     uint8_t fill;
 };
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
 
 static bool val_equal(const vcow_val *v, const struct model_val *m)
 {
@@ -244,16 +225,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAXPINS; i++)
         vcow_version_unpin(pin[i]);
     CHECK(vcow_cell_close(c) == VCOW_OK);
-    /* A barrier waits for liburcu's worker (it batches every 10 ms): check
-     * the counters on every 32nd input only, for the fuzzer's speed. */
-    static unsigned runs;
-    if (runs++ % 32 != 0)
-        return 0;
-    CHECK(vcow_gc_barrier() == VCOW_OK);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats m;
-        CHECK(vcow_mem_get_stats((enum vcow_kind)k, &m) == VCOW_OK);
-        CHECK(m.nodes == 0 && m.bytes == 0);
-    }
+    fuzz_check_all_freed_sometimes();
     return 0;
 }

@@ -29,6 +29,8 @@
 
 #include <vcow/vcow.h>
 
+#include "fuzz.h"
+
 #define MAXV    40  /* committed versions per input */
 #define MAXOPS  256 /* operations per input */
 #define MAXPINS 8
@@ -36,14 +38,6 @@
 #define MAXE    64 /* model entries per map, nested ones included */
 #define MAXD    3  /* path depth */
 #define NK      12 /* alphabet size (< 16: an index is a nibble) */
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_hamt: %s:%d: %s\n", __FILE__, __LINE__, #c);                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* No '.': every key is also a path segment. 8 is the longest inline key
  * (15 bytes), 9 the shortest blob key; 10 and 11 are longer blobs. */
@@ -466,19 +460,6 @@ static void check_diff_seen(const struct dctx *dc)
 }
 
 /* ---- the program ---- */
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
 
 /* A path of 1..MAXD segments from the input. */
 static int read_path(struct input *in, uint8_t *segs, char *buf)
@@ -911,16 +892,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vcow_version_unpin(pin[i]);
     CHECK(vcow_cell_close(c) == VCOW_OK);
     vcow_debug_hash_mask(~0ull);
-    /* A barrier waits for liburcu's worker (it batches every 10 ms): check
-     * the counters on every 32nd input only, for the fuzzer's speed. */
-    static unsigned runs;
-    if (runs++ % 32 != 0)
-        return 0;
-    CHECK(vcow_gc_barrier() == VCOW_OK);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats m;
-        CHECK(vcow_mem_get_stats((enum vcow_kind)k, &m) == VCOW_OK);
-        CHECK(m.nodes == 0 && m.bytes == 0);
-    }
+    fuzz_check_all_freed_sometimes();
     return 0;
 }

@@ -33,6 +33,8 @@
 
 #include <vcow/vcow.h>
 
+#include "fuzz.h"
+
 #define MAXV    40  /* committed versions per input */
 #define MAXOPS  256 /* operations per input */
 #define MAXPINS 8
@@ -40,14 +42,6 @@
 #define MAXT    65536      /* model text bytes: edits past this are skipped */
 #define MAXGEN  8256       /* one generated text */
 #define BUDGET  (2u << 20) /* whole-text compares per input, in bytes */
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_rope: %s:%d: %s\n", __FILE__, __LINE__, #c);                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* ---- the model ---- */
 
@@ -242,19 +236,6 @@ static void mt_move(struct mtext *t, uint64_t a, uint64_t b, uint64_t d)
 }
 
 /* ---- the program ---- */
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
 
 static uint32_t rnd(uint32_t *s)
 {
@@ -1127,16 +1108,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAXPINS; i++)
         vcow_version_unpin(pin[i]);
     CHECK(vcow_cell_close(c) == VCOW_OK);
-    /* A barrier waits for liburcu's worker (it batches every 10 ms): check
-     * the counters on every 32nd input only, for the fuzzer's speed. */
-    static unsigned runs;
-    if (runs++ % 32 != 0)
-        return 0;
-    CHECK(vcow_gc_barrier() == VCOW_OK);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats ms;
-        CHECK(vcow_mem_get_stats((enum vcow_kind)k, &ms) == VCOW_OK);
-        CHECK(ms.nodes == 0 && ms.bytes == 0);
-    }
+    fuzz_check_all_freed_sometimes();
     return 0;
 }

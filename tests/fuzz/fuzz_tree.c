@@ -33,6 +33,8 @@
 
 #include <vcow/vcow.h>
 
+#include "fuzz.h"
+
 #define MAXV    40  /* committed versions per input */
 #define MAXOPS  256 /* operations per input */
 #define MAXPINS 8
@@ -47,14 +49,6 @@
 #define NO_LO   VCOW_TREE_NO_LO
 #define NO_HI   VCOW_TREE_NO_HI
 #define REVERSE VCOW_TREE_REVERSE
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_tree: %s:%d: %s\n", __FILE__, __LINE__, #c);                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* ---- keys ---- */
 
@@ -730,19 +724,6 @@ static void cross_diff(const vcow_version *va, const struct mstate *a, const str
 
 /* ---- the program ---- */
 
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
 /* One byte < 0x80: a special key; else two bytes: any key. */
 static int read_key(struct input *in)
 {
@@ -1367,16 +1348,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAXPINS; i++)
         vcow_version_unpin(pin[i]);
     CHECK(vcow_cell_close(c) == VCOW_OK);
-    /* A barrier waits for liburcu's worker (it batches every 10 ms): check
-     * the counters on every 32nd input only, for the fuzzer's speed. */
-    static unsigned runs;
-    if (runs++ % 32 != 0)
-        return 0;
-    CHECK(vcow_gc_barrier() == VCOW_OK);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats m;
-        CHECK(vcow_mem_get_stats((enum vcow_kind)k, &m) == VCOW_OK);
-        CHECK(m.nodes == 0 && m.bytes == 0);
-    }
+    fuzz_check_all_freed_sometimes();
     return 0;
 }
