@@ -148,9 +148,9 @@ int vcow_cell_close(vcow_cell *c)
     vcow_history_trim(c, head->seq, &freeq); /* drop history's holds */
     if (head->retained) {
         head->retained = false;
-        vcow_version_release(head, 1, &freeq);
+        vcow_version_release(head, 1);
     }
-    vcow_version_release(head, 1, &freeq); /* no longer the head */
+    vcow_version_release(head, 1); /* no longer the head */
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
     vcow_reclaim_dispatch(c, freeq);

@@ -106,10 +106,10 @@ void vcow_cell_flush_tally_locked(struct vcow_cell *cell, struct vcow_tally *t);
 int64_t vcow_now_ns(void);
 
 /* runtime/reclaim.c (called with cell->lock held unless stated) */
-void vcow_version_release(struct vcow_version *v, uint64_t counts, struct vcow_version **freeq);
+void vcow_version_release(struct vcow_version *v, uint64_t counts);
 void vcow_cell_scan(struct vcow_cell *cell, struct vcow_version **freeq);
 void vcow_history_trim(struct vcow_cell *cell, uint64_t keep_from, struct vcow_version **freeq);
-void vcow_history_policy(struct vcow_cell *cell, struct vcow_version **freeq);
+void vcow_history_policy(struct vcow_cell *cell);
 /* Without the lock: hand the queued versions to the reclaimer or free them. */
 void vcow_reclaim_dispatch(struct vcow_cell *cell, struct vcow_version *freeq);
 /* Free the cell object itself once the last reference goes. */

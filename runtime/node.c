@@ -81,8 +81,6 @@ struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
 struct owned_ctx {
     struct push_ctx stack;
     uint64_t owner;
-    vcow_visit_fn *foreign;
-    void *arg;
 };
 
 static void push_owned(struct vcow_node *child, void *arg)
@@ -90,14 +88,11 @@ static void push_owned(struct vcow_node *child, void *arg)
     struct owned_ctx *c = arg;
     if (child->owner == c->owner)
         push(child, &c->stack);
-    else if (c->foreign != NULL)
-        c->foreign(child, c->arg);
 }
 
-void vcow_free_owned(struct vcow_tally *t, struct vcow_node *root, uint64_t owner,
-                     vcow_visit_fn *foreign, void *ctx)
+void vcow_free_owned(struct vcow_tally *t, struct vcow_node *root, uint64_t owner)
 {
-    struct owned_ctx c = {{NULL}, owner, foreign, ctx};
+    struct owned_ctx c = {{NULL}, owner};
     if (root == NULL)
         return;
     push_owned(root, &c);

@@ -60,15 +60,12 @@ static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visi
  * no allocation: the free stack is threaded through the dead nodes' owner
  * words. Frees at most budget nodes (0: no limit) and returns the stack of
  * what is left (NULL when done); pass it back as `stack` to continue.
- * keep_owner != 0 restricts the walk to nodes with that owner (a txn
- * freeing what it made): other children are left alone.
  */
 struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
                                  struct vcow_node *stack, uint64_t budget, uint64_t *freed_bytes);
 
-/* Free nodes owned by txn id `owner` reachable from root through owned nodes;
- * for each non-owned child met, call foreign(child, ctx) if not NULL. */
-void vcow_free_owned(struct vcow_tally *t, struct vcow_node *root, uint64_t owner,
-                     vcow_visit_fn *foreign, void *ctx);
+/* Free the nodes owned by txn id `owner` reachable from root through owned
+ * nodes (a txn freeing what it made); other nodes are left alone. */
+void vcow_free_owned(struct vcow_tally *t, struct vcow_node *root, uint64_t owner);
 
 #endif

@@ -51,9 +51,9 @@
 
 #define FREE_BUDGET 16384
 
-void vcow_version_release(struct vcow_version *v, uint64_t counts, struct vcow_version **freeq)
+void vcow_version_release(struct vcow_version *v, uint64_t counts)
 {
-    (void)freeq; /* the caller scans: death is found at the tail */
+    /* The caller scans afterwards: a death is found at the tail. */
     /* acq_rel: see (d) above. */
     atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
 }
@@ -121,7 +121,7 @@ void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
 }
 
 /* Drop history's hold on the oldest retained version. False if none can go. */
-static bool trim_one(struct vcow_cell *c, struct vcow_version **freeq)
+static bool trim_one(struct vcow_cell *c)
 {
     struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
     if (c->ret_seq >= head->seq)
@@ -132,7 +132,7 @@ static bool trim_one(struct vcow_cell *c, struct vcow_version **freeq)
         return false; /* a committer has not appended yet: next time */
     if (v->retained) {
         v->retained = false;
-        vcow_version_release(v, 1, freeq);
+        vcow_version_release(v, 1);
     }
     c->hist_bytes -= n->retired_bytes;
     c->ret_seq++;
@@ -141,29 +141,29 @@ static bool trim_one(struct vcow_cell *c, struct vcow_version **freeq)
 
 void vcow_history_trim(struct vcow_cell *c, uint64_t keep_from, struct vcow_version **freeq)
 {
-    while (c->ret_seq < keep_from && trim_one(c, freeq))
+    while (c->ret_seq < keep_from && trim_one(c))
         ;
     vcow_cell_scan(c, freeq);
 }
 
-void vcow_history_policy(struct vcow_cell *c, struct vcow_version **freeq)
+void vcow_history_policy(struct vcow_cell *c)
 {
     const struct vcow_cell_opts *o = &c->opts;
     struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
     if (o->keep_last != 0 && head->seq + 1 > o->keep_last) {
-        while (c->ret_seq < head->seq + 1 - o->keep_last && trim_one(c, freeq))
+        while (c->ret_seq < head->seq + 1 - o->keep_last && trim_one(c))
             ;
     }
     if (o->max_age_ns != 0) {
         int64_t cutoff = vcow_now_ns() - o->max_age_ns;
         for (;;) {
             struct vcow_version *v = slot(c, c->ret_seq);
-            if (v == NULL || v->time_ns >= cutoff || !trim_one(c, freeq))
+            if (v == NULL || v->time_ns >= cutoff || !trim_one(c))
                 break;
         }
     }
     if (o->max_bytes != 0) {
-        while (c->hist_bytes > o->max_bytes && trim_one(c, freeq))
+        while (c->hist_bytes > o->max_bytes && trim_one(c))
             ;
     }
 }

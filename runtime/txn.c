@@ -49,10 +49,13 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     return VCOW_OK;
 }
 
-static void free_foreign_none(struct vcow_node *child, void *ctx)
+/* A retire entry that is the txn's own dropped subtree: free its owned
+ * part now (its published children stay with the base). */
+static void free_if_owned(struct vcow_txn *t, uintptr_t entry)
 {
-    (void)child;
-    (void)ctx;
+    struct vcow_node *n = (struct vcow_node *)(entry & ~(uintptr_t)1);
+    if (n->owner == t->id)
+        vcow_free_owned(&t->tally, n, t->id);
 }
 
 /*
@@ -64,25 +67,15 @@ static void free_foreign_none(struct vcow_node *child, void *ctx)
 void vcow_txn_discard(struct vcow_txn *t)
 {
     struct vcow_retire *r = &t->ver->retired;
-    struct vcow_node *dummy = NULL;
-    (void)dummy;
-    /* Owned subtree roots on the retire list. */
-    for (uint32_t i = 0; i < r->n_inline; i++) {
-        struct vcow_node *n = (struct vcow_node *)(r->e[i] & ~(uintptr_t)1);
-        if (n->owner == t->id)
-            vcow_free_owned(&t->tally, n, t->id, free_foreign_none, NULL);
-    }
-    for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next) {
-        for (uint32_t i = 0; i < ch->n; i++) {
-            struct vcow_node *n = (struct vcow_node *)(ch->e[i] & ~(uintptr_t)1);
-            if (n->owner == t->id)
-                vcow_free_owned(&t->tally, n, t->id, free_foreign_none, NULL);
-        }
-    }
+    for (uint32_t i = 0; i < r->n_inline; i++)
+        free_if_owned(t, r->e[i]);
+    for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next)
+        for (uint32_t i = 0; i < ch->n; i++)
+            free_if_owned(t, ch->e[i]);
     vcow_retire_drop(r, &t->tally);
     /* Owned nodes still reachable from the txn's root. */
     if (t->root != NULL && t->root != t->base->root)
-        vcow_free_owned(&t->tally, t->root, t->id, NULL, NULL);
+        vcow_free_owned(&t->tally, t->root, t->id);
     t->root = NULL;
     vcow_version_unpin(t->base);
     t->base = NULL;
@@ -208,10 +201,10 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     c->commits++;
     if (c->opts.history) {
         c->hist_bytes += v->retired_bytes;
-        vcow_history_policy(c, &freeq);
+        vcow_history_policy(c); /* the scan below reclaims what it trims */
     }
     /* Two counts: base is no longer the head, and our pin ends. */
-    vcow_version_release(base, 2, &freeq);
+    vcow_version_release(base, 2);
     vcow_cell_scan(c, &freeq);
     vcow_cell_flush_tally_locked(c, &t->tally);
     pthread_mutex_unlock(&c->lock);
