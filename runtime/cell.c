@@ -301,6 +301,11 @@ struct vcow_node *vcow_version_root(const vcow_version *v)
     return v->root;
 }
 
+const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v)
+{
+    return &v->cell->opts;
+}
+
 enum vcow_kind vcow_version_kind(const vcow_version *v)
 {
     return v->cell->kind;

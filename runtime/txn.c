@@ -300,6 +300,11 @@ enum vcow_kind vcow_txn_kind(const vcow_txn *t)
     return t->cell->kind;
 }
 
+const struct vcow_cell_opts *vcow_txn_opts(const vcow_txn *t)
+{
+    return &t->cell->opts;
+}
+
 struct vcow_node *vcow_txn_root(const vcow_txn *t)
 {
     return t->root;

@@ -38,6 +38,10 @@ int vcow_txn_reserve(vcow_txn *t, uint32_t n);
 void vcow_txn_retire(vcow_txn *t, struct vcow_node *n);
 void vcow_txn_retire_tree(vcow_txn *t, struct vcow_node *n);
 
+/* The cell's options (compare, history) as seen by a txn / a version. */
+const struct vcow_cell_opts *vcow_txn_opts(const vcow_txn *t);
+const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v);
+
 /* The root of a version (read side). */
 struct vcow_node *vcow_version_root(const vcow_version *v);
 enum vcow_kind vcow_version_kind(const vcow_version *v);

@@ -71,6 +71,16 @@ struct vcow_cell_opts {
     int64_t max_age_ns;         /* trim versions committed longer ago (0: none) */
     uint64_t max_bytes;         /* trim while history holds more bytes (0: none) */
     uint64_t max_pending_bytes; /* backpressure bound (0: 64 MiB) */
+    /*
+     * Key order of the cell's ordered maps (VCOW_KIND_TREE cells, and trees
+     * nested in a map cell). NULL: memcmp order, a shorter key first when
+     * one is a prefix of the other. Otherwise compare(a, alen, b, blen, ctx)
+     * returns <0, 0 or >0 and must be a strict total order that never
+     * changes for the cell's life, may run in any thread at once, and must
+     * not call into vcow. Keys equal under it are one key.
+     */
+    int (*compare)(const void *a, size_t alen, const void *b, size_t blen, void *ctx);
+    void *compare_ctx;
 };
 
 /*
