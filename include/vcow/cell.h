@@ -81,6 +81,13 @@ struct vcow_cell_opts {
      */
     int (*compare)(const void *a, size_t alen, const void *b, size_t blen, void *ctx);
     void *compare_ctx;
+    /*
+     * Ropes in a cell with history record a small edit as a delta node (the
+     * edit over the previous text) instead of copying a chunk and its path,
+     * and fold a bounded chain of them into the tree later (vcow/rope.h).
+     * true turns that off: every edit copies its path.
+     */
+    bool rope_no_deltas;
 };
 
 /*
