@@ -10,7 +10,7 @@ static void blob_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx
     (void)ctx;
 }
 
-const struct vcow_kind_ops vcow_blob_ops = {"blob", blob_walk};
+const struct vcow_kind_ops vcow_blob_ops = {.name = "blob", .walk = blob_walk};
 
 struct vcow_blob *vcow_blob_new(vcow_txn *t, const void *ptr, size_t len)
 {

@@ -99,6 +99,8 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
     atomic_init(&c->refs, 1);
 
     memset(v, 0, sizeof(*v));
+    v->face.real = v;
+    v->face.kind = kind;
     v->cell = c;
     v->time_ns = vcow_now_ns();
     v->retained = c->opts.history;
@@ -194,7 +196,7 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
 {
     if (v == NULL || out == NULL)
         return VCOW_EINVAL;
-    struct vcow_version *w = (struct vcow_version *)v;
+    struct vcow_version *w = v->face.real; /* a view pins its version */
     if (!vcow_version_tryget(w))
         return VCOW_ENOENT;
     *out = w;
@@ -269,6 +271,7 @@ void vcow_version_unpin(vcow_version *v)
 {
     if (v == NULL)
         return;
+    v = v->face.real;
     struct vcow_cell *c = v->cell;
     struct vcow_version *freeq = NULL;
     /* acq_rel: see runtime/reclaim.c (d). */
@@ -281,34 +284,69 @@ void vcow_version_unpin(vcow_version *v)
     vcow_reclaim_dispatch(c, freeq);
 }
 
+/* A view answers for the version it looks into. */
+static const struct vcow_version *real_of(const vcow_version *v)
+{
+    return v != NULL ? v->face.real : NULL;
+}
+
 uint64_t vcow_version_seq(const vcow_version *v)
 {
-    return v != NULL ? v->seq : 0;
+    return v != NULL ? real_of(v)->seq : 0;
 }
 
 int64_t vcow_version_time(const vcow_version *v)
 {
-    return v != NULL ? v->time_ns : 0;
+    return v != NULL ? real_of(v)->time_ns : 0;
 }
 
 vcow_cell *vcow_version_cell(const vcow_version *v)
 {
-    return v != NULL ? v->cell : NULL;
+    return v != NULL ? real_of(v)->cell : NULL;
 }
 
 struct vcow_node *vcow_version_root(const vcow_version *v)
 {
-    return v->root;
+    return v->face.root;
 }
 
 const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v)
 {
-    return &v->cell->opts;
+    return &real_of(v)->cell->opts;
 }
 
 enum vcow_kind vcow_version_kind(const vcow_version *v)
 {
-    return v->cell->kind;
+    return (enum vcow_kind)v->face.kind;
+}
+
+_Static_assert(sizeof(vcow_view) == sizeof(struct vcow_face) &&
+                   _Alignof(vcow_view) == _Alignof(struct vcow_face),
+               "vcow_view is a bare struct vcow_face");
+
+const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested)
+{
+    enum vcow_kind kind;
+    switch (nested.type) {
+    case VCOW_T_MAP:
+        kind = VCOW_KIND_HAMT;
+        break;
+    case VCOW_T_TREE:
+        kind = VCOW_KIND_TREE;
+        break;
+    case VCOW_T_ROPE:
+        kind = VCOW_KIND_ROPE;
+        break;
+    default:
+        return NULL;
+    }
+    if (view == NULL || v == NULL)
+        return NULL;
+    struct vcow_face *f = (struct vcow_face *)(void *)view;
+    f->root = (struct vcow_node *)(uintptr_t)nested.u.root;
+    f->real = v->face.real;
+    f->kind = kind;
+    return (const vcow_version *)(const void *)f;
 }
 
 int vcow_cell_versions(vcow_cell *c, uint64_t from, uint64_t to, struct vcow_version_info *out,

@@ -13,8 +13,21 @@
 #include "retire.h"
 #include <vcow/cell.h>
 
+/*
+ * What the reads of a structure see of a version: its root and kind. It
+ * comes first in struct vcow_version and is all of a view (vcow_view): a
+ * nested structure read like a version. real is the version itself, or the
+ * version a view looks into (seq, time, cell and pins are real's).
+ */
+struct vcow_face {
+    struct vcow_node *root;
+    struct vcow_version *real;
+    uint64_t kind; /* enum vcow_kind */
+};
+
 struct vcow_version {
-    vcow_gc_head gc; /* the deferred free of this object and of to_free */
+    struct vcow_face face; /* first: a view is a bare face */
+    vcow_gc_head gc;       /* the deferred free of this object and of to_free */
     /*
      * Liveness: one count each for being head, being retained by history,
      * and every pin. 0 means dead, for good: a pin is an increment-if-not-
@@ -23,7 +36,6 @@ struct vcow_version {
     _Atomic uint64_t live;
     uint64_t seq;
     int64_t time_ns;
-    struct vcow_node *root;
     struct vcow_cell *cell;
     bool retained;              /* history holds a count (under cell->lock) */
     struct vcow_retire retired; /* what seq-1 reaches and this version does not */
@@ -85,11 +97,23 @@ struct vcow_cell {
 
 enum txn_state { TXN_OPEN = 1, TXN_DONE = 2, TXN_FAILED = 3 };
 
+/* How deep vcow_txn_enter nests (vcow/hamt.h: vcow_hamt_enter). */
+#define VCOW_TXN_NEST_MAX 8
+
 struct vcow_txn {
     struct vcow_cell *cell;
     struct vcow_version *base; /* pinned */
     struct vcow_version *ver;  /* the version being built; holds the retire list */
+    /* The structure the txn edits now: the version's, or an entered nested
+     * one whose root leave() stores back through the saved slot. */
     struct vcow_node *root;
+    enum vcow_kind kind;
+    int depth;
+    struct {
+        struct vcow_node **slot; /* in a node this txn owns */
+        struct vcow_node *root;  /* the enclosing structure's root */
+        enum vcow_kind kind;
+    } nest[VCOW_TXN_NEST_MAX];
     uint64_t id; /* owner stamp of the nodes this txn creates */
     struct vcow_tally tally;
     int state;

@@ -20,9 +20,11 @@
 #ifndef VCOW_RUNTIME_NODE_H
 #define VCOW_RUNTIME_NODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mem.h"
+#include <vcow/cell.h>
 
 struct vcow_node {
     uint64_t owner;
@@ -39,6 +41,11 @@ struct vcow_kind_ops {
     const char *name;
     /* Call visit for each child of n. Must not read n->owner. */
     void (*walk)(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx);
+    /* Optional: do the structures rooted at a (nested in version va) and b
+     * (in vb) hold the same content? Either root may be NULL (empty). Used
+     * for trees and ropes nested in a map. */
+    bool (*equal)(const vcow_version *va, const struct vcow_node *a, const vcow_version *vb,
+                  const struct vcow_node *b);
 };
 
 /* The registry: NULL for kinds not built into this library. */

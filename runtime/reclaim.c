@@ -43,6 +43,7 @@
  * Model: the retire lists are LMDB's free pages by txn id, the tail rule
  * its oldest-reader horizon; the grace period is liburcu's call_rcu.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cell.h"
@@ -111,8 +112,8 @@ void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
          * tree goes with it (one inline entry: no allocation). */
         if (c->closing && t == atomic_load_explicit(&c->head, memory_order_relaxed)) {
             memset(&t->to_free, 0, sizeof(t->to_free));
-            if (t->root != NULL)
-                vcow_retire_add(&t->to_free, t->root, 1);
+            if (t->face.root != NULL)
+                vcow_retire_add(&t->to_free, t->face.root, 1);
             t->held_sub = 0;
             queue(c, t, freeq);
         }
@@ -174,7 +175,8 @@ static void version_free(struct vcow_version *v, uint64_t budget);
 
 static void version_cb(vcow_gc_head *h)
 {
-    version_free((struct vcow_version *)(void *)h, FREE_BUDGET);
+    version_free((struct vcow_version *)((char *)h - offsetof(struct vcow_version, gc)),
+                 FREE_BUDGET);
 }
 
 static void version_free(struct vcow_version *v, uint64_t budget)

@@ -43,7 +43,9 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
         return rc;
     t->cell = c;
     t->base = base;
-    t->root = base->root;
+    t->root = base->face.root;
+    t->kind = c->kind;
+    t->depth = 0;
     t->id = new_txn_id();
     t->state = TXN_OPEN;
     return VCOW_OK;
@@ -58,6 +60,15 @@ static void free_if_owned(struct vcow_txn *t, uintptr_t entry)
         vcow_free_owned(&t->tally, n, t->id);
 }
 
+/* Store the nested root back and return to the enclosing structure. */
+static void nest_pop(struct vcow_txn *t)
+{
+    t->depth--;
+    *t->nest[t->depth].slot = t->root;
+    t->root = t->nest[t->depth].root;
+    t->kind = t->nest[t->depth].kind;
+}
+
 /*
  * Throw away what the txn built: nodes it created are freed now (nobody
  * ever saw them), retire entries are dropped (the base still reaches those
@@ -66,6 +77,8 @@ static void free_if_owned(struct vcow_txn *t, uintptr_t entry)
  */
 void vcow_txn_discard(struct vcow_txn *t)
 {
+    while (t->depth > 0)
+        nest_pop(t);
     struct vcow_retire *r = &t->ver->retired;
     for (uint32_t i = 0; i < r->n_inline; i++)
         free_if_owned(t, r->e[i]);
@@ -74,7 +87,7 @@ void vcow_txn_discard(struct vcow_txn *t)
             free_if_owned(t, ch->e[i]);
     vcow_retire_drop(r, &t->tally);
     /* Owned nodes still reachable from the txn's root. */
-    if (t->root != NULL && t->root != t->base->root)
+    if (t->root != NULL && t->root != t->base->face.root)
         vcow_free_owned(&t->tally, t->root, t->id);
     t->root = NULL;
     vcow_version_unpin(t->base);
@@ -158,6 +171,8 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 {
     struct vcow_cell *c = t->cell;
     struct vcow_version *base = t->base, *v = t->ver;
+    if (t->depth > 0)
+        return VCOW_ESTATE; /* inside a nested structure: leave it first */
     /* relaxed: a hint; the CAS below decides. */
     if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
         return conflict(t); /* lost already: do not queue on the lock */
@@ -166,7 +181,9 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     int64_t now = vcow_now_ns();
     v->seq = base->seq + 1;
     v->time_ns = now > base->time_ns ? now : base->time_ns; /* never goes back */
-    v->root = t->root;
+    v->face.root = t->root;
+    v->face.real = v;
+    v->face.kind = c->kind;
     v->cell = c;
     v->retained = c->opts.history;
     v->retired_bytes = v->retired.bytes;
@@ -292,12 +309,40 @@ int vcow_txn_writable(const vcow_txn *t, enum vcow_kind kind)
         return VCOW_EINVAL;
     if (t->state != TXN_OPEN)
         return VCOW_ESTATE;
-    return t->cell->kind == kind ? VCOW_OK : VCOW_EINVAL;
+    return t->kind == kind ? VCOW_OK : VCOW_EINVAL;
 }
 
 enum vcow_kind vcow_txn_kind(const vcow_txn *t)
 {
-    return t->cell->kind;
+    return t->kind;
+}
+
+int vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind)
+{
+    if (t->depth == VCOW_TXN_NEST_MAX)
+        return VCOW_ERANGE;
+    t->nest[t->depth].slot = slot;
+    t->nest[t->depth].root = t->root;
+    t->nest[t->depth].kind = t->kind;
+    t->depth++;
+    t->root = *slot;
+    t->kind = kind;
+    return VCOW_OK;
+}
+
+bool vcow_txn_nest_full(const vcow_txn *t)
+{
+    return t->depth == VCOW_TXN_NEST_MAX;
+}
+
+int vcow_txn_leave(vcow_txn *t)
+{
+    if (t == NULL)
+        return VCOW_EINVAL;
+    if (t->state != TXN_OPEN || t->depth == 0)
+        return VCOW_ESTATE;
+    nest_pop(t);
+    return VCOW_OK;
 }
 
 const struct vcow_cell_opts *vcow_txn_opts(const vcow_txn *t)

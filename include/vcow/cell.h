@@ -133,6 +133,26 @@ VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
 /* Drop a pin. The version may be freed after this (after a grace period). */
 VCOW_API void vcow_version_unpin(vcow_version *v);
 
+/*
+ * Views: a nested structure read like a version. A VCOW_T_MAP, VCOW_T_TREE
+ * or VCOW_T_ROPE value read from version v (vcow_hamt_get, _get_path) names
+ * a structure nested in v; vcow_view_of fills a caller-owned view and
+ * returns it as a version to pass to that structure's reads:
+ *
+ *   vcow_val acc;   vcow_hamt_get(v, "accounts", 8, &acc);
+ *   vcow_view w;    const vcow_version *tv = vcow_view_of(&w, v, acc);
+ *   vcow_tree_get(tv, "alice", 5, &bal);
+ *
+ * The view is plain data and valid as long as v is (read section or pin).
+ * Its seq, time and cell are v's; pinning it pins v (and gives v);
+ * unpinning it unpins v. NULL for a NULL view or version or a value that
+ * is not a nested structure. nested must have been read from v itself.
+ */
+typedef struct vcow_view {
+    void *opaque_[3];
+} vcow_view;
+VCOW_API const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested);
+
 /* Accessors; valid while the version is pinned or the read section lasts. */
 VCOW_API uint64_t vcow_version_seq(const vcow_version *v);
 VCOW_API int64_t vcow_version_time(const vcow_version *v); /* CLOCK_REALTIME ns */
@@ -175,6 +195,15 @@ VCOW_API int vcow_txn_commit(vcow_txn *txn);
 VCOW_API int vcow_txn_abort(vcow_txn *txn);
 /* Abort if still open, then free the txn object. NULL is ignored. */
 VCOW_API void vcow_txn_free(vcow_txn *txn);
+/*
+ * Leave the nested structure a txn entered (vcow_hamt_enter, vcow/hamt.h):
+ * its new root is stored in its entry and the txn's writes act on the
+ * enclosing structure again. Never fails on an entered txn; VCOW_ESTATE if
+ * the txn is finished or not inside a nested structure. Commit refuses a
+ * txn that is still inside one (VCOW_ESTATE, the txn stays open).
+ */
+VCOW_API int vcow_txn_leave(vcow_txn *txn);
+
 /* The version the txn started from (pinned by the txn while it is open). */
 VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 

@@ -15,8 +15,8 @@
  *
  * Keys are byte strings of 1 .. VCOW_HAMT_KEY_MAX bytes (a zero-length key
  * is VCOW_EINVAL). Values are bytes (up to VCOW_VAL_MAX_BYTES), i64, f64,
- * bool or a nested map (VCOW_T_MAP). Nested trees and ropes are not
- * supported yet (VCOW_EINVAL).
+ * bool or a nested structure: a map (VCOW_T_MAP), an ordered tree
+ * (VCOW_T_TREE, vcow/tree.h) or a rope (VCOW_T_ROPE, vcow/rope.h).
  *
  * Nested maps. A VCOW_T_MAP value read from a version carries the nested
  * map's root in u.root (NULL for an empty map): an opaque pointer into the
@@ -28,6 +28,28 @@
  * through paths: vcow_hamt_set_path(t, "a.b.c", v) walks the '.'-separated
  * keys "a", "b" through nested maps (creating missing ones) and sets "c".
  * A path segment cannot contain '.', and no segment may be empty.
+ *
+ * Nested trees and ropes (and maps) in one txn. vcow_hamt_enter(t, path,
+ * kind) points the txn's writes at the structure at path, creating an empty
+ * one (and missing maps on the way) if the key is missing, until
+ * vcow_txn_leave(t) stores it back; so one commit can change a map, a tree
+ * and a rope of one cell together:
+ *
+ *   vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE);
+ *   vcow_tree_set(t, "alice", 5, vcow_val_i64(90));
+ *   vcow_txn_leave(t);
+ *   vcow_hamt_enter(t, "log", VCOW_KIND_ROPE);
+ *   vcow_rope_append(t, "alice -10\n", 10);
+ *   vcow_txn_leave(t);
+ *   vcow_hamt_set(t, "count", 5, vcow_val_i64(n + 1));
+ *   vcow_txn_commit(t);
+ *
+ * A nested tree follows its cell's options (its comparator), a nested rope
+ * its cell's history (delta nodes). Read them through views: a nested value
+ * read from a version (VCOW_T_TREE etc., u.root) becomes a version for
+ * vcow_tree_* / vcow_rope_* reads with vcow_view_of (vcow/cell.h), or in
+ * one step with vcow_hamt_view_path. Equality and diff compare nested trees
+ * and ropes by content (shared roots are equal without a look).
  *
  * Concurrency: the version reads (vcow_hamt_get, _contains, _len, _iter,
  * _equal, _diff, _get_path) run inside a read section or on a pinned
@@ -144,6 +166,25 @@ VCOW_API int vcow_hamt_del(vcow_txn *txn, const void *key, size_t klen);
  */
 VCOW_API int vcow_hamt_set_path(vcow_txn *txn, const char *path, vcow_val val);
 VCOW_API int vcow_hamt_del_path(vcow_txn *txn, const char *path);
+
+/*
+ * Edit the nested structure of `kind` (VCOW_KIND_HAMT, _TREE or _ROPE) at
+ * path until vcow_txn_leave (see above). Enters nest up to 8 levels
+ * (VCOW_ERANGE beyond). Errors: VCOW_EINVAL (bad path or kind, the entry
+ * holds another type, a path through a non-map value, the txn is not on a
+ * map), VCOW_ESTATE, VCOW_ENOMEM (the map's content unchanged; the txn is
+ * not entered).
+ */
+VCOW_API int vcow_hamt_enter(vcow_txn *txn, const char *path, enum vcow_kind kind);
+
+/*
+ * The nested structure at path of version v as a version (*out) backed by
+ * the caller's view: vcow_hamt_get_path + vcow_view_of. Errors as for
+ * vcow_hamt_get_path, and VCOW_EINVAL when the value is not a nested
+ * structure.
+ */
+VCOW_API int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view,
+                                 const vcow_version **out);
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 

@@ -34,7 +34,7 @@ static void box_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
     (void)ctx;
 }
 
-const struct vcow_kind_ops vcow_box_ops = {"box", box_walk};
+const struct vcow_kind_ops vcow_box_ops = {.name = "box", .walk = box_walk};
 
 static void read_node(const struct vcow_node *n, vcow_val *out)
 {

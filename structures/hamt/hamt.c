@@ -33,15 +33,15 @@ static void hamt_walk(const struct vcow_node *node, vcow_visit_fn *visit, void *
             visit(&e->kblob->hdr, ctx);
         if (e->raw[1] & HV_BLOB)
             visit(&e->vblob->hdr, ctx);
-        else if (ent_type(e) == VCOW_T_MAP && e->root != NULL)
-            visit(&e->root->hdr, ctx);
+        else if (ent_nested(e) && e->nested != NULL)
+            visit(e->nested, ctx);
     }
     struct hnode **ch = children(n);
     for (unsigned i = 0; i < nn; i++)
         visit(&ch[i]->hdr, ctx);
 }
 
-const struct vcow_kind_ops vcow_hamt_ops = {"hamt", hamt_walk};
+const struct vcow_kind_ops vcow_hamt_ops = {.name = "hamt", .walk = hamt_walk};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 
@@ -87,10 +87,14 @@ int hamt_val_check(vcow_val val)
     case VCOW_T_BOOL:
         return VCOW_OK;
     case VCOW_T_MAP:
-        /* Only a new empty map: see hamt.h (no subtree reachable twice). */
-        return val.u.root == NULL ? VCOW_OK : VCOW_EINVAL;
+    case VCOW_T_TREE:
+    case VCOW_T_ROPE:
+        /* Only a new empty structure, of a kind this library has: see
+         * hamt.h (no subtree reachable twice). */
+        return val.u.root == NULL && vcow_kind_ops(nested_kind(val.type)) != NULL ? VCOW_OK
+                                                                                  : VCOW_EINVAL;
     default:
-        return VCOW_EINVAL; /* none, nested trees and ropes: not yet */
+        return VCOW_EINVAL; /* VCOW_T_NONE, unknown types */
     }
 }
 
@@ -125,8 +129,8 @@ static int put_val(vcow_txn *t, struct hent *e, vcow_val val, struct plan *pl)
     case VCOW_T_BOOL:
         e->bo = val.u.b ? 1 : 0;
         break;
-    default: /* VCOW_T_MAP: an owned root made by this txn, or NULL */
-        e->root = (struct hnode *)(uintptr_t)val.u.root;
+    default: /* nested: an owned map root made by this txn, or NULL */
+        e->nested = (struct vcow_node *)(uintptr_t)val.u.root;
         break;
     }
     return VCOW_OK;
@@ -154,8 +158,8 @@ static void retire_val(vcow_txn *t, const struct hent *e)
 {
     if (e->raw[1] & HV_BLOB)
         vcow_txn_retire(t, &e->vblob->hdr);
-    else if (ent_type(e) == VCOW_T_MAP && e->root != NULL)
-        vcow_txn_retire_tree(t, &e->root->hdr);
+    else if (ent_nested(e) && e->nested != NULL)
+        vcow_txn_retire_tree(t, e->nested);
 }
 
 static void retire_entry(vcow_txn *t, const struct hent *e)

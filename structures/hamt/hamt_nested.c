@@ -58,5 +58,6 @@ int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char
     /* A map on one side only: the other side is an empty map. */
     if (ra == VCOW_EINVAL || rb == VCOW_EINVAL || (ra == VCOW_ENOENT && rb == VCOW_ENOENT))
         return ra == VCOW_EINVAL || rb == VCOW_EINVAL ? VCOW_EINVAL : VCOW_ENOENT;
-    return hamt_diff_roots(ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn, ctx);
+    struct hpair vp = {a, b};
+    return hamt_diff_roots(&vp, ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn, ctx);
 }

@@ -27,7 +27,8 @@
  *   8       8     key blob pointer (when byte 0 is 0)
  *   voff    ..32  inline value bytes: voff = 3 + klen, or 16 for a blob key;
  *                 bytes that do not fit go to a blob
- *   24      8     i64 / f64 / bool / value blob pointer / nested map root
+ *   24      8     i64 / f64 / bool / value blob pointer / nested root (map,
+ *                 tree or rope; NULL when empty)
  *
  * Whether a key or value is inline is a function of the entry alone, so the
  * representation stays canonical.
@@ -66,7 +67,8 @@ struct hent {
                 double f64;
                 uint64_t bo;
                 struct vcow_blob *vblob;
-                struct hnode *root;
+                struct hnode *root;       /* VCOW_T_MAP */
+                struct vcow_node *nested; /* any nested structure (MAP, TREE, ROPE) */
             };
         };
     };
@@ -173,6 +175,19 @@ static inline enum vcow_type ent_type(const struct hent *e)
     return (enum vcow_type)(e->raw[1] & ~HV_BLOB);
 }
 
+/* Does the entry hold a nested structure (whose root is e->nested)? */
+static inline bool ent_nested(const struct hent *e)
+{
+    enum vcow_type t = ent_type(e);
+    return t == VCOW_T_MAP || t == VCOW_T_TREE || t == VCOW_T_ROPE;
+}
+
+/* The kind of a nested structure's nodes. */
+static inline enum vcow_kind nested_kind(enum vcow_type t)
+{
+    return t == VCOW_T_MAP ? VCOW_KIND_HAMT : t == VCOW_T_TREE ? VCOW_KIND_TREE : VCOW_KIND_ROPE;
+}
+
 /* The value of an entry as a vcow_val pointing into the node. */
 static inline vcow_val ent_val(const struct hent *e)
 {
@@ -199,7 +214,9 @@ static inline vcow_val ent_val(const struct hent *e)
         out.u.b = e->bo != 0;
         break;
     case VCOW_T_MAP:
-        out.u.root = e->root;
+    case VCOW_T_TREE:
+    case VCOW_T_ROPE:
+        out.u.root = e->nested;
         break;
     default:
         break;
@@ -273,14 +290,19 @@ struct hent *hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct hkey 
 /* Build a fresh map holding one entry (key -> val). */
 int hamt_map_single(vcow_txn *t, const struct hkey *k, vcow_val val, struct hnode **out);
 
-bool hamt_map_equal(const struct hnode *a, const struct hnode *b);
-bool hamt_val_equal(const struct hent *a, const struct hent *b);
+/* The versions two compared maps come from: nested trees and ropes are
+ * compared through views of them (their kinds' equal hooks). */
+struct hpair {
+    const vcow_version *a, *b;
+};
+bool hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b);
+bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b);
 int hamt_check_map(const struct hnode *root);
 
 /* Shared by the read, path and nested-map files. */
 int hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
 int hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx);
-int hamt_diff_roots(const struct hnode *ra, const struct hnode *rb, vcow_hamt_diff_fn *fn,
-                    void *ctx);
+int hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
+                    vcow_hamt_diff_fn *fn, void *ctx);
 
 #endif

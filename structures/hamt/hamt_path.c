@@ -174,6 +174,79 @@ int vcow_hamt_del_path(vcow_txn *t, const char *path)
     return rc;
 }
 
+/* ---- nested structures: enter (write) and view (read) ---- */
+
+static enum vcow_type type_of_kind(enum vcow_kind kind)
+{
+    switch (kind) {
+    case VCOW_KIND_HAMT:
+        return VCOW_T_MAP;
+    case VCOW_KIND_TREE:
+        return VCOW_T_TREE;
+    case VCOW_KIND_ROPE:
+        return VCOW_T_ROPE;
+    default:
+        return VCOW_T_NONE;
+    }
+}
+
+/*
+ * Make the entry at path exist (creating an empty structure of the kind,
+ * and missing maps on the way) and own the nodes down to it, then hand its
+ * root slot to the txn. Every step before vcow_txn_enter either fails with
+ * the content unchanged or succeeds; the walks after a creation touch only
+ * owned nodes and allocate nothing.
+ */
+int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
+{
+    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    if (rc != VCOW_OK)
+        return rc;
+    vcow_val empty = {type_of_kind(kind), {.root = NULL}};
+    struct seg segs[PATH_MAX_DEPTH];
+    unsigned n;
+    if (split(path, segs, &n) != VCOW_OK || hamt_val_check(empty) != VCOW_OK)
+        return VCOW_EINVAL;
+    if (vcow_txn_nest_full(t))
+        return VCOW_ERANGE;
+    struct hnode *root = (struct hnode *)vcow_txn_root(t);
+    struct hnode **slot = NULL;
+    bool done;
+    rc = descend(t, &root, segs, n, true, empty, &slot, &done);
+    if (rc == VCOW_OK && done) /* a fresh chain holds the entry: find it */
+        rc = descend(t, &root, segs, n, false, empty, &slot, &done);
+    struct hkey k = seg_key(&segs[n - 1]);
+    struct hent *e = NULL;
+    if (rc == VCOW_OK) {
+        e = hamt_own_path(t, slot, &k, &rc);
+        if (e == NULL && rc == VCOW_ENOENT) {
+            rc = hamt_map_set(t, slot, &k, empty);
+            if (rc == VCOW_OK)
+                e = hamt_own_path(t, slot, &k, &rc);
+        }
+    }
+    /* Even on failure the root may have been copied (content unchanged). */
+    vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
+    if (rc != VCOW_OK)
+        return rc;
+    if (ent_type(e) != empty.type)
+        return VCOW_EINVAL;
+    return vcow_txn_enter(t, &e->nested, kind);
+}
+
+int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view,
+                        const vcow_version **out)
+{
+    if (view == NULL || out == NULL)
+        return VCOW_EINVAL;
+    vcow_val val;
+    int rc = vcow_hamt_get_path(v, path, &val);
+    if (rc != VCOW_OK)
+        return rc;
+    *out = vcow_view_of(view, v, val);
+    return *out != NULL ? VCOW_OK : VCOW_EINVAL;
+}
+
 /* Read a path starting at map root m. */
 int hamt_get_path(const struct hnode *m, const char *path, vcow_val *out)
 {
@@ -271,7 +344,7 @@ int vcow_hamt_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out
                     memcpy(buf, v.u.bytes.ptr, v.u.bytes.len);
                 v.u.bytes.ptr = buf;
             }
-        } else if (v.type == VCOW_T_MAP) {
+        } else if (v.type == VCOW_T_MAP || v.type == VCOW_T_TREE || v.type == VCOW_T_ROPE) {
             v.u.root = NULL;
         }
         *out = v;

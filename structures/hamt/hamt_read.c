@@ -115,7 +115,7 @@ int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx)
 
 /* ---- equality ---- */
 
-bool hamt_val_equal(const struct hent *a, const struct hent *b)
+bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b)
 {
     if (ent_type(a) != ent_type(b))
         return false;
@@ -131,19 +131,26 @@ bool hamt_val_equal(const struct hent *a, const struct hent *b)
     case VCOW_T_BOOL:
         return x.u.b == y.u.b;
     case VCOW_T_MAP:
-        return hamt_map_equal(a->root, b->root);
+        return hamt_map_equal(vp, a->root, b->root);
+    case VCOW_T_TREE:
+    case VCOW_T_ROPE: {
+        if (a->nested == b->nested)
+            return true;
+        const struct vcow_kind_ops *ops = vcow_kind_ops(nested_kind(x.type));
+        return ops != NULL && ops->equal != NULL && ops->equal(vp->a, a->nested, vp->b, b->nested);
+    }
     default:
         return true;
     }
 }
 
-static bool ent_equal(const struct hent *a, const struct hent *b)
+static bool ent_equal(const struct hpair *vp, const struct hent *a, const struct hent *b)
 {
     vcow_slice ka = ent_slice(a), kb = ent_slice(b);
-    return ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0 && hamt_val_equal(a, b);
+    return ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0 && hamt_val_equal(vp, a, b);
 }
 
-bool hamt_map_equal(const struct hnode *a, const struct hnode *b)
+bool hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b)
 {
     if (a == b)
         return true;
@@ -154,11 +161,11 @@ bool hamt_map_equal(const struct hnode *a, const struct hnode *b)
         return false;
     unsigned nd = n_data(a), nn = n_nodes(a);
     for (unsigned i = 0; i < nd; i++)
-        if (!ent_equal(&a->ent[i], &b->ent[i]))
+        if (!ent_equal(vp, &a->ent[i], &b->ent[i]))
             return false;
     struct hnode **ca = children(a), **cb = children(b);
     for (unsigned i = 0; i < nn; i++)
-        if (!hamt_map_equal(ca[i], cb[i]))
+        if (!hamt_map_equal(vp, ca[i], cb[i]))
             return false;
     return true;
 }
@@ -167,7 +174,8 @@ int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 {
     if (!is_hamt(a) || !is_hamt(b) || eq == NULL)
         return VCOW_EINVAL;
-    *eq = hamt_map_equal(version_map(a), version_map(b));
+    struct hpair vp = {a, b};
+    *eq = hamt_map_equal(&vp, version_map(a), version_map(b));
     return VCOW_OK;
 }
 
@@ -176,6 +184,7 @@ int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 struct diff {
     vcow_hamt_diff_fn *fn;
     void *ctx;
+    const struct hpair *vp;
 };
 
 static const vcow_val none_val = {VCOW_T_NONE, {.i64 = 0}};
@@ -194,7 +203,7 @@ static int diff_all(struct diff *df, const struct hnode *n, int added, const str
             vcow_slice ss = ent_slice(skip);
             if (ss.len == ks.len && memcmp(ss.ptr, ks.ptr, ks.len) == 0) {
                 *skip_found = true;
-                if (!hamt_val_equal(skip, e))
+                if (!hamt_val_equal(df->vp, skip, e))
                     rc = added ? df->fn(ks, ent_val(skip), ent_val(e), df->ctx)
                                : df->fn(ks, ent_val(e), ent_val(skip), df->ctx);
                 if (rc != 0)
@@ -231,7 +240,7 @@ static int diff_ent_ent(struct diff *df, const struct hent *a, const struct hent
 {
     vcow_slice ka = ent_slice(a), kb = ent_slice(b);
     if (ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0)
-        return hamt_val_equal(a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
+        return hamt_val_equal(df->vp, a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
     int rc = df->fn(ka, ent_val(a), none_val, df->ctx);
     return rc != 0 ? rc : df->fn(kb, none_val, ent_val(b), df->ctx);
 }
@@ -311,13 +320,14 @@ int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_
 {
     if (!is_hamt(a) || !is_hamt(b) || fn == NULL)
         return VCOW_EINVAL;
-    return hamt_diff_roots(version_map(a), version_map(b), fn, ctx);
+    struct hpair vp = {a, b};
+    return hamt_diff_roots(&vp, version_map(a), version_map(b), fn, ctx);
 }
 
-int hamt_diff_roots(const struct hnode *ra, const struct hnode *rb, vcow_hamt_diff_fn *fn,
-                    void *ctx)
+int hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
+                    vcow_hamt_diff_fn *fn, void *ctx)
 {
-    struct diff df = {fn, ctx};
+    struct diff df = {fn, ctx, vp};
     bool dummy = false;
     if (ra == rb)
         return VCOW_OK;

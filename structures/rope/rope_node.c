@@ -16,7 +16,10 @@ static void rope_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx
         visit(in->kid[i], ctx);
 }
 
-const struct vcow_kind_ops vcow_rope_ops = {"rope", rope_walk};
+bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
+                            const vcow_version *vb, const struct vcow_node *b); /* rope_equal.c */
+const struct vcow_kind_ops vcow_rope_ops = {
+    .name = "rope", .walk = rope_walk, .equal = vcow_rope_nested_equal};
 
 const struct vcow_node *rope_root_of(const vcow_version *v)
 {
