@@ -95,4 +95,24 @@ static inline void test_check_all_freed(void)
     }
 }
 
+/*
+ * The allocation-failure sweep: run the scripted sequence `run` with its
+ * k-th allocation failing, for k = 1, 2, ... until a run sees no failure
+ * (k has passed the number of allocations it makes), checking after each
+ * run that every node was freed. Returns how many allocations were failed
+ * in turn. run returns the failures it saw.
+ */
+static inline long test_oom_sweep(int (*run)(void))
+{
+    long k;
+    for (k = 1;; k++) {
+        vcow_debug_fail_alloc(k, false);
+        int failures = run();
+        vcow_debug_fail_alloc(0, false);
+        test_check_all_freed();
+        if (failures == 0)
+            return k - 1;
+    }
+}
+
 #endif

@@ -13,10 +13,8 @@
  *   oom       the k-th allocation fails, for every k of a scripted run:
  *             errors are VCOW_ENOMEM, committed versions unchanged, no leak
  */
-#include <limits.h>
 
 #include "tests/test.h"
-#include <vcow/debug.h>
 
 static const vcow_version *view(const vcow_version *v, const char *path, vcow_view *w)
 {
@@ -543,16 +541,7 @@ static int scripted(void)
 
 static void test_oom(void)
 {
-    long k;
-    for (k = 1;; k++) {
-        vcow_debug_fail_alloc(k, false);
-        int failures = scripted();
-        vcow_debug_fail_alloc(0, false);
-        test_check_all_freed();
-        if (failures == 0)
-            break;
-    }
-    printf("oom: failed each of %ld allocations in turn\n", k - 1);
+    printf("oom: failed each of %ld allocations in turn\n", test_oom_sweep(scripted));
 }
 
 int main(int argc, char **argv)
