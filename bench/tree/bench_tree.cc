@@ -19,6 +19,11 @@
  *                        published: vcow: vcow_tree_bulk_load + commit;
  *                        LMDB: one write txn of MDB_APPEND puts; std::map:
  *                        emplace_hint at the end
+ *   <op>/vcow_cmp        get and commit on a second cell of the same N keys
+ *                        opened with a comparator (struct vcow_cell_opts
+ *                        compare) that implements memcmp order itself: the
+ *                        cost of a comparator (no prefix shortcut, a call
+ *                        per key comparison, full-key separators)
  *
  * LMDB runs on /dev/shm (no disk) with MDB_NOSYNC | MDB_NOMETASYNC |
  * MDB_WRITEMAP: its fastest durable-less mode; the environment is removed
@@ -49,7 +54,7 @@ std::vector<std::string> keys;        /* random order */
 std::vector<std::string> sorted_keys; /* memcmp order */
 std::string value(16, 'v');
 
-vcow_cell *cell;
+vcow_cell *cell, *cmp_cell;
 std::map<std::string, std::string> smap;
 MDB_env *env;
 MDB_dbi dbi_main, dbi_bulk;
@@ -110,6 +115,25 @@ std::vector<vcow_tree_kv> sorted_kv()
     return kv;
 }
 
+/* memcmp order, but through the comparator path. */
+int memcmp_order(const void *a, std::size_t alen, const void *b, std::size_t blen, void *)
+{
+    std::size_t m = alen < blen ? alen : blen;
+    int c = m ? std::memcmp(a, b, m) : 0;
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+void load(vcow_cell *c, const std::vector<vcow_tree_kv> &kv)
+{
+    vcow_txn *t;
+    check(vcow_txn_begin(c, &t), "vcow_txn_begin");
+    check(vcow_tree_bulk_load(t, kv.data(), kv.size()), "vcow_tree_bulk_load");
+    check(vcow_txn_commit(t), "vcow_txn_commit");
+    vcow_txn_free(t);
+}
+
 void setup()
 {
     if (const char *e = std::getenv("VCOW_BENCH_TREE_N"))
@@ -127,11 +151,12 @@ void setup()
      * get/scan/commit cases). */
     check(vcow_cell_open(VCOW_KIND_TREE, nullptr, &cell), "vcow_cell_open");
     std::vector<vcow_tree_kv> kv = sorted_kv();
-    vcow_txn *t;
-    check(vcow_txn_begin(cell, &t), "vcow_txn_begin");
-    check(vcow_tree_bulk_load(t, kv.data(), kv.size()), "vcow_tree_bulk_load");
-    check(vcow_txn_commit(t), "vcow_txn_commit");
-    vcow_txn_free(t);
+    load(cell, kv);
+    vcow_cell_opts o{};
+    o.size = sizeof(o);
+    o.compare = memcmp_order;
+    check(vcow_cell_open(VCOW_KIND_TREE, &o, &cmp_cell), "vcow_cell_open");
+    load(cmp_cell, kv);
 
     for (const auto &k : sorted_keys)
         smap.emplace_hint(smap.end(), k, value);
@@ -160,20 +185,30 @@ void setup()
 
 /* ---- get ---- */
 
-void bm_get_vcow(benchmark::State &state)
+void get_vcow(benchmark::State &state, vcow_cell *c)
 {
     rng r;
     for (auto _ : state) {
         const std::string &k = keys[r(N)];
         vcow_read_lock();
         vcow_val v;
-        int rc = vcow_tree_get(vcow_cell_head(cell), k.data(), k.size(), &v);
+        int rc = vcow_tree_get(vcow_cell_head(c), k.data(), k.size(), &v);
         benchmark::DoNotOptimize(v.u.bytes.ptr);
         vcow_read_unlock();
         if (rc != VCOW_OK)
             die("vcow_tree_get", rc);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void bm_get_vcow(benchmark::State &state)
+{
+    get_vcow(state, cell);
+}
+
+void bm_get_vcow_cmp(benchmark::State &state)
+{
+    get_vcow(state, cmp_cell);
 }
 
 void bm_get_map(benchmark::State &state)
@@ -277,17 +312,27 @@ void bm_scan_lmdb(benchmark::State &state)
 
 /* ---- one-record commits ---- */
 
-void bm_commit_vcow(benchmark::State &state)
+void commit_vcow(benchmark::State &state, vcow_cell *c)
 {
     rng r;
     for (auto _ : state) {
         const std::string &k = keys[r(N)];
-        int rc = vcow_tree_store(cell, k.data(), k.size(),
-                                 vcow_val_bytes(value.data(), value.size()), nullptr);
+        int rc = vcow_tree_store(c, k.data(), k.size(), vcow_val_bytes(value.data(), value.size()),
+                                 nullptr);
         if (rc != VCOW_OK)
             die("vcow_tree_store", rc);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void bm_commit_vcow(benchmark::State &state)
+{
+    commit_vcow(state, cell);
+}
+
+void bm_commit_vcow_cmp(benchmark::State &state)
+{
+    commit_vcow(state, cmp_cell);
 }
 
 void bm_commit_map(benchmark::State &state)
@@ -386,12 +431,14 @@ int main(int argc, char **argv)
     benchmark::AddCustomContext("vcow_gc_backend", vcow_gc_backend());
 
     benchmark::RegisterBenchmark("tree_get/vcow", bm_get_vcow)->UseRealTime();
+    benchmark::RegisterBenchmark("tree_get/vcow_cmp", bm_get_vcow_cmp)->UseRealTime();
     benchmark::RegisterBenchmark("tree_get/lmdb", bm_get_lmdb)->UseRealTime();
     benchmark::RegisterBenchmark("tree_get/std_map", bm_get_map)->UseRealTime();
     benchmark::RegisterBenchmark("tree_scan100/vcow", bm_scan_vcow)->UseRealTime();
     benchmark::RegisterBenchmark("tree_scan100/lmdb", bm_scan_lmdb)->UseRealTime();
     benchmark::RegisterBenchmark("tree_scan100/std_map", bm_scan_map)->UseRealTime();
     benchmark::RegisterBenchmark("tree_commit1/vcow", bm_commit_vcow)->UseRealTime();
+    benchmark::RegisterBenchmark("tree_commit1/vcow_cmp", bm_commit_vcow_cmp)->UseRealTime();
     benchmark::RegisterBenchmark("tree_commit1/lmdb", bm_commit_lmdb)->UseRealTime();
     benchmark::RegisterBenchmark("tree_commit1/std_map", bm_commit_map)->UseRealTime();
     benchmark::RegisterBenchmark("tree_bulk_load/vcow", bm_bulk_vcow)
@@ -407,6 +454,7 @@ int main(int argc, char **argv)
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     check(vcow_cell_close(cell), "vcow_cell_close");
+    check(vcow_cell_close(cmp_cell), "vcow_cell_close");
     vcow_gc_barrier();
     return 0;
 }

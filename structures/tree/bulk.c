@@ -2,12 +2,14 @@
  * structures/tree/bulk.c - bulk load from sorted input in O(n).
  *
  * The shape is planned from n alone: a level of m items has k =
- * ceil(m / TREE_B) nodes, all full but the last two, which share the rest
- * evenly when the last would be under half full. Leaves are built left to
- * right and pushed into a per-level buffer; a buffer that reaches its
- * planned size becomes an inner node pushed one level up. Each leaf's
- * separator is the shortest one between its first key and the previous
- * leaf's last key; an inner node reuses the separator of its first child.
+ * ceil(m / cap) nodes (cap: TREE_LB for leaves, TREE_B above), all full
+ * but the last two, which share the rest evenly when the last would be
+ * under half full. Leaves are built left to right and pushed into a
+ * per-level buffer; a buffer that reaches its planned size becomes an
+ * inner node pushed one level up. Each leaf's separator is the shortest
+ * one between its first key and the previous leaf's last key (the leaf's
+ * first key in full under a comparator); an inner node reuses the
+ * separator of its first child.
  *
  * On failure every node built so far is freed (each lives in exactly one
  * buffer slot, as a subtree of new nodes) and the txn is unchanged.
@@ -27,14 +29,15 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
     return (a + b - 1) / b;
 }
 
-/* The planned size of node j of a level with m items in k nodes. */
-static unsigned plan(uint64_t m, uint64_t k, uint64_t j)
+/* The planned size of node j of a level with m items in k nodes of at
+ * most cap items. */
+static unsigned plan(uint64_t m, uint64_t k, uint64_t j, unsigned cap)
 {
     if (k == 1)
         return (unsigned)m;
     if (j + 2 < k)
-        return TREE_B;
-    uint64_t rest = m - (k - 2) * TREE_B; /* in (TREE_B, 2 * TREE_B] */
+        return cap;
+    uint64_t rest = m - (k - 2) * cap; /* in (cap, 2 * cap] */
     return (unsigned)(j + 2 == k ? rest - rest / 2 : rest / 2);
 }
 
@@ -72,7 +75,7 @@ static bool push(struct bulk *b, struct tnode *x, struct kref sep)
         e->child = &x->hdr;
         e->cnt = x->total;
         e->sep = sep;
-        if (L->n < plan(L->m, L->k, L->made))
+        if (L->n < plan(L->m, L->k, L->made, TREE_B))
             return true;
         struct vcow_node *one[3];
         struct op o;
@@ -87,7 +90,7 @@ static bool push(struct bulk *b, struct tnode *x, struct kref sep)
     }
 }
 
-static int validate(const struct vcow_tree_kv *items, size_t n)
+static int validate(const struct kord *ord, const struct vcow_tree_kv *items, size_t n)
 {
     if (n != 0 && items == NULL)
         return VCOW_EINVAL;
@@ -95,7 +98,7 @@ static int validate(const struct vcow_tree_kv *items, size_t n)
         if (bt_check_key(items[i].key.ptr, items[i].key.len) != VCOW_OK ||
             bt_check_val(&items[i].val) != VCOW_OK)
             return VCOW_EINVAL;
-        if (i > 0 && key_cmp(items[i - 1].key.ptr, items[i - 1].key.len, items[i].key.ptr,
+        if (i > 0 && ord_cmp(ord, items[i - 1].key.ptr, items[i - 1].key.len, items[i].key.ptr,
                              items[i].key.len) >= 0)
             return VCOW_EINVAL; /* not strictly increasing */
     }
@@ -107,7 +110,8 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
         return rc;
-    if (validate(items, n) != VCOW_OK)
+    struct kord ord = bt_ord(vcow_txn_opts(t));
+    if (validate(&ord, items, n) != VCOW_OK)
         return VCOW_EINVAL;
     struct vcow_node *old = vcow_txn_root(t);
     if (n == 0) {
@@ -120,7 +124,7 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
         return VCOW_OK;
     }
     struct bulk b = {t, NULL, 0, NULL};
-    uint64_t m = n, leaves = ceil_div(n, TREE_B);
+    uint64_t m = n, leaves = ceil_div(n, TREE_LB);
     for (uint64_t c = leaves; c > 1; c = ceil_div(c, TREE_B))
         b.nlv++;
     size_t lvbytes = (b.nlv ? b.nlv : 1) * sizeof(struct level);
@@ -136,11 +140,11 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
     bool ok = true;
     size_t pos = 0;
     for (uint64_t j = 0; j < leaves && ok; j++) {
-        unsigned s = plan(m, leaves, j);
-        struct lent e[TREE_B];
-        struct vcow_node *one[3 * (TREE_B + 1)];
+        unsigned s = plan(m, leaves, j, TREE_LB);
+        struct lent e[TREE_LB];
+        struct vcow_node *one[3 * (TREE_LB + 1)];
         struct op o;
-        bt_op_init(&o, t, one, TREE_B + 1);
+        bt_op_init(&o, t, one, TREE_LB + 1);
         for (unsigned i = 0; i < s && ok; i++)
             ok = bt_make_lent(&o, items[pos + i].key.ptr, items[pos + i].key.len,
                               &items[pos + i].val, &e[i]) == VCOW_OK;
@@ -153,7 +157,7 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
         struct kref sep = {NULL, 0};
         if (pos > 0) {
             struct kref prev = {items[pos - 1].key.ptr, (uint32_t)items[pos - 1].key.len};
-            sep = bt_short_sep(prev, leaf_key(x, 0));
+            sep = bt_short_sep(&ord, prev, leaf_key(x, 0));
         }
         pos += s;
         ok = push(&b, x, sep); /* on failure x is in a level buffer */

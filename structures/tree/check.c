@@ -1,7 +1,8 @@
 /*
  * structures/tree/check.c - the invariant checker (tests and debugging):
- * key order inside each node and against the separators above it, fill
- * (TREE_MIN..TREE_B, root: >= 1 entry / >= 2 children), uniform depth,
+ * key order (the cell's: memcmp or its comparator) inside each node and
+ * against the separators above it, fill
+ * (tn_min..tn_max, root: >= 1 entry / >= 2 children), uniform depth,
  * subtree counts, slot encoding. O(n).
  */
 #include <stdio.h>
@@ -15,19 +16,20 @@
         return VCOW_ECORRUPT;                                                                      \
     } while (0)
 
-/* Every key k of x satisfies lo <= k < hi (NULL p: unbounded). */
-static int check_node(const struct tnode *x, bool root, const struct kref *lo,
-                      const struct kref *hi, uint32_t height)
+/* Every key k of x satisfies lo <= k < hi (NULL p: unbounded), in the
+ * tree's order. */
+static int check_node(const struct kord *ord, const struct tnode *x, bool root,
+                      const struct kref *lo, const struct kref *hi, uint32_t height)
 {
     unsigned n = tn_n(x);
     if (x->hdr.kind != VCOW_KIND_TREE)
         FAIL("node of kind %u", x->hdr.kind);
     if (x->height != height)
         FAIL("height %u where %u expected", x->height, height);
-    if (n > TREE_B)
-        FAIL("%u entries > %u", n, TREE_B);
-    if (!root && n < TREE_MIN)
-        FAIL("non-root node with %u entries < %u", n, TREE_MIN);
+    if (n > tn_max(x))
+        FAIL("%u entries > %u", n, tn_max(x));
+    if (!root && n < tn_min(x))
+        FAIL("non-root node with %u entries < %u", n, tn_min(x));
     if (root && n < (tn_leaf(x) ? 1u : 2u))
         FAIL("root with %u entries", n);
     if (tn_leaf(x)) {
@@ -42,11 +44,11 @@ static int check_node(const struct tnode *x, bool root, const struct kref *lo,
                 FAIL("key %u out of its node", i);
             if (tn_pfx(x)[i] != key_pfx(k.p, k.len))
                 FAIL("leaf key prefix %u stale", i);
-            if (i > 0 && kref_cmp(leaf_key(x, i - 1), k) >= 0)
+            if (i > 0 && ord_kcmp(ord, leaf_key(x, i - 1), k) >= 0)
                 FAIL("leaf keys %u, %u out of order", i - 1, i);
-            if (lo != NULL && lo->p != NULL && kref_cmp(k, *lo) < 0)
+            if (lo != NULL && lo->p != NULL && ord_kcmp(ord, k, *lo) < 0)
                 FAIL("leaf key below its separator");
-            if (hi != NULL && hi->p != NULL && kref_cmp(k, *hi) >= 0)
+            if (hi != NULL && hi->p != NULL && ord_kcmp(ord, k, *hi) >= 0)
                 FAIL("leaf key not below the next separator");
             switch (s[i].vtype) {
             case VCOW_T_BYTES:
@@ -78,12 +80,12 @@ static int check_node(const struct tnode *x, bool root, const struct kref *lo,
         struct kref clo = i == 0 ? (lo != NULL ? *lo : (struct kref){NULL, 0}) : in_key(x, i);
         struct kref chi =
             i + 1 < n ? in_key(x, i + 1) : (hi != NULL ? *hi : (struct kref){NULL, 0});
-        if (i > 0 && lo != NULL && lo->p != NULL && kref_cmp(clo, *lo) <= 0)
+        if (i > 0 && lo != NULL && lo->p != NULL && ord_kcmp(ord, clo, *lo) <= 0)
             FAIL("separator not above the lower bound");
-        if (i + 1 < n && kref_cmp(in_key(x, i), in_key(x, i + 1)) >= 0 && i > 0)
+        if (i + 1 < n && ord_kcmp(ord, in_key(x, i), in_key(x, i + 1)) >= 0 && i > 0)
             FAIL("separators %u, %u out of order", i, i + 1);
-        if (i > 0 && clo.len == 0 && clo.p != NULL && i > 0)
-            FAIL("empty separator %u", i); /* nothing is below the empty key */
+        if (ord->fn == NULL && i > 0 && clo.len == 0 && clo.p != NULL)
+            FAIL("empty separator %u", i); /* memcmp: nothing is below the empty key */
         if (i > 0 && tn_pfx(x)[i] != key_pfx(clo.p, clo.len))
             FAIL("separator prefix %u stale", i);
         const struct tnode *c = in_child(x)[i];
@@ -91,7 +93,7 @@ static int check_node(const struct tnode *x, bool root, const struct kref *lo,
             FAIL("count %llu of child %u != its total %llu", (unsigned long long)in_cnt(x)[i], i,
                  (unsigned long long)c->total);
         total += c->total;
-        int rc = check_node(c, false, &clo, &chi, height - 1);
+        int rc = check_node(ord, c, false, &clo, &chi, height - 1);
         if (rc != VCOW_OK)
             return rc;
     }
@@ -101,11 +103,11 @@ static int check_node(const struct tnode *x, bool root, const struct kref *lo,
     return VCOW_OK;
 }
 
-int bt_tree_check_root(const struct tnode *r)
+int bt_tree_check_root(const struct kord *ord, const struct tnode *r)
 {
     if (r == NULL)
         return VCOW_OK;
     if (r->height >= TREE_MAX_DEPTH)
         FAIL("height %u", r->height);
-    return check_node(r, true, NULL, NULL, r->height);
+    return check_node(ord, r, true, NULL, NULL, r->height);
 }

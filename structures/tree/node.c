@@ -33,7 +33,45 @@ static inline void prefetch_pfx(const uint64_t *pfx, unsigned n)
         __builtin_prefetch(pfx + i);
 }
 
-unsigned bt_leaf_search(const struct tnode *x, const void *key, size_t klen, bool *eq)
+/* The searches under a comparator: plain binary searches on full keys
+ * (the prefixes say nothing about a foreign order). */
+unsigned bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                            size_t klen, bool *eq)
+{
+    unsigned lo = 0, hi = tn_n(x);
+    const struct lslot *s = leaf_slots(x);
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        int c = ord->fn(tn_bytes(x, s[mid].koff), s[mid].klen, key, klen, ord->ctx);
+        if (c < 0) {
+            lo = mid + 1;
+        } else if (c > 0) {
+            hi = mid;
+        } else {
+            *eq = true;
+            return mid;
+        }
+    }
+    *eq = false;
+    return lo;
+}
+
+unsigned bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                            size_t klen)
+{
+    unsigned lo = 1, hi = tn_n(x);
+    const struct isep *s = in_sep(x);
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (ord->fn(tn_bytes(x, s[mid].off), s[mid].len, key, klen, ord->ctx) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+unsigned bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq)
 {
     unsigned lo = 0, hi = tn_n(x);
     const uint64_t *pfx = tn_pfx(x);
@@ -61,14 +99,7 @@ unsigned bt_leaf_search(const struct tnode *x, const void *key, size_t klen, boo
     return lo;
 }
 
-unsigned bt_leaf_upper(const struct tnode *x, const void *key, size_t klen)
-{
-    bool eq;
-    unsigned i = bt_leaf_search(x, key, klen, &eq);
-    return eq ? i + 1 : i;
-}
-
-unsigned bt_inner_route(const struct tnode *x, const void *key, size_t klen)
+unsigned bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen)
 {
     /* The number of separators sep[1..n-1] that are <= key. */
     unsigned lo = 1, hi = tn_n(x);

@@ -8,6 +8,7 @@
 void bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap)
 {
     o->t = t;
+    o->ord = bt_ord(vcow_txn_opts(t));
     o->alloc = buf;
     o->ret = buf + cap;
     o->rtree = buf + 2 * cap;
@@ -175,8 +176,10 @@ struct tnode *bt_tn_clone(struct op *o, const struct tnode *x)
     return y;
 }
 
-struct kref bt_short_sep(struct kref a, struct kref b)
+struct kref bt_short_sep(const struct kord *ord, struct kref a, struct kref b)
 {
+    if (ord->fn != NULL)
+        return b; /* a prefix of b may sort anywhere under a foreign order */
     uint32_t m = a.len < b.len ? a.len : b.len, i = 0;
     while (i < m && a.p[i] == b.p[i])
         i++;
@@ -189,7 +192,7 @@ struct kref bt_short_sep(struct kref a, struct kref b)
 /* Both nodes' entries, in order; for inner nodes b's first entry gets sep. */
 struct pair_buf {
     union {
-        struct lent l[2 * TREE_B];
+        struct lent l[2 * TREE_LB];
         struct ient in[2 * TREE_B];
     } u;
 };
@@ -213,7 +216,7 @@ int bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref 
         pb.u.in[na].sep = sep;
     }
     int made;
-    if (n <= TREE_B) {
+    if (n <= tn_max(a)) {
         out[0] = leaf ? bt_leaf_build(o, pb.u.l, n) : bt_inner_build(o, pb.u.in, n, a->height);
         made = 1;
     } else {
@@ -222,7 +225,7 @@ int bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref 
             out[0] = bt_leaf_build(o, pb.u.l, m);
             out[1] = bt_leaf_build(o, pb.u.l + m, n - m);
             if (out[1] != NULL)
-                *outsep = bt_short_sep(pb.u.l[m - 1].k, leaf_key(out[1], 0));
+                *outsep = bt_short_sep(&o->ord, pb.u.l[m - 1].k, leaf_key(out[1], 0));
         } else {
             out[0] = bt_inner_build(o, pb.u.in, m, a->height);
             out[1] = bt_inner_build(o, pb.u.in + m, n - m, a->height);

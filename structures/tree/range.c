@@ -1,7 +1,7 @@
 /*
  * structures/tree/range.c - join, split and del_range.
  *
- * A "root-valid" tree is one whose root may hold fewer than TREE_MIN
+ * A "root-valid" tree is one whose root may hold fewer than tn_min()
  * entries (a leaf >= 1, an inner node >= 2 children) while every other
  * node is at least half full. Every function here takes and returns
  * root-valid trees (NULL is the empty tree), working by rank so that
@@ -77,7 +77,7 @@ static int join_right(struct op *o, struct tnode *x, struct tnode *r, struct kre
     struct kref ps;
     int made;
     if (x->height == r->height + 1) {
-        if (tn_n(r) >= TREE_MIN) {
+        if (tn_n(r) >= tn_min(r)) {
             set_ent(&e[n], r);
             e[n].sep = rmin;
             m = n + 1;
@@ -115,7 +115,7 @@ static int join_left(struct op *o, struct tnode *l, struct tnode *x, struct kref
     struct kref ps;
     int made;
     if (x->height == l->height + 1) {
-        if (tn_n(l) >= TREE_MIN) {
+        if (tn_n(l) >= tn_min(l)) {
             set_ent(&e[0], l);
             e[0].sep.p = NULL;
             e[0].sep.len = 0;
@@ -172,7 +172,7 @@ struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
     struct kref sep, rmin = bt_tn_minkey(r);
     int made;
     if (l->height == r->height) {
-        if (tn_n(l) >= TREE_MIN && tn_n(r) >= TREE_MIN) {
+        if (tn_n(l) >= tn_min(l) && tn_n(r) >= tn_min(r)) {
             c[0] = l;
             c[1] = r;
             return new_root(o, c, 2, rmin);
@@ -201,7 +201,7 @@ static unsigned route_rank(const struct tnode *x, uint64_t *r)
 /* A leaf keeping entries [0, a) and [b, n); dropped blobs retired. */
 static struct tnode *leaf_cut(struct op *o, struct tnode *x, unsigned a, unsigned b)
 {
-    struct lent e[TREE_B];
+    struct lent e[TREE_LB];
     unsigned n = tn_n(x), m = 0;
     for (unsigned i = 0; i < n; i++) {
         bt_leaf_get_ent(x, i, &e[m]);
@@ -267,7 +267,7 @@ static struct tnode *replace_child(struct op *o, struct tnode *x, unsigned ci, s
     for (unsigned j = 0; j < n; j++)
         bt_inner_get_ent(x, j, &e[j]);
     set_ent(&e[ci], c);
-    if (tn_n(c) < TREE_MIN && n > 1) {
+    if (tn_n(c) < tn_min(c) && n > 1) {
         unsigned l = ci > 0 ? ci - 1 : ci;
         struct tnode *out[2];
         struct kref osep;
@@ -337,8 +337,9 @@ int vcow_tree_del_range(vcow_txn *t, const void *lo, size_t lolen, const void *h
         return rc;
     struct tnode *root = (struct tnode *)vcow_txn_root(t);
     uint64_t from, to;
-    rc = bt_root_bounds(root, lo, lolen, hi, hilen, flags & ~(unsigned)VCOW_TREE_REVERSE, &from,
-                        &to);
+    struct kord ord = bt_ord(vcow_txn_opts(t));
+    rc = bt_root_bounds(&ord, root, lo, lolen, hi, hilen, flags & ~(unsigned)VCOW_TREE_REVERSE,
+                        &from, &to);
     if (rc != VCOW_OK)
         return rc;
     if (deleted != NULL)

@@ -15,11 +15,18 @@ static const struct tnode *vroot(const vcow_version *v)
     return (const struct tnode *)vcow_version_root(v);
 }
 
-static int txn_root(const vcow_txn *t, const struct tnode **out)
+static struct kord vord(const vcow_version *v)
+{
+    return bt_ord(vcow_version_opts(v));
+}
+
+static int txn_root(const vcow_txn *t, const struct tnode **out, struct kord *ord)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
-    if (rc == VCOW_OK)
+    if (rc == VCOW_OK) {
         *out = (const struct tnode *)vcow_txn_root(t);
+        *ord = bt_ord(vcow_txn_opts(t));
+    }
     return rc;
 }
 
@@ -34,14 +41,15 @@ static void put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val
         bt_slot_to_val(leaf, &leaf_slots(leaf)[i], val);
 }
 
-int bt_root_get(const struct tnode *x, const void *key, size_t klen, vcow_val *out)
+int bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
+                vcow_val *out)
 {
     if (x == NULL)
         return VCOW_ENOENT;
     while (!tn_leaf(x))
-        x = in_child(x)[bt_inner_route(x, key, klen)];
+        x = in_child(x)[bt_inner_route(ord, x, key, klen)];
     bool eq;
-    unsigned i = bt_leaf_search(x, key, klen, &eq);
+    unsigned i = bt_leaf_search(ord, x, key, klen, &eq);
     if (!eq)
         return VCOW_ENOENT;
     if (out != NULL)
@@ -49,20 +57,21 @@ int bt_root_get(const struct tnode *x, const void *key, size_t klen, vcow_val *o
     return VCOW_OK;
 }
 
-uint64_t bt_root_rank(const struct tnode *x, const void *key, size_t klen, bool upper)
+uint64_t bt_root_rank(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
+                      bool upper)
 {
     uint64_t r = 0;
     if (x == NULL)
         return 0;
     while (!tn_leaf(x)) {
-        unsigned ci = bt_inner_route(x, key, klen);
+        unsigned ci = bt_inner_route(ord, x, key, klen);
         const uint64_t *cnt = in_cnt(x);
         for (unsigned j = 0; j < ci; j++)
             r += cnt[j];
         x = in_child(x)[ci];
     }
     bool eq;
-    unsigned i = bt_leaf_search(x, key, klen, &eq);
+    unsigned i = bt_leaf_search(ord, x, key, klen, &eq);
     return r + i + (upper && eq ? 1 : 0);
 }
 
@@ -124,31 +133,33 @@ static void cur_prev(struct cursor *c)
     }
 }
 
-int bt_root_bounds(const struct tnode *x, const void *lo, size_t lolen, const void *hi,
-                   size_t hilen, unsigned flags, uint64_t *from, uint64_t *to)
+int bt_root_bounds(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
+                   const void *hi, size_t hilen, unsigned flags, uint64_t *from, uint64_t *to)
 {
     if ((!(flags & VCOW_TREE_NO_LO) && bt_check_key(lo, lolen) != VCOW_OK) ||
         (!(flags & VCOW_TREE_NO_HI) && bt_check_key(hi, hilen) != VCOW_OK))
         return VCOW_EINVAL;
-    if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && key_cmp(lo, lolen, hi, hilen) > 0)
+    if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && ord_cmp(ord, lo, lolen, hi, hilen) > 0)
         return VCOW_ERANGE;
     uint64_t total = x != NULL ? x->total : 0;
-    *from =
-        flags & VCOW_TREE_NO_LO ? 0 : bt_root_rank(x, lo, lolen, (flags & VCOW_TREE_LO_EXCL) != 0);
-    *to = flags & VCOW_TREE_NO_HI ? total
-                                  : bt_root_rank(x, hi, hilen, (flags & VCOW_TREE_HI_INCL) != 0);
+    *from = flags & VCOW_TREE_NO_LO
+                ? 0
+                : bt_root_rank(ord, x, lo, lolen, (flags & VCOW_TREE_LO_EXCL) != 0);
+    *to = flags & VCOW_TREE_NO_HI
+              ? total
+              : bt_root_rank(ord, x, hi, hilen, (flags & VCOW_TREE_HI_INCL) != 0);
     if (*to < *from)
         *to = *from; /* lo == hi with an excluded bound */
     return VCOW_OK;
 }
 
-int bt_root_range(const struct tnode *x, const void *lo, size_t lolen, const void *hi, size_t hilen,
-                  unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+int bt_root_range(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
+                  const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
 {
     if (fn == NULL)
         return VCOW_EINVAL;
     uint64_t from, to;
-    int rc = bt_root_bounds(x, lo, lolen, hi, hilen, flags, &from, &to);
+    int rc = bt_root_bounds(ord, x, lo, lolen, hi, hilen, flags, &from, &to);
     if (rc != VCOW_OK || from == to)
         return rc;
     struct cursor c;
@@ -178,7 +189,8 @@ int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val 
 {
     if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    return bt_root_get(vroot(v), key, klen, out);
+    struct kord ord = vord(v);
+    return bt_root_get(&ord, vroot(v), key, klen, out);
 }
 
 int vcow_tree_len(const vcow_version *v, uint64_t *out)
@@ -223,7 +235,8 @@ static int bound(const vcow_version *v, const void *key, size_t klen, bool upper
     if (check_version(v) != VCOW_OK || bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     const struct tnode *x = vroot(v);
-    uint64_t r = bt_root_rank(x, key, klen, upper);
+    struct kord ord = vord(v);
+    uint64_t r = bt_root_rank(&ord, x, key, klen, upper);
     return select_at(x, r, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
 }
 
@@ -243,7 +256,8 @@ int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t
 {
     if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    *out = bt_root_rank(vroot(v), key, klen, false);
+    struct kord ord = vord(v);
+    *out = bt_root_rank(&ord, vroot(v), key, klen, false);
     return VCOW_OK;
 }
 
@@ -259,14 +273,16 @@ int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const v
 {
     if (check_version(v) != VCOW_OK)
         return VCOW_EINVAL;
-    return bt_root_range(vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
+    struct kord ord = vord(v);
+    return bt_root_range(&ord, vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
 }
 
 int vcow_tree_check(const vcow_version *v)
 {
     if (check_version(v) != VCOW_OK)
         return VCOW_EINVAL;
-    return bt_tree_check_root(vroot(v));
+    struct kord ord = vord(v);
+    return bt_tree_check_root(&ord, vroot(v));
 }
 
 /* ---- entry points on txns ---- */
@@ -274,18 +290,20 @@ int vcow_tree_check(const vcow_version *v)
 int vcow_tree_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val *out)
 {
     const struct tnode *x;
-    int rc = txn_root(t, &x);
+    struct kord ord;
+    int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
     if (out == NULL || bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    return bt_root_get(x, key, klen, out);
+    return bt_root_get(&ord, x, key, klen, out);
 }
 
 int vcow_tree_len_txn(const vcow_txn *t, uint64_t *out)
 {
     const struct tnode *x;
-    int rc = txn_root(t, &x);
+    struct kord ord;
+    int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
     if (out == NULL)
@@ -298,19 +316,21 @@ int vcow_tree_range_txn(const vcow_txn *t, const void *lo, size_t lolen, const v
                         size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
 {
     const struct tnode *x;
-    int rc = txn_root(t, &x);
+    struct kord ord;
+    int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
-    return bt_root_range(x, lo, lolen, hi, hilen, flags, fn, ctx);
+    return bt_root_range(&ord, x, lo, lolen, hi, hilen, flags, fn, ctx);
 }
 
 int vcow_tree_check_txn(const vcow_txn *t)
 {
     const struct tnode *x;
-    int rc = txn_root(t, &x);
+    struct kord ord;
+    int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
-    return bt_tree_check_root(x);
+    return bt_tree_check_root(&ord, x);
 }
 
 /* ---- diff ----
@@ -380,8 +400,8 @@ static bool val_equal(const vcow_val *a, const vcow_val *b)
     }
 }
 
-static int diff_roots(const struct tnode *ra, const struct tnode *rb, vcow_tree_diff_fn *fn,
-                      void *ctx)
+static int diff_roots(const struct kord *ord, const struct tnode *ra, const struct tnode *rb,
+                      vcow_tree_diff_fn *fn, void *ctx)
 {
     struct dcur a, b;
     if (ra == rb)
@@ -418,7 +438,7 @@ static int diff_roots(const struct tnode *ra, const struct tnode *rb, vcow_tree_
         else if (b.top < 0)
             cmp = -1;
         else
-            cmp = kref_cmp(leaf_key(a.node[a.top], a.idx[a.top]),
+            cmp = ord_kcmp(ord, leaf_key(a.node[a.top], a.idx[a.top]),
                            leaf_key(b.node[b.top], b.idx[b.top]));
         vcow_val va, vb;
         vcow_slice k;
@@ -445,11 +465,22 @@ static int diff_roots(const struct tnode *ra, const struct tnode *rb, vcow_tree_
     return VCOW_OK;
 }
 
+/* The order a and b share; false when their cells order keys differently
+ * (a merge of two orders would be meaningless). */
+static bool same_ord(const vcow_version *a, const vcow_version *b, struct kord *ord)
+{
+    struct kord oa = vord(a), ob = vord(b);
+    *ord = oa;
+    return oa.fn == ob.fn && (oa.fn == NULL || oa.ctx == ob.ctx);
+}
+
 int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn, void *ctx)
 {
-    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || fn == NULL)
+    struct kord ord;
+    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || fn == NULL ||
+        !same_ord(a, b, &ord))
         return VCOW_EINVAL;
-    return diff_roots(vroot(a), vroot(b), fn, ctx);
+    return diff_roots(&ord, vroot(a), vroot(b), fn, ctx);
 }
 
 static int stop_fn(vcow_slice k, const vcow_val *o, const vcow_val *n, void *ctx)
@@ -463,9 +494,11 @@ static int stop_fn(vcow_slice k, const vcow_val *o, const vcow_val *n, void *ctx
 
 int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 {
-    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || eq == NULL)
+    struct kord ord;
+    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || eq == NULL ||
+        !same_ord(a, b, &ord))
         return VCOW_EINVAL;
-    int rc = diff_roots(vroot(a), vroot(b), stop_fn, NULL);
+    int rc = diff_roots(&ord, vroot(a), vroot(b), stop_fn, NULL);
     *eq = rc == 0;
     return VCOW_OK;
 }

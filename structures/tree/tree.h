@@ -31,17 +31,19 @@
  *   32 + 24n    8 * n    separators (offset, len); sep[0] unused
  *   32 + 32n    ...      separator bytes
  *
- *   Child i holds the keys k with sep[i] <= k < sep[i+1]. A leaf split
- *   stores the shortest separator (the shortest prefix of the right
- *   leaf's first key that is greater than the left leaf's last key), so
- *   inner nodes stay small even with long keys.
+ *   Child i holds the keys k with sep[i] <= k < sep[i+1]. In memcmp
+ *   order a leaf split stores the shortest separator (the shortest prefix
+ *   of the right leaf's first key that is greater than the left leaf's
+ *   last key), so inner nodes stay small even with long keys; under a
+ *   cell comparator it stores the right leaf's first key in full (struct
+ *   kord below).
  *
- * Fanout. TREE_B is the most entries (leaf) or children (inner) a node
- * holds. A write copies one node per level, so a wider node costs more
- * bytes copied per update but fewer levels (cache misses) per read.
- * Measured with bench_tree (1M random 16-byte keys, 16-byte values; one
- * run each on a shared 2-core VM, so +-15%), built with
- * -DVCOW_TREE_FANOUT=16/32/64:
+ * Fanout. TREE_B is the most children of an inner node, TREE_LB the most
+ * entries of a leaf (-DVCOW_TREE_FANOUT, -DVCOW_TREE_LEAF_FANOUT; the leaf
+ * fanout defaults to the inner one). The table below varied both. A write copies one node per
+ * level, so a wider node costs more bytes copied per update but fewer levels (cache misses) per
+ * read. Measured with bench_tree (1M random 16-byte keys, 16-byte values; one run each on a shared
+ * 2-core VM, so +-15%), built with -DVCOW_TREE_FANOUT=16/32/64:
  *
  *   fanout  random get  scan 100  1-record commit  bulk load 1M
  *   16      1030 ns     2.7 us    3.7 us           368 ms
@@ -55,6 +57,20 @@
  * 16-byte keys and values is then 64 * (8 + 24 + 32) = 4 KiB, the size of
  * an LMDB page. Stack use: an operation keeps a few arrays of TREE_B + 1
  * entries per level of recursion (about 5 KiB per level at 64).
+ *
+ * Where a 1-record commit goes (1M keys as above, perf on the 2-core VM):
+ * about 80% of the writer's time is the tree's set, and most of that is
+ * memory traffic, not instructions: the cold path is read (a get's
+ * cost, 0.5-0.9 us here), then one node per level is allocated and
+ * copied in full (leaf 4.1 KB, two inner nodes ~2.4 KB each, the root:
+ * ~9 KB per commit) into memory that the reclaimer freed on another
+ * thread and is cold.
+ * set+abort in one thread (nodes reused hot) costs ~1.9 us, set+commit
+ * ~3.3-3.8 us, a box commit (the runtime alone) ~0.5 us. Leaves of 32
+ * (-DVCOW_TREE_LEAF_FANOUT=32, inner nodes still 64: same height at 1M
+ * keys) copy ~7 KB: set+abort -16% (best of 5), commit -10% (median of
+ * 12 runs), but gets measured ~5% slower (median of 12; the inner level
+ * above the leaves doubles), so the default stays 64.
  *
  * Writes are functional inside one operation: they build new nodes next to
  * the old ones, record the nodes they replace, and only when every
@@ -74,11 +90,17 @@
 #ifndef VCOW_TREE_FANOUT
 #define VCOW_TREE_FANOUT 64
 #endif
-#define TREE_B         VCOW_TREE_FANOUT
-#define TREE_MIN       (TREE_B / 2)
+#ifndef VCOW_TREE_LEAF_FANOUT
+#define VCOW_TREE_LEAF_FANOUT VCOW_TREE_FANOUT
+#endif
+#define TREE_B         VCOW_TREE_FANOUT      /* children of an inner node, at most */
+#define TREE_MIN       (TREE_B / 2)          /* ... at least, unless root */
+#define TREE_LB        VCOW_TREE_LEAF_FANOUT /* entries of a leaf, at most */
+#define TREE_LMIN      (TREE_LB / 2)         /* ... at least, unless root */
 #define TREE_MAX_DEPTH 48
 
 _Static_assert(TREE_B >= 4 && TREE_B <= 1024, "fanout out of range");
+_Static_assert(TREE_LB >= 4 && TREE_LB <= 1024, "leaf fanout out of range");
 
 enum { T_LEAF = 1, T_INNER = 2 };
 
@@ -140,9 +162,21 @@ static inline bool tn_leaf(const struct tnode *x)
     return x->hdr.type == T_LEAF;
 }
 
+/* The most / fewest entries x may hold (the fewest unless it is the root). */
+static inline unsigned tn_max(const struct tnode *x)
+{
+    return tn_leaf(x) ? TREE_LB : TREE_B;
+}
+
+static inline unsigned tn_min(const struct tnode *x)
+{
+    return tn_leaf(x) ? TREE_LMIN : TREE_MIN;
+}
+
 /* Key prefixes: leaves and inner nodes start with one uint64_t per entry,
  * the first 8 key bytes big-endian (zero-padded), so that a binary search
- * runs over one dense array and reads a key's bytes only on a prefix tie. */
+ * runs over one dense array and reads a key's bytes only on a prefix tie.
+ * Written under every order, read only in memcmp order. */
 static inline uint64_t *tn_pfx(const struct tnode *x)
 {
     return (uint64_t *)(x + 1);
@@ -201,6 +235,45 @@ static inline int kref_cmp(struct kref a, struct kref b)
     return key_cmp(a.p, a.len, b.p, b.len);
 }
 
+/*
+ * The key order of a tree: the cell's comparator (struct vcow_cell_opts
+ * compare / compare_ctx), or fn == NULL for memcmp order. Every entry point
+ * takes it from its txn or version (vcow_txn_opts / vcow_version_opts) on
+ * each call and passes it down; nodes never store it, so one layout serves
+ * every order and a tree nested in another cell's value follows that cell.
+ *
+ * With memcmp order a search compares the 8-byte prefixes first and the
+ * separators are the shortest that split two leaves (bt_short_sep). With a
+ * comparator only the comparator orders keys: the prefixes are still
+ * written (the layout is the same) but never consulted, and a separator is
+ * the right leaf's first key in full, which is valid under any order.
+ */
+typedef int bt_cmp_fn(const void *a, size_t alen, const void *b, size_t blen, void *ctx);
+
+struct kord {
+    bt_cmp_fn *fn; /* NULL: memcmp order */
+    void *ctx;
+};
+
+static inline struct kord bt_ord(const struct vcow_cell_opts *o)
+{
+    struct kord k = {o->compare, o->compare_ctx};
+    return k;
+}
+
+static inline int ord_cmp(const struct kord *o, const void *a, size_t alen, const void *b,
+                          size_t blen)
+{
+    if (o->fn == NULL)
+        return key_cmp(a, alen, b, blen);
+    return o->fn(a, alen, b, blen, o->ctx);
+}
+
+static inline int ord_kcmp(const struct kord *o, struct kref a, struct kref b)
+{
+    return ord_cmp(o, a.p, a.len, b.p, b.len);
+}
+
 static inline uint64_t key_pfx(const void *key, size_t len)
 {
     const uint8_t *k = key;
@@ -221,11 +294,33 @@ struct tnode *bt_tn_clone(struct op *o, const struct tnode *x);
 
 /* ---- node.c ---- */
 
-/* Index of the first leaf key >= key (upper: > key); *eq when equal found. */
-unsigned bt_leaf_search(const struct tnode *x, const void *key, size_t klen, bool *eq);
-unsigned bt_leaf_upper(const struct tnode *x, const void *key, size_t klen);
+/* Index of the first leaf key >= key; *eq when an equal one is found.
+ * _mem: memcmp order (prefixes first); _ord: the comparator. */
+unsigned bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq);
+unsigned bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                            size_t klen, bool *eq);
 /* The child of inner x whose range holds key. */
-unsigned bt_inner_route(const struct tnode *x, const void *key, size_t klen);
+unsigned bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen);
+unsigned bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                            size_t klen);
+
+/* The order's search, chosen inline: the memcmp path costs one
+ * predictable branch per node over the comparator-free code. */
+static inline unsigned bt_leaf_search(const struct kord *ord, const struct tnode *x,
+                                      const void *key, size_t klen, bool *eq)
+{
+    if (__builtin_expect(ord->fn == NULL, 1))
+        return bt_leaf_search_mem(x, key, klen, eq);
+    return bt_leaf_search_ord(ord, x, key, klen, eq);
+}
+
+static inline unsigned bt_inner_route(const struct kord *ord, const struct tnode *x,
+                                      const void *key, size_t klen)
+{
+    if (__builtin_expect(ord->fn == NULL, 1))
+        return bt_inner_route_mem(x, key, klen);
+    return bt_inner_route_ord(ord, x, key, klen);
+}
 
 void bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e);
 void bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e);
@@ -243,6 +338,7 @@ struct kref bt_tn_minkey(const struct tnode *x);
  */
 struct op {
     vcow_txn *t;
+    struct kord ord; /* the txn's key order */
     struct vcow_node **alloc, **ret, **rtree;
     unsigned nalloc, nret, nrtree, cap;
     bool failed;
@@ -259,8 +355,9 @@ int bt_op_abort(struct op *o);
 
 struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n);
 struct tnode *bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height);
-/* The shortest key s with a < s <= b (a < b), as a prefix of b. */
-struct kref bt_short_sep(struct kref a, struct kref b);
+/* A separator s with a < s <= b (a < b) as a prefix of b: the shortest
+ * one in memcmp order, b itself under a comparator. */
+struct kref bt_short_sep(const struct kord *ord, struct kref a, struct kref b);
 /* Retire the blob of a leaf entry that goes away. */
 void bt_op_retire_val(struct op *o, const struct lent *e);
 
@@ -286,15 +383,17 @@ struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r);
 
 /* ---- read.c (shared by the version and txn entry points) ---- */
 
-int bt_root_get(const struct tnode *r, const void *key, size_t klen, vcow_val *out);
-int bt_root_range(const struct tnode *r, const void *lo, size_t lolen, const void *hi, size_t hilen,
-                  unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+int bt_root_get(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
+                vcow_val *out);
+int bt_root_range(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
+                  const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
 /* Ranks [*from, *to) covered by the bounds; VCOW_ERANGE when inverted. */
-int bt_root_bounds(const struct tnode *r, const void *lo, size_t lolen, const void *hi,
-                   size_t hilen, unsigned flags, uint64_t *from, uint64_t *to);
-uint64_t bt_root_rank(const struct tnode *r, const void *key, size_t klen, bool upper);
+int bt_root_bounds(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
+                   const void *hi, size_t hilen, unsigned flags, uint64_t *from, uint64_t *to);
+uint64_t bt_root_rank(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
+                      bool upper);
 
 /* ---- check.c ---- */
-int bt_tree_check_root(const struct tnode *r);
+int bt_tree_check_root(const struct kord *ord, const struct tnode *r);
 
 #endif

@@ -7,7 +7,7 @@
  *   insert, leaf full:        [a b c d e] + x  ->  [a b c] [d e x]
  *                             parent gains (sep, right); splits upward;
  *                             a root split adds a level.
- *   delete, child underfull:  [p q] with child c < TREE_MIN entries:
+ *   delete, child underfull:  [p q] with child c < tn_min(c) entries:
  *                             combine c with a neighbour: one node when
  *                             they fit, else two balanced halves
  *                             (bt_pair_combine); a root with one child is
@@ -91,11 +91,11 @@ static struct tnode *repoint(struct op *o, struct tnode *x, unsigned ci, struct 
 
 static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res *r)
 {
-    struct lent e[TREE_B + 1];
+    struct lent e[TREE_LB + 1];
     unsigned n = tn_n(x);
     if (tn_leaf(x)) {
         bool eq;
-        unsigned i = bt_leaf_search(x, ne->k.p, ne->k.len, &eq);
+        unsigned i = bt_leaf_search(&o->ord, x, ne->k.p, ne->k.len, &eq);
         if (eq && inline_len(&leaf_slots(x)[i]) == lent_inline_len(ne)) {
             if (vcow_txn_owns(o->t, &x->hdr)) {
                 /* Ours and unpublished (so is the path above it): patch in
@@ -116,17 +116,22 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
         unsigned m = 0;
         for (unsigned j = 0; j < i; j++)
             bt_leaf_get_ent(x, j, &e[m++]);
-        e[m++] = *ne;
+        e[m] = *ne;
         if (eq) {
+            /* The stored key stays: under a comparator ne's bytes may
+             * differ from it (an equal key), and the overwrite path above
+             * keeps it too. */
             struct lent old;
             bt_leaf_get_ent(x, i, &old);
             bt_op_retire_val(o, &old);
+            e[m].k = old.k;
             i++;
         }
+        m++;
         for (unsigned j = i; j < n; j++)
             bt_leaf_get_ent(x, j, &e[m++]);
         bt_op_retire(o, &x->hdr);
-        if (m <= TREE_B) {
+        if (m <= TREE_LB) {
             r->a = bt_leaf_build(o, e, m);
             r->b = NULL;
             return r->a != NULL;
@@ -136,10 +141,10 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
         r->b = bt_leaf_build(o, e + h, m - h);
         if (r->a == NULL || r->b == NULL)
             return false;
-        r->sep = bt_short_sep(e[h - 1].k, leaf_key(r->b, 0));
+        r->sep = bt_short_sep(&o->ord, e[h - 1].k, leaf_key(r->b, 0));
         return true;
     }
-    unsigned ci = bt_inner_route(x, ne->k.p, ne->k.len);
+    unsigned ci = bt_inner_route(&o->ord, x, ne->k.p, ne->k.len);
     struct res sub;
     if (!ins(o, in_child(x)[ci], ne, &sub))
         return false;
@@ -219,9 +224,9 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
 {
     unsigned n = tn_n(x);
     if (tn_leaf(x)) {
-        struct lent e[TREE_B];
+        struct lent e[TREE_LB];
         bool eq;
-        unsigned i = bt_leaf_search(x, key, klen, &eq), m = 0;
+        unsigned i = bt_leaf_search(&o->ord, x, key, klen, &eq), m = 0;
         for (unsigned j = 0; j < n; j++) {
             bt_leaf_get_ent(x, j, &e[m]);
             if (j == i)
@@ -232,11 +237,11 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
         bt_op_retire(o, &x->hdr);
         return bt_leaf_build(o, e, m);
     }
-    unsigned ci = bt_inner_route(x, key, klen);
+    unsigned ci = bt_inner_route(&o->ord, x, key, klen);
     struct tnode *c = del(o, in_child(x)[ci], key, klen);
     if (c == NULL)
         return NULL;
-    if (tn_n(c) >= TREE_MIN || n == 1)
+    if (tn_n(c) >= tn_min(c) || n == 1)
         return repoint(o, x, ci, c);
     struct ient ie[TREE_B];
     for (unsigned j = 0; j < n; j++)
@@ -244,7 +249,7 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
     ie[ci].child = &c->hdr;
     ie[ci].cnt = c->total;
     unsigned m = n;
-    if (tn_n(c) < TREE_MIN && n > 1) {
+    if (tn_n(c) < tn_min(c) && n > 1) {
         /* Combine with the left neighbour, or the right one for child 0. */
         unsigned l = ci > 0 ? ci - 1 : ci;
         struct tnode *out[2];
@@ -276,12 +281,12 @@ int vcow_tree_del(vcow_txn *t, const void *key, size_t klen)
     if (bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct tnode *root = (struct tnode *)vcow_txn_root(t);
-    vcow_val tmp;
-    if (bt_root_get(root, key, klen, &tmp) != VCOW_OK)
-        return VCOW_ENOENT; /* nothing to do: the txn is unchanged */
     struct vcow_node *buf[3 * OP_CAP];
     struct op o;
     bt_op_init(&o, t, buf, OP_CAP);
+    vcow_val tmp;
+    if (bt_root_get(&o.ord, root, key, klen, &tmp) != VCOW_OK)
+        return VCOW_ENOENT; /* nothing to do: the txn is unchanged */
     struct tnode *nr = del(&o, root, key, klen);
     if (nr == NULL)
         return bt_op_abort(&o);

@@ -3,10 +3,12 @@
  * ranges, bulk loads and diffs, with bad arguments, against a reference
  * model.
  *
- * The input is a program, as in fuzz_hamt.c: the first byte picks history,
- * then each byte picks an operation (op % 20) and a txn / pin slot (op /
- * 20), following bytes its arguments. Keys come from one table of about
- * 4200 keys sorted in memcmp order, so a key's index is its rank and the
+ * The input is a program, as in fuzz_hamt.c: the first byte picks history
+ * (bit 0) and the cell's key order (bits 1-2: memcmp, a reverse-memcmp
+ * comparator, a shorter-first comparator, memcmp), then each byte picks an
+ * operation (op % 20) and a txn / pin slot (op / 20), following bytes its
+ * arguments. Keys come from one table of about 4200 keys sorted in the
+ * cell's order (one copy per order), so a key's index is its rank and the
  * model compares indices: a few dozen special keys (the empty key, keys
  * with 0x00 / 0xff bytes, keys either side of the 8-byte prefix the nodes
  * cache, keys of 1000 to 1024 bytes) picked by one byte, and 4100 dense
@@ -58,22 +60,60 @@ struct key {
     bool special;
 };
 
-static struct key keys[NKMAX]; /* sorted: index order is key order */
+/* The orders a cell may have: NULL (memcmp) or one of these comparators. */
+enum { ORD_MEMCMP, ORD_REV, ORD_LEN, NORD };
+
+static int mem_order(const void *a, size_t alen, const void *b, size_t blen)
+{
+    size_t m = alen < blen ? alen : blen;
+    int c = m ? memcmp(a, b, m) : 0;
+    if (c != 0)
+        return c;
+    return (alen > blen) - (alen < blen);
+}
+
+static int cmp_rev(const void *a, size_t alen, const void *b, size_t blen, void *ctx)
+{
+    (void)ctx;
+    return mem_order(b, blen, a, alen);
+}
+
+/* Shorter keys first: a prefix says nothing about the order. */
+static int cmp_len(const void *a, size_t alen, const void *b, size_t blen, void *ctx)
+{
+    (void)ctx;
+    if (alen != blen)
+        return alen < blen ? -1 : 1;
+    return alen ? memcmp(a, b, alen) : 0;
+}
+
+static int (*const ord_fn[NORD])(const void *, size_t, const void *, size_t,
+                                 void *) = {NULL, cmp_rev, cmp_len};
+static int cur_ord; /* this input's order */
+
+static struct key keytab[NORD][NKMAX]; /* per order, sorted: index order is key order */
+static struct key *keys;               /* keytab[cur_ord] */
 static int nk;
-static uint16_t spec[64]; /* indices of the special keys */
+static uint16_t spectab[NORD][64]; /* indices of the special keys */
+static uint16_t *spec;
 static int nspec;
 static uint8_t *pool;
 static size_t pool_len;
 static uint8_t bigkey[KMAX + 1]; /* over the limit by one byte; KMAX bytes are a valid key */
+static uint8_t ffkey[KMAX];      /* the largest key in memcmp order: the smallest under ORD_REV */
+
+/* a <=> b in the input's order. */
+static int ord_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (ord_fn[cur_ord] == NULL)
+        return mem_order(a, alen, b, blen);
+    return ord_fn[cur_ord](a, alen, b, blen, NULL);
+}
 
 static int key_order(const void *x, const void *y)
 {
     const struct key *a = x, *b = y;
-    size_t m = a->len < b->len ? a->len : b->len;
-    int c = m ? memcmp(a->p, b->p, m) : 0;
-    if (c != 0)
-        return c;
-    return (a->len > b->len) - (a->len < b->len);
+    return ord_cmp(a->p, a->len, b->p, b->len);
 }
 
 static void add_key(const void *p, size_t len, bool special)
@@ -81,7 +121,7 @@ static void add_key(const void *p, size_t len, bool special)
     CHECK(nk < NKMAX && pool_len + len <= POOL);
     if (len)
         memcpy(pool + pool_len, p, len);
-    keys[nk++] = (struct key){pool + pool_len, len, special};
+    keytab[0][nk++] = (struct key){pool + pool_len, len, special};
     pool_len += len;
 }
 
@@ -158,17 +198,24 @@ static void init_tables(void)
         int n = snprintf(s, sizeof(s), "sharedprefix-%03d", i * 7);
         add_key(s, (size_t)n, false);
     }
-    qsort(keys, (size_t)nk, sizeof(keys[0]), key_order);
-    for (int i = 0; i < nk; i++) {
-        CHECK(i == 0 || key_order(&keys[i - 1], &keys[i]) < 0);
-        if (keys[i].special) {
-            CHECK(nspec < 64);
-            spec[nspec++] = (uint16_t)i;
+    for (cur_ord = 0; cur_ord < NORD; cur_ord++) {
+        keys = keytab[cur_ord];
+        if (cur_ord > 0)
+            memcpy(keys, keytab[0], (size_t)nk * sizeof(keys[0]));
+        qsort(keys, (size_t)nk, sizeof(keys[0]), key_order);
+        nspec = 0;
+        for (int i = 0; i < nk; i++) {
+            CHECK(i == 0 || key_order(&keys[i - 1], &keys[i]) < 0);
+            if (keys[i].special) {
+                CHECK(nspec < 64);
+                spectab[cur_ord][nspec++] = (uint16_t)i;
+            }
         }
     }
     for (size_t i = 0; i < sizeof(pat); i++)
         pat[i] = (uint8_t)(7 * i);
     memset(bigkey, 'q', sizeof(bigkey));
+    memset(ffkey, 0xff, sizeof(ffkey));
 }
 
 /* The key's pointer; the empty key may go as NULL. */
@@ -702,7 +749,7 @@ static struct vcow_tree_kv items[NKMAX + 1];
 static void cross_diff(const vcow_version *va, const struct mstate *a, const struct mstate *b,
                        int stop)
 {
-    struct vcow_cell_opts o = {.size = sizeof(o)};
+    struct vcow_cell_opts o = {.size = sizeof(o), .compare = ord_fn[cur_ord]};
     vcow_cell *c;
     vcow_txn *t;
     vcow_version *vb;
@@ -825,20 +872,27 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_store(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_erase(NULL, "a", 1, NULL) == VCOW_EINVAL);
         break;
-    case 4: /* inverted bounds: ERANGE unless a bound is open */
-        CHECK(vcow_tree_range(h, "b", 1, "a", 1, b & 0x1c, range_cb, NULL) == VCOW_ERANGE);
-        CHECK(vcow_tree_range(h, "b", 1, "", 0, NO_LO, range_cb, NULL) == VCOW_OK);
-        CHECK(vcow_tree_range(h, "", 0, NULL, 0, VCOW_TREE_LO_EXCL, range_cb, NULL) == VCOW_OK);
-        CHECK(vcow_tree_range_txn(t, "b", 1, NULL, 0, 0, range_cb, NULL) ==
+    case 4: { /* inverted bounds (in the cell's order): ERANGE unless a bound is open */
+        bool rv = cur_ord == ORD_REV;
+        const char *kb = rv ? "a" : "b", *ka = rv ? "b" : "a";     /* ka < kb */
+        const char *kab = rv ? "a" : "ab", *ka2 = rv ? "ab" : "a"; /* ka2 < kab */
+        const void *kmin = rv ? (const void *)ffkey : "";          /* the smallest key */
+        size_t kminl = rv ? KMAX : 0;
+        CHECK(vcow_tree_range(h, kb, 1, ka, 1, b & 0x1c, range_cb, NULL) == VCOW_ERANGE);
+        CHECK(vcow_tree_range(h, kb, 1, kmin, kminl, NO_LO, range_cb, NULL) == VCOW_OK);
+        CHECK(vcow_tree_range(h, kmin, kminl, kmin, kminl, VCOW_TREE_LO_EXCL, range_cb, NULL) ==
+              VCOW_OK);
+        CHECK(vcow_tree_range_txn(t, kb, 1, kmin, kminl, 0, range_cb, NULL) ==
               (pre == VCOW_OK ? VCOW_ERANGE : pre));
-        CHECK(vcow_tree_del_range(t, "ab", 2, "a", 1, b & 0x1c, &d) ==
+        CHECK(vcow_tree_del_range(t, kab, strlen(kab), ka2, strlen(ka2), b & 0x1c, &d) ==
               (pre == VCOW_OK ? VCOW_ERANGE : pre));
         /* lo == hi with an excluded bound: empty, not inverted */
         d = 77;
-        rc = vcow_tree_del_range(t, "a", 1, "a", 1, VCOW_TREE_LO_EXCL | (b & 8), &d);
+        rc = vcow_tree_del_range(t, ka, 1, ka, 1, VCOW_TREE_LO_EXCL | (b & 8), &d);
         CHECK(rc == pre || (pre == VCOW_OK && armed && rc == VCOW_ENOMEM));
         CHECK(rc != VCOW_OK || d == 0);
         break;
+    }
     case 5: /* the longest key is valid; set, read, delete */
         if (pre != VCOW_OK || armed)
             break;
@@ -898,7 +952,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nk == 0)
         init_tables();
     struct input in = {data, size};
-    struct vcow_cell_opts o = {.size = sizeof(o), .history = next(&in) & 1};
+    uint8_t first = next(&in);
+    cur_ord = (first >> 1) % 4 % NORD; /* 3: memcmp again */
+    keys = keytab[cur_ord];
+    spec = spectab[cur_ord];
+    struct vcow_cell_opts o = {.size = sizeof(o), .history = first & 1, .compare = ord_fn[cur_ord]};
     vcow_cell *c;
     if (vcow_cell_open(VCOW_KIND_TREE, &o, &c) != VCOW_OK)
         return 0;
