@@ -8,8 +8,23 @@
  *                                   positions converted by a scan, skipped
  *                                   while the text is ASCII)
  *   trace_history/<trace>/vcow      one commit per trace transaction, every
- *                                   version kept (history on); counters:
- *                                   rope_MB, the node bytes all versions hold
+ *                                   version kept (history on; small edits
+ *                                   are delta nodes); counters:
+ *                                   MB_all_versions, the rope node and
+ *                                   version bytes all versions hold, and
+ *                                   rope_MB, the rope node bytes alone
+ *   trace_history/<trace>/vcow_nodelta  the same with rope_no_deltas: every
+ *                                   edit copies its chunk and path
+ *   trace_history/<trace>/commits_only  the same commits with no edit in
+ *                                   them: what the runtime's txns and
+ *                                   versions cost alone (the floor under
+ *                                   the two above)
+ *   read_head/<op>/<k>              a read at a random position of a 1 MB
+ *                                   text whose head is a chain of k delta
+ *                                   nodes (0: a plain tree, made by the
+ *                                   same edits with rope_no_deltas): op is
+ *                                   convert (code point to byte), copy64
+ *                                   (64 code points) or line_of
  *   insert_middle/<MB>/vcow         10 bytes into the middle of an MB-sized
  *                                   text, one commit each (the old version
  *                                   is reclaimed)
@@ -133,14 +148,15 @@ void trace_onetxn_flat(benchmark::State &state, const char *name)
     state.SetItemsProcessed((int64_t)state.iterations() * (int64_t)tr->n_patches);
 }
 
-void trace_history_vcow(benchmark::State &state, const char *name)
+/* mode: 0 deltas, 1 rope_no_deltas, 2 commits without edits */
+void trace_history(benchmark::State &state, const char *name, int mode)
 {
     const trace *tr = get_trace(name);
     if (tr == nullptr) {
         state.SkipWithError("trace not found (set VCOW_TRACES)");
         return;
     }
-    double mb = 0;
+    double mb = 0, rope_mb = 0;
     for (auto _ : state) {
         state.PauseTiming();
         vcow_cell *c;
@@ -148,6 +164,7 @@ void trace_history_vcow(benchmark::State &state, const char *name)
         vcow_cell_opts o{};
         o.size = sizeof(o);
         o.history = true;
+        o.rope_no_deltas = mode == 1;
         vcow_cell_open(VCOW_KIND_ROPE, &o, &c);
         state.ResumeTiming();
         vcow_txn_begin(c, &t);
@@ -156,7 +173,7 @@ void trace_history_vcow(benchmark::State &state, const char *name)
         vcow_txn_free(t);
         for (size_t i = 0; i < tr->n_txns; i++) {
             vcow_txn_begin(c, &t);
-            for (size_t k = 0; k < tr->txns[i].n; k++)
+            for (size_t k = 0; k < tr->txns[i].n && mode != 2; k++)
                 apply(t, tr->patches[tr->txns[i].first + k]);
             if (vcow_txn_commit(t) != VCOW_OK)
                 std::abort();
@@ -166,12 +183,29 @@ void trace_history_vcow(benchmark::State &state, const char *name)
         vcow_cell_stats st;
         vcow_cell_get_stats(c, &st);
         mb = (double)(st.bytes[VCOW_KIND_ROPE] + st.bytes[VCOW_KIND_META]) / 1e6;
+        rope_mb = (double)st.bytes[VCOW_KIND_ROPE] / 1e6;
         vcow_cell_close(c);
         vcow_gc_barrier();
         state.ResumeTiming();
     }
     state.counters["MB_all_versions"] = mb;
+    state.counters["rope_MB"] = rope_mb;
     state.SetItemsProcessed((int64_t)state.iterations() * (int64_t)tr->n_patches);
+}
+
+void trace_history_vcow(benchmark::State &state, const char *name)
+{
+    trace_history(state, name, 0);
+}
+
+void trace_history_nodelta(benchmark::State &state, const char *name)
+{
+    trace_history(state, name, 1);
+}
+
+void trace_history_commits(benchmark::State &state, const char *name)
+{
+    trace_history(state, name, 2);
 }
 
 std::string big_text(size_t mb)
@@ -223,6 +257,87 @@ void insert_middle_flat(benchmark::State &state)
     state.SetItemsProcessed((int64_t)state.iterations());
 }
 
+/*
+ * Reads on a head that is a plain tree or a delta chain: a 1 MB text
+ * (a line break every 64 bytes on average), then chain 1-character inserts at random positions,
+ * one commit each, with history on; range(0) = chain length (0: plain, made
+ * with rope_no_deltas so the same edits copy paths instead).
+ */
+struct read_head_fixture {
+    vcow_cell *c = nullptr;
+    uint64_t chars = 0;
+};
+
+read_head_fixture make_head(int chain)
+{
+    read_head_fixture f;
+    vcow_cell_opts o{};
+    o.size = sizeof(o);
+    o.history = true;
+    o.rope_no_deltas = chain == 0;
+    vcow_cell_open(VCOW_KIND_ROPE, &o, &f.c);
+    std::string text = big_text(1);
+    vcow_txn *t;
+    vcow_txn_begin(f.c, &t);
+    vcow_rope_insert(t, VCOW_ROPE_BYTES, 0, text.data(), text.size());
+    vcow_txn_commit(t);
+    vcow_txn_free(t);
+    uint64_t r = 12345, len = text.size();
+    for (int i = 0; i < (chain == 0 ? 31 : chain); i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        if (vcow_rope_cell_insert(f.c, VCOW_ROPE_BYTES, (r >> 20) % len, "\xC3\xA9", 2, nullptr) !=
+            VCOW_OK)
+            std::abort();
+        len += 2;
+    }
+    vcow_read_lock();
+    vcow_rope_metrics m;
+    vcow_rope_len(vcow_cell_head(f.c), &m);
+    vcow_read_unlock();
+    f.chars = m.chars;
+    return f;
+}
+
+void read_head(benchmark::State &state, int op)
+{
+    read_head_fixture f = make_head((int)state.range(0));
+    uint64_t r = 99, sink = 0;
+    char buf[64 * 4];
+    vcow_read_lock();
+    const vcow_version *v = vcow_cell_head(f.c);
+    for (auto _ : state) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t pos = (r >> 20) % (f.chars - 64), out = 0, line = 0, col = 0;
+        size_t n = 0;
+        if (op == 0)
+            vcow_rope_convert(v, VCOW_ROPE_CHARS, pos, VCOW_ROPE_BYTES, &out);
+        else if (op == 1)
+            vcow_rope_copy(v, VCOW_ROPE_CHARS, pos, pos + 64, buf, &n);
+        else
+            vcow_rope_line_of(v, VCOW_ROPE_CHARS, pos, &line, &col);
+        sink += out + n + line + col;
+    }
+    vcow_read_unlock();
+    benchmark::DoNotOptimize(sink);
+    vcow_cell_close(f.c);
+    vcow_gc_barrier();
+}
+
+void read_convert(benchmark::State &state)
+{
+    read_head(state, 0);
+}
+
+void read_copy64(benchmark::State &state)
+{
+    read_head(state, 1);
+}
+
+void read_line_of(benchmark::State &state)
+{
+    read_head(state, 2);
+}
+
 } // namespace
 
 BENCHMARK_CAPTURE(trace_onetxn_vcow, automerge_paper, "automerge-paper")
@@ -237,6 +352,14 @@ BENCHMARK_CAPTURE(trace_history_vcow, automerge_paper, "automerge-paper")
     ->Name("trace_history/automerge-paper/vcow")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(trace_history_nodelta, automerge_paper, "automerge-paper")
+    ->Name("trace_history/automerge-paper/vcow_nodelta")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(trace_history_commits, automerge_paper, "automerge-paper")
+    ->Name("trace_history/automerge-paper/commits_only")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(trace_onetxn_vcow, sveltecomponent, "sveltecomponent")
     ->Name("trace_onetxn/sveltecomponent/vcow")
     ->Unit(benchmark::kMillisecond)
@@ -245,6 +368,17 @@ BENCHMARK_CAPTURE(trace_onetxn_flat, sveltecomponent, "sveltecomponent")
     ->Name("trace_onetxn/sveltecomponent/flat")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(trace_history_vcow, sveltecomponent, "sveltecomponent")
+    ->Name("trace_history/sveltecomponent/vcow")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(trace_history_nodelta, sveltecomponent, "sveltecomponent")
+    ->Name("trace_history/sveltecomponent/vcow_nodelta")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(read_convert)->Name("read_head/convert")->Arg(0)->Arg(1)->Arg(16)->Arg(31);
+BENCHMARK(read_copy64)->Name("read_head/copy64")->Arg(0)->Arg(1)->Arg(16)->Arg(31);
+BENCHMARK(read_line_of)->Name("read_head/line_of")->Arg(0)->Arg(1)->Arg(16)->Arg(31);
 BENCHMARK(insert_middle_vcow)->Name("insert_middle/vcow")->Arg(1)->Arg(64)->UseRealTime();
 BENCHMARK(insert_middle_flat)->Name("insert_middle/flat")->Arg(1)->Arg(64)->UseRealTime();
 

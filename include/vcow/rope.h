@@ -8,6 +8,25 @@
  * points, UTF-16 code units and line breaks of its subtree, so every
  * position conversion is O(log m).
  *
+ * Delta nodes (cells with history). A kept version that differs from the
+ * previous one by a keystroke should not cost a copied chunk and path
+ * (~1.6 KB). So in a cell opened with history, unless its options set
+ * rope_no_deltas, an insert of at most 64 bytes or a delete, on a text the
+ * txn has not copied yet, is recorded as a delta node: the edit over the
+ * previous text, 80 bytes for a one-byte edit (78 + the inserted bytes,
+ * rounded up to 16). Consecutive edits in one txn that touch the text it
+ * just inserted are folded into that node. Deltas accumulate over versions
+ * into a chain of at most 32; the first edit that cannot be one (a longer
+ * insert, a move, a full chain) first folds the chain into the tree, its
+ * edits applied once, like a txn's own edits. Reads on a version whose root
+ * is a chain of k deltas cost O(k + log m) instead of O(log m): each maps
+ * its position down the chain (measured on a 1 MB text, release build: at
+ * k = 31 a conversion takes 93 ns against 48 on a plain tree, a
+ * 64-character copy 271 ns against 117; ~1.4 to ~5 ns per delta). Lengths
+ * stay O(1); iteration costs O(k + log m) per stretch of contiguous text.
+ * A cell without history never makes deltas: the copy a delta saves would
+ * be reclaimed anyway, and reads stay O(log m).
+ *
  * Positions and units. A position counts units from the start of the text
  * in one of three units (enum vcow_rope_unit): bytes, code points or UTF-16
  * code units (what LSP speaks). A position must fall on a code point
@@ -91,8 +110,8 @@ VCOW_API int vcow_rope_copy_txn(const vcow_txn *txn, enum vcow_rope_unit unit, u
 
 /*
  * A slice: a view of a byte range of one version's text that shares its
- * nodes. Made in O(log m), valid while the version is. Plain data: copy it
- * freely.
+ * nodes. Made in O(log m) (O(k + log m) on a chain of k deltas), valid
+ * while the version is. Plain data: copy it freely.
  */
 typedef struct vcow_rope_slice {
     const void *root;  /* the version's root node */
@@ -106,8 +125,9 @@ VCOW_API int vcow_rope_slice_copy(const vcow_rope_slice *s, void *buf);
 
 /*
  * Chunk iteration, zero copy: each step yields the next piece of the
- * slice's text as a pointer into a chunk (never empty, always whole code
- * points). The iterator is plain data on the caller's stack.
+ * slice's text as a pointer into a chunk or into a delta node's inserted
+ * text (never empty, always whole code points). The iterator is plain data
+ * on the caller's stack.
  *
  *   vcow_rope_slice s;  vcow_rope_slice_of(v, VCOW_ROPE_BYTES, 0, len, &s);
  *   vcow_rope_iter it;  vcow_rope_iter_init(&it, &s);
@@ -130,8 +150,12 @@ VCOW_API bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk);
  * in order, as byte ranges [a_from, a_to) of a replaced by [b_from, b_to)
  * of b. Subtrees the versions share are skipped by pointer equality, so
  * the cost follows the change, not the text. Regions are chunk-aligned
- * (a superset of the exact change). fn returning non-zero stops the walk
- * and is returned. Errors: VCOW_EINVAL, VCOW_ENOMEM.
+ * (a superset of the exact change); where either version is a delta chain,
+ * the chains' edits since the newest node both reach are mapped onto the
+ * text and each region is trimmed of the bytes its two sides share at its
+ * ends (cost: O(chains) per region plus the regions' bytes). fn returning
+ * non-zero stops the walk and is returned. Errors: VCOW_EINVAL,
+ * VCOW_ENOMEM.
  */
 typedef int vcow_rope_diff_fn(uint64_t a_from, uint64_t a_to, uint64_t b_from, uint64_t b_to,
                               void *ctx);
@@ -153,16 +177,17 @@ VCOW_API int vcow_rope_append(vcow_txn *txn, const void *text, size_t len);
  * Move the text [from, from + len) to position `to` (all in unit, on the
  * current text; `to` must not fall inside the range). Split and concat in
  * one: the range is cut out as whole subtrees and joined back in, O(log m)
- * node work however long the range (the text is not copied). Errors as for
- * vcow_rope_delete.
+ * node work however long the range (the text is not copied); a delta chain
+ * is folded into the tree first. Errors as for vcow_rope_delete.
  */
 VCOW_API int vcow_rope_move(vcow_txn *txn, enum vcow_rope_unit unit, uint64_t from, uint64_t len,
                             uint64_t to);
 
 /*
- * Defragment: rebuild the txn's text as full chunks under full nodes (O(m)).
- * Edits merge small chunks with a neighbour as they go (the policy); this
- * is the on-demand full pass. Errors: VCOW_ESTATE, VCOW_ENOMEM.
+ * Defragment: rebuild the txn's text as full chunks under full nodes (O(m)),
+ * a delta chain included. Edits merge small chunks with a neighbour as they
+ * go (the policy); this is the on-demand full pass. Errors: VCOW_ESTATE,
+ * VCOW_ENOMEM.
  */
 VCOW_API int vcow_rope_defrag(vcow_txn *txn);
 
@@ -173,8 +198,11 @@ VCOW_API int vcow_rope_cell_delete(vcow_cell *cell, enum vcow_rope_unit unit, ui
                                    uint64_t len, uint64_t *seq);
 
 /*
- * Debug invariant checker: O(m). Every leaf at one depth, cached metrics
- * equal recounts, chunks non-empty, within limits, valid UTF-8. VCOW_OK or
+ * Debug invariant checker: O(m), O(k * m) on a chain of k deltas. Every
+ * leaf at one depth, cached metrics equal recounts, chunks non-empty,
+ * within limits, valid UTF-8; each delta within the chain bound, its edit
+ * inside its base's text on code point boundaries, its inserted text valid
+ * UTF-8 and its cached metrics equal a rescan of its base. VCOW_OK or
  * VCOW_ECORRUPT.
  */
 VCOW_API int vcow_rope_check(const vcow_version *v);

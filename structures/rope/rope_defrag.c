@@ -67,6 +67,14 @@ int vcow_rope_defrag(vcow_txn *t)
         return VCOW_OK;
     struct rope_sum s;
     rope_node_sum(root, &s);
+    if (s.bytes == 0) { /* a delta chain that deleted everything */
+        uint32_t slots = rope_drop_slots(t, root);
+        if (slots > 0 && vcow_txn_reserve(t, slots) != VCOW_OK)
+            return VCOW_ENOMEM;
+        rope_drop(t, root);
+        vcow_txn_set_root(t, NULL);
+        return VCOW_OK;
+    }
     size_t nl = pack(root, s.bytes, NULL, NULL), total = nl;
     for (size_t m = nl; m > 1; m = (m + ROPE_FAN_FILL - 1) / ROPE_FAN_FILL)
         total += (m + ROPE_FAN_FILL - 1) / ROPE_FAN_FILL;

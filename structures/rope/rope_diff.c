@@ -225,17 +225,15 @@ static int changed_region(struct diff *d)
     }
 }
 
-int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_diff_fn *fn, void *ctx)
+int rope_tree_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow_rope_diff_fn *fn,
+                   void *ctx)
 {
-    if (va == NULL || vb == NULL || fn == NULL || vcow_version_kind(va) != VCOW_KIND_ROPE ||
-        vcow_version_kind(vb) != VCOW_KIND_ROPE)
-        return VCOW_EINVAL;
     struct diff d;
     memset(&d, 0, sizeof(d));
     d.fn = fn;
     d.ctx = ctx;
-    cur_seek(&d.a, vcow_version_root(va), 0);
-    cur_seek(&d.b, vcow_version_root(vb), 0);
+    cur_seek(&d.a, ra, 0);
+    cur_seek(&d.b, rb, 0);
     int rc = VCOW_OK;
     while (rc == VCOW_OK) {
         if (d.a.end || d.b.end) {
@@ -276,4 +274,15 @@ int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_dif
     free(d.sb.key);
     free(d.sb.pos);
     return rc;
+}
+
+int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_diff_fn *fn, void *ctx)
+{
+    if (va == NULL || vb == NULL || fn == NULL || vcow_version_kind(va) != VCOW_KIND_ROPE ||
+        vcow_version_kind(vb) != VCOW_KIND_ROPE)
+        return VCOW_EINVAL;
+    const struct vcow_node *ra = vcow_version_root(va), *rb = vcow_version_root(vb);
+    if (rope_is_delta(ra) || rope_is_delta(rb))
+        return rope_delta_diff(ra, rb, fn, ctx);
+    return rope_tree_diff(ra, rb, fn, ctx);
 }

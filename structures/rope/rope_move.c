@@ -300,6 +300,12 @@ int vcow_rope_move(vcow_txn *t, enum vcow_rope_unit unit, uint64_t from, uint64_
         return VCOW_ERANGE; /* inside the range it moves */
     if (a == b || d == a || d == b)
         return VCOW_OK;
+    /* Split and join work on trees: fold a delta chain in first (the text
+     * stays the same, so a failure after this still changes nothing). */
+    rc = rope_materialise(t);
+    if (rc != VCOW_OK)
+        return rc;
+    root = vcow_txn_root(t);
     if (rope_height(root) + 4 > ROPE_MAX_H)
         return VCOW_ERANGE; /* unreachable below 4 GiB */
     struct mv m = {t, NULL, NULL, 0, 0, 0, 0, false};

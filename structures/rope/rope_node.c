@@ -2,6 +2,10 @@
  * structures/rope/rope_node.c - the rope kind's ops, node summaries and the
  * read-side descents every operation shares (find a leaf by a unit, convert
  * positions, count line breaks before a byte, iterate chunks).
+ *
+ * Each read primitive has a tree version (rope_tree_*) and a generic one
+ * that sends a delta root to rope_delta_read.c, which maps the position
+ * down the chain and finishes with the tree version.
  */
 #include <string.h>
 
@@ -11,6 +15,12 @@ static void rope_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx
 {
     if (rope_is_leaf(n))
         return;
+    if (rope_is_delta(n)) {
+        /* The base is reachable from this version only through the delta. */
+        if (CDELTA(n)->base != NULL)
+            visit(CDELTA(n)->base, ctx);
+        return;
+    }
     const struct rope_inner *in = CINNER(n);
     for (uint32_t i = 0; i < in->n; i++)
         visit(in->kid[i], ctx);
@@ -54,6 +64,15 @@ void rope_node_sum(const struct vcow_node *n, struct rope_sum *out)
     }
     if (rope_is_leaf(n)) {
         rope_leaf_sum(CLEAF(n), out);
+        return;
+    }
+    if (rope_is_delta(n)) {
+        const struct rope_delta *d = CDELTA(n);
+        out->bytes = d->bytes;
+        out->cps = d->cps;
+        out->u16 = d->u16;
+        out->lines = d->lines;
+        out->flags = d->flags & (ROPE_FIRST_LF | ROPE_LAST_CR);
         return;
     }
     const struct rope_inner *in = CINNER(n);
@@ -126,8 +145,8 @@ const struct rope_leaf *rope_find(const struct vcow_node *n, enum vcow_rope_unit
     return CLEAF(n);
 }
 
-int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                 uint64_t *byte)
+int rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                      uint64_t *byte)
 {
     struct rope_sum s;
     rope_node_sum(root, &s);
@@ -154,8 +173,16 @@ int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_
     return VCOW_OK;
 }
 
-int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                   uint64_t *out)
+int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                 uint64_t *byte)
+{
+    if (rope_is_delta(root))
+        return rope_delta_to_byte(root, from, pos, byte);
+    return rope_tree_to_byte(root, from, pos, byte);
+}
+
+int rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                        uint64_t *out)
 {
     if (to == VCOW_ROPE_BYTES || byte == 0) {
         *out = byte;
@@ -179,7 +206,15 @@ int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_u
     return VCOW_OK;
 }
 
-uint64_t rope_lines_before(const struct vcow_node *n, uint64_t p)
+int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                   uint64_t *out)
+{
+    if (rope_is_delta(root) && to != VCOW_ROPE_BYTES && byte > 0)
+        return rope_delta_from_byte(root, byte, to, out);
+    return rope_tree_from_byte(root, byte, to, out);
+}
+
+uint64_t rope_tree_lines_before(const struct vcow_node *n, uint64_t p)
 {
     uint64_t k = 0;
     while (n != NULL && p > 0 && !rope_is_leaf(n)) {
@@ -203,14 +238,73 @@ uint64_t rope_lines_before(const struct vcow_node *n, uint64_t p)
     return k;
 }
 
-unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p)
+uint64_t rope_lines_before(const struct vcow_node *root, uint64_t p)
+{
+    if (rope_is_delta(root))
+        return rope_delta_lines_before(root, p);
+    return rope_tree_lines_before(root, p);
+}
+
+unsigned char rope_tree_byte_at(const struct vcow_node *root, uint64_t p)
 {
     uint64_t start;
     const struct rope_leaf *l = rope_find(root, VCOW_ROPE_BYTES, p, true, &start, NULL);
     return l->b[p - start];
 }
 
-/* ---- chunk iteration ---- */
+unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p)
+{
+    if (rope_is_delta(root))
+        return rope_delta_byte_at(root, p);
+    return rope_tree_byte_at(root, p);
+}
+
+static inline unsigned seam_next(const struct rope_inner *in, uint32_t i)
+{
+    return (in->flags[i] & ROPE_LAST_CR) && (in->flags[i + 1] & ROPE_FIRST_LF);
+}
+
+uint64_t rope_tree_line_byte(const struct vcow_node *n, uint64_t k)
+{
+    uint64_t b = 0;
+    while (!rope_is_leaf(n)) {
+        const struct rope_inner *in = CINNER(n);
+        uint32_t i = 0, last = in->n - 1;
+        for (; i < last; i++) {
+            /* A CR LF split between two children is attributed to the
+             * right one (its LF ends the break). */
+            uint64_t eff = in->lines[i] - seam_next(in, i);
+            if (k <= eff)
+                break;
+            k -= eff;
+            b += in->bytes[i];
+        }
+        n = in->kid[i];
+    }
+    return b + rope_line_to_off(CLEAF(n)->b, CLEAF(n)->len, k);
+}
+
+uint64_t rope_line_byte(const struct vcow_node *root, uint64_t k)
+{
+    if (rope_is_delta(root))
+        return rope_delta_line_byte(root, k);
+    return rope_tree_line_byte(root, k);
+}
+
+/* ---- chunk iteration ----
+ *
+ * Tree mode (the root is a tree): node[0..depth-1] is the path to the
+ * current chunk, idx[] the child taken at each level, off the offset in
+ * the chunk.
+ *
+ * Delta mode (node[0] is a delta root): the text is resolved a run at a
+ * time, a run being the longest stretch from pos that the delta chain maps
+ * to one contiguous range of a tree or to one delta's inserted bytes.
+ * idx[0] holds the bytes left of the run (0: resolve the next one);
+ * node[1..depth-1] is the tree path of the run's chunk, or node[1] is the
+ * delta whose inserted bytes the run is (depth 2); off the offset in it.
+ * Resolving costs O(chain + log m); within a run chunks follow in O(1).
+ */
 
 static void iter_descend(vcow_rope_iter *it, const struct vcow_node *n, uint64_t pos)
 {
@@ -231,6 +325,39 @@ static void iter_descend(vcow_rope_iter *it, const struct vcow_node *n, uint64_t
     it->off = (uint32_t)pos;
 }
 
+static bool iter_delta_mode(const vcow_rope_iter *it)
+{
+    return rope_is_delta((const struct vcow_node *)it->node[0]);
+}
+
+/* Delta mode: find the run that starts at it->pos. */
+static void iter_resolve(vcow_rope_iter *it)
+{
+    const struct vcow_node *n = it->node[0];
+    uint64_t x = it->pos, lim = it->to;
+    while (rope_is_delta(n)) {
+        const struct rope_delta *d = CDELTA(n);
+        if (x < d->pos) {
+            if (lim > d->pos)
+                lim = d->pos;
+        } else if (x < (uint64_t)d->pos + d->ins) {
+            uint64_t e = (uint64_t)d->pos + d->ins;
+            it->node[1] = n;
+            it->depth = 2;
+            it->off = (uint32_t)(x - d->pos);
+            it->idx[0] = (uint32_t)((lim < e ? lim : e) - x);
+            return;
+        } else {
+            x = x - d->ins + d->del;
+            lim = lim - d->ins + d->del;
+        }
+        n = d->base;
+    }
+    it->depth = 1;
+    iter_descend(it, n, x);
+    it->idx[0] = (uint32_t)(lim - x);
+}
+
 void vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
 {
     memset(it, 0, sizeof(*it));
@@ -238,13 +365,64 @@ void vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
         return;
     it->pos = s->from;
     it->to = s->to;
+    if (rope_is_delta(s->root)) {
+        it->node[0] = s->root;
+        it->depth = 1;
+        iter_resolve(it);
+        return;
+    }
     iter_descend(it, s->root, s->from);
+}
+
+/* Step to the next leaf of the tree path whose top is at level `top`;
+ * false at the end of the tree. */
+static bool iter_next_leaf(vcow_rope_iter *it, int top)
+{
+    int j = it->depth - 2;
+    while (j >= top && it->idx[j] + 1 >= CINNER(it->node[j])->n)
+        j--;
+    if (j < top)
+        return false;
+    it->idx[j]++;
+    it->depth = j + 1;
+    const struct vcow_node *next = CINNER(it->node[j])->kid[it->idx[j]];
+    iter_descend(it, next, 0);
+    return true;
+}
+
+static bool iter_next_delta(vcow_rope_iter *it, vcow_slice *chunk)
+{
+    if (it->idx[0] == 0)
+        iter_resolve(it);
+    const struct vcow_node *top = it->node[it->depth - 1];
+    const unsigned char *p;
+    uint64_t avail;
+    if (rope_is_delta(top)) {
+        p = CDELTA(top)->b + it->off;
+        avail = CDELTA(top)->ins - it->off;
+    } else {
+        p = CLEAF(top)->b + it->off;
+        avail = CLEAF(top)->len - it->off;
+    }
+    uint64_t len = avail < it->idx[0] ? avail : it->idx[0];
+    if (len > it->to - it->pos)
+        len = it->to - it->pos;
+    chunk->ptr = p;
+    chunk->len = (size_t)len;
+    it->pos += len;
+    it->idx[0] -= (uint32_t)len;
+    it->off += (uint32_t)len;
+    if (it->idx[0] > 0 && len == avail && !rope_is_delta(top) && !iter_next_leaf(it, 1))
+        it->idx[0] = 0; /* unreachable: a run ends inside its tree */
+    return true;
 }
 
 bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
 {
     if (it == NULL || chunk == NULL || it->depth == 0 || it->pos >= it->to)
         return false;
+    if (iter_delta_mode(it))
+        return iter_next_delta(it, chunk);
     const struct rope_leaf *l = CLEAF(it->node[it->depth - 1]);
     uint64_t len = l->len - it->off;
     if (len > it->to - it->pos)
@@ -255,17 +433,8 @@ bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
     if (it->pos >= it->to)
         return true;
     /* Step to the next leaf: up to the first level with a right sibling. */
-    int j = it->depth - 2;
-    while (j >= 0 && it->idx[j] + 1 >= CINNER(it->node[j])->n)
-        j--;
-    if (j < 0) {
+    if (!iter_next_leaf(it, 0))
         it->depth = 0;
-        return true;
-    }
-    it->idx[j]++;
-    it->depth = j + 1;
-    const struct vcow_node *next = CINNER(it->node[j])->kid[it->idx[j]];
-    iter_descend(it, next, 0);
     return true;
 }
 

@@ -70,29 +70,6 @@ int vcow_rope_convert(const vcow_version *v, enum vcow_rope_unit from, uint64_t 
     return rc;
 }
 
-/* Byte offset just after the k-th line break (k >= 1, k <= breaks). */
-static uint64_t line_byte(const struct vcow_node *n, uint64_t k)
-{
-    uint64_t b = 0;
-    while (!rope_is_leaf(n)) {
-        const struct rope_inner *in = CINNER(n);
-        uint32_t i = 0, last = in->n - 1;
-        for (; i < last; i++) {
-            /* A CR LF split between two children is attributed to the
-             * right one (its LF ends the break). */
-            uint64_t eff = in->lines[i];
-            if ((in->flags[i] & ROPE_LAST_CR) && (in->flags[i + 1] & ROPE_FIRST_LF))
-                eff--;
-            if (k <= eff)
-                break;
-            k -= eff;
-            b += in->bytes[i];
-        }
-        n = in->kid[i];
-    }
-    return b + rope_line_to_off(CLEAF(n)->b, CLEAF(n)->len, k);
-}
-
 int vcow_rope_line_start(const vcow_version *v, uint64_t line, enum vcow_rope_unit unit,
                          uint64_t *pos)
 {
@@ -110,7 +87,7 @@ int vcow_rope_line_start(const vcow_version *v, uint64_t line, enum vcow_rope_un
         *pos = 0;
         return VCOW_OK;
     }
-    return rope_from_byte(root, line_byte(root, line), unit, pos);
+    return rope_from_byte(root, rope_line_byte(root, line), unit, pos);
 }
 
 int vcow_rope_line_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t pos, uint64_t *line,
@@ -131,7 +108,7 @@ int vcow_rope_line_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t 
     /* Between the CR and the LF of a pair: still on the line before. */
     if (b > 0 && b < s.bytes && rope_byte_at(root, b - 1) == '\r' && rope_byte_at(root, b) == '\n')
         k--;
-    uint64_t lstart = k == 0 ? 0 : line_byte(root, k), ustart;
+    uint64_t lstart = k == 0 ? 0 : rope_line_byte(root, k), ustart;
     rope_from_byte(root, lstart, unit, &ustart);
     *line = k;
     *col = pos - ustart;
@@ -209,7 +186,7 @@ int vcow_rope_slice_copy(const vcow_rope_slice *s, void *buf)
 
 static bool check_node(const struct vcow_node *n, uint32_t height, struct rope_sum *out)
 {
-    if (n->kind != VCOW_KIND_ROPE)
+    if (n->kind != VCOW_KIND_ROPE || rope_is_delta(n))
         return false;
     if (rope_is_leaf(n)) {
         const struct rope_leaf *l = CLEAF(n);
@@ -238,7 +215,7 @@ static bool check_node(const struct vcow_node *n, uint32_t height, struct rope_s
     return true;
 }
 
-static int check_root(const struct vcow_node *root)
+int rope_check_tree(const struct vcow_node *root)
 {
     struct rope_sum s;
     if (root == NULL)
@@ -248,6 +225,11 @@ static int check_root(const struct vcow_node *root)
     if (!check_node(root, rope_height(root), &s) || s.bytes > VCOW_ROPE_MAX_BYTES)
         return VCOW_ECORRUPT;
     return VCOW_OK;
+}
+
+static int check_root(const struct vcow_node *root)
+{
+    return rope_is_delta(root) ? rope_delta_check(root) : rope_check_tree(root);
 }
 
 int vcow_rope_check(const vcow_version *v)

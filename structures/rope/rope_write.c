@@ -118,7 +118,7 @@ static struct rope_inner *own_inner(vcow_txn *t, struct rope_pool *p, struct rop
     struct rope_inner *c = pool_inner(p);
     memcpy((char *)c + sizeof(c->hdr), (const char *)n + sizeof(n->hdr),
            sizeof(*c) - sizeof(c->hdr));
-    vcow_txn_retire(t, &n->hdr);
+    rope_retire(t, &n->hdr);
     return c;
 }
 
@@ -420,7 +420,7 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
     } else if (n_leaf == 1) {
         struct rope_leaf *d = pool_leaf(&p);
         leaf_insert(d, l, off, s, n);
-        vcow_txn_retire(t, &l->hdr);
+        rope_retire(t, &l->hdr);
         left = &d->hdr;
     } else {
         struct rope_leaf *a = pool_leaf(&p), *b = pool_leaf(&p);
@@ -430,7 +430,7 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
         b->len = len - split;
         rope_leaf_recount(a);
         rope_leaf_recount(b);
-        vcow_txn_retire(t, &l->hdr);
+        rope_retire(t, &l->hdr);
         left = &a->hdr;
         right = &b->hdr;
     }
@@ -478,6 +478,8 @@ uint32_t rope_drop_slots(const vcow_txn *t, const struct vcow_node *n)
         return 1;
     if (rope_is_leaf(n))
         return 0;
+    if (rope_is_delta(n))
+        return CDELTA(n)->base != NULL ? rope_drop_slots(t, CDELTA(n)->base) : 0;
     uint32_t k = 0;
     for (uint32_t i = 0; i < CINNER(n)->n; i++)
         k += rope_drop_slots(t, CINNER(n)->kid[i]);
@@ -487,13 +489,17 @@ uint32_t rope_drop_slots(const vcow_txn *t, const struct vcow_node *n)
 void rope_drop(vcow_txn *t, struct vcow_node *n)
 {
     if (!vcow_txn_owns(t, n)) {
-        vcow_txn_retire_tree(t, n);
+        rope_retire_tree(t, n);
         return;
     }
-    if (!rope_is_leaf(n))
+    if (rope_is_delta(n)) {
+        if (DELTA(n)->base != NULL)
+            rope_drop(t, DELTA(n)->base);
+    } else if (!rope_is_leaf(n)) {
         for (uint32_t i = 0; i < INNER(n)->n; i++)
             rope_drop(t, INNER(n)->kid[i]);
-    vcow_txn_retire(t, n); /* ours: freed now */
+    }
+    rope_retire(t, n); /* ours: freed now */
 }
 
 /* Plan deleting [a, b) from n, which keeps some of its text. */
@@ -546,7 +552,7 @@ static struct vcow_node *del_apply(vcow_txn *t, struct rope_pool *p, struct vcow
             d = pool_leaf(p);
             memcpy(d->b, l->b, x);
             memcpy(d->b + x, l->b + y, len - y);
-            vcow_txn_retire(t, n);
+            rope_retire(t, n);
         }
         d->len = len - (y - x);
         p->small |= d->len < ROPE_LEAF_MIN;
@@ -584,7 +590,7 @@ void rope_collapse_root(vcow_txn *t)
     struct vcow_node *r = vcow_txn_root(t);
     while (r != NULL && !rope_is_leaf(r) && INNER(r)->n == 1 && vcow_txn_owns(t, r)) {
         struct vcow_node *k = INNER(r)->kid[0];
-        vcow_txn_retire(t, r); /* ours: freed now, no slot */
+        rope_retire(t, r); /* ours: freed now, no slot */
         r = k;
     }
     vcow_txn_set_root(t, r);
@@ -635,8 +641,8 @@ void rope_merge_small(vcow_txn *t, uint64_t pos)
     d->lines = a->lines + b->lines - seam;
     d->len = len;
     if (d != a)
-        vcow_txn_retire(t, &a->hdr);
-    vcow_txn_retire(t, &b->hdr);
+        rope_retire(t, &a->hdr);
+    rope_retire(t, &b->hdr);
     rope_inner_set(par, lo, &d->hdr);
     for (uint32_t k = lo + 1; k + 1 < par->n; k++) {
         struct rope_entry e;
@@ -758,6 +764,40 @@ static int locate(struct vcow_node *root, enum vcow_rope_unit unit, uint64_t pos
     return VCOW_OK;
 }
 
+/*
+ * Whether an edit on this root takes the delta path (rope_delta.c): any
+ * edit on a delta root (it is recorded as another delta, folded, or the
+ * chain is materialised first), and a small one on a tree this txn has
+ * not copied yet, in a cell that keeps history. An edit on a tree the txn
+ * already owns is cheaper in place.
+ */
+static bool delta_path(const vcow_txn *t, const struct vcow_node *root, size_t ins)
+{
+    if (rope_is_delta(root))
+        return true;
+    return ins <= ROPE_DELTA_INS && (root == NULL || !vcow_txn_owns(t, root)) && rope_deltas_on(t);
+}
+
+/* An edit in bytes (positions checked) on a root that takes the delta
+ * path: a delta if the policy allows, else the tree edit after the chain
+ * is materialised. */
+static int edit_delta_path(vcow_txn *t, uint64_t a, uint64_t b, const unsigned char *s, size_t n)
+{
+    int rc = rope_delta_try(t, a, b - a, s, n);
+    if (rc <= 0)
+        return rc; /* done, or VCOW_ENOMEM with nothing changed */
+    rc = rope_materialise(t);
+    if (rc != VCOW_OK)
+        return rc;
+    /* From here the text is what it was, as a tree the txn owns: a failed
+     * edit still leaves it unchanged. */
+    if (a < b)
+        rc = rope_tree_delete(t, a, b);
+    if (rc == VCOW_OK && n > 0)
+        rc = rope_tree_insert(t, a, s, n);
+    return rc;
+}
+
 int vcow_rope_insert(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, const void *text,
                      size_t len)
 {
@@ -769,6 +809,17 @@ int vcow_rope_insert(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, const 
     if (!rope_utf8_valid(text, len))
         return VCOW_EINVAL;
     struct vcow_node *root = vcow_txn_root(t);
+    if (delta_path(t, root, len)) {
+        uint64_t b;
+        struct rope_sum s;
+        rc = rope_to_byte(root, unit, pos, &b);
+        if (rc != VCOW_OK)
+            return rc;
+        rope_node_sum(root, &s);
+        if (len > VCOW_ROPE_MAX_BYTES - s.bytes)
+            return VCOW_ERANGE;
+        return len == 0 ? VCOW_OK : edit_delta_path(t, b, b, text, len);
+    }
     if (root == NULL) {
         if (pos != 0)
             return VCOW_ERANGE;
@@ -849,6 +900,14 @@ int vcow_rope_delete(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, uint64
     uint64_t a, b;
     if (pos + len < pos)
         return VCOW_ERANGE;
+    if (delta_path(t, root, 0)) {
+        rc = rope_to_byte(root, unit, pos, &a);
+        if (rc == VCOW_OK)
+            rc = rope_to_byte(root, unit, pos + len, &b);
+        if (rc != VCOW_OK || a == b)
+            return rc;
+        return edit_delta_path(t, a, b, NULL, 0);
+    }
     if (root == NULL)
         return pos == 0 && len == 0 ? VCOW_OK : VCOW_ERANGE;
     struct path path;
@@ -872,6 +931,23 @@ int vcow_rope_delete(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, uint64
             return rc;
     }
     return a == b ? VCOW_OK : delete_bytes(t, a, b, true);
+}
+
+/* ---- byte edits on a tree (materialising a delta chain) ---- */
+
+int rope_tree_insert(vcow_txn *t, uint64_t pos, const unsigned char *s, size_t n)
+{
+    return insert_bytes(t, pos, s, n);
+}
+
+int rope_tree_delete(vcow_txn *t, uint64_t a, uint64_t b)
+{
+    struct vcow_node *root = vcow_txn_root(t);
+    struct path path;
+    find_path(root, a, true, &path);
+    if (b - path.start < path.leaf->len)
+        return delete_in_leaf(t, &path, a, b); /* keeps some of the chunk */
+    return delete_bytes(t, a, b, true);
 }
 
 /* ---- cell conveniences ---- */

@@ -4,13 +4,16 @@
  * UTF-8 and bad arguments, against a reference model.
  *
  * The input is a program, as in fuzz_cell.c and fuzz_hamt.c: the first byte
- * picks history, then each byte picks an operation (low 4 bits) and a txn /
- * pin slot (high 4 bits), following bytes its arguments. Inserted text is
- * made from the input: mostly valid UTF-8 mixing 1- to 4-byte sequences,
- * CR LF, lone CR and LF, NUL; sometimes a snippet repeated to up to 8 KiB (so
- * chunks split and merge); sometimes text with one invalid piece (truncated
- * sequence, overlong form, surrogate, stray continuation byte, a byte that
- * never occurs) that must be refused with VCOW_EINVAL and change nothing.
+ * picks history (bit 0) and rope_no_deltas (bit 1), so with history most
+ * inputs edit through delta nodes (chains, folds, materialising; see
+ * structures/rope/rope_delta.c) and some copy paths instead; then each byte
+ * picks an operation (low 4 bits) and a txn / pin slot (high 4 bits),
+ * following bytes its arguments. Inserted text is made from the input:
+ * mostly valid UTF-8 mixing 1- to 4-byte sequences, CR LF, lone CR and LF,
+ * NUL; sometimes a snippet repeated to up to 8 KiB (so chunks split and
+ * merge); sometimes text with one invalid piece (truncated sequence,
+ * overlong form, surrogate, stray continuation byte, a byte that never
+ * occurs) that must be refused with VCOW_EINVAL and change nothing.
  * Positions come in bytes, code points and UTF-16 units: on a code point
  * boundary, anywhere (inside a sequence, inside a surrogate pair), at and
  * past the end, near UINT64_MAX (overflow of pos + len).
@@ -636,7 +639,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = {data, size};
     uint8_t first = next(&in);
-    struct vcow_cell_opts o = {.size = sizeof(o), .history = first & 1};
+    struct vcow_cell_opts o = {
+        .size = sizeof(o), .history = first & 1, .rope_no_deltas = (first & 2) != 0};
     vcow_cell *c;
     if (vcow_cell_open(VCOW_KIND_ROPE, &o, &c) != VCOW_OK)
         return 0;

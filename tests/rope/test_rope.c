@@ -10,164 +10,8 @@
 #include <limits.h>
 #include <vcow/rope.h>
 
+#include "tests/rope/model.h"
 #include "tests/test.h"
-
-static vcow_cell *open_rope(bool history)
-{
-    struct vcow_cell_opts o = {0};
-    o.size = sizeof(o);
-    o.history = history;
-    vcow_cell *c;
-    CHECK_OK(vcow_cell_open(VCOW_KIND_ROPE, &o, &c));
-    return c;
-}
-
-static void ins(vcow_txn *t, enum vcow_rope_unit u, uint64_t pos, const char *s)
-{
-    CHECK_OK(vcow_rope_insert(t, u, pos, s, strlen(s)));
-}
-
-/* The txn's text must be exactly want. */
-static void expect_txn(vcow_txn *t, const char *want, size_t len)
-{
-    struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len_txn(t, &l));
-    CHECK_EQ_INT(l.bytes, len);
-    char *buf = malloc(len + 1);
-    size_t n;
-    CHECK_OK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, len, buf, &n));
-    CHECK_EQ_INT(n, len);
-    CHECK(len == 0 || memcmp(buf, want, len) == 0);
-    free(buf);
-    CHECK_OK(vcow_rope_check_txn(t));
-}
-
-static void expect_version(const vcow_version *v, const char *want, size_t len)
-{
-    struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len(v, &l));
-    CHECK_EQ_INT(l.bytes, len);
-    char *buf = malloc(len + 1);
-    size_t n;
-    CHECK_OK(vcow_rope_copy(v, VCOW_ROPE_BYTES, 0, len, buf, &n));
-    CHECK_EQ_INT(n, len);
-    CHECK(len == 0 || memcmp(buf, want, len) == 0);
-    free(buf);
-    CHECK_OK(vcow_rope_check(v));
-}
-
-/* ---- a flat model: counts and conversions by scanning ---- */
-
-struct model {
-    char *b;
-    size_t len, cap;
-};
-
-static void model_insert(struct model *m, size_t pos, const char *s, size_t n)
-{
-    if (n == 0)
-        return;
-    if (m->len + n > m->cap) {
-        m->cap = (m->len + n) * 2 + 64;
-        m->b = realloc(m->b, m->cap);
-    }
-    memmove(m->b + pos + n, m->b + pos, m->len - pos);
-    memcpy(m->b + pos, s, n);
-    m->len += n;
-}
-
-static void model_delete(struct model *m, size_t pos, size_t n)
-{
-    if (n == 0)
-        return;
-    memmove(m->b + pos, m->b + pos + n, m->len - pos - n);
-    m->len -= n;
-}
-
-static bool is_cont(unsigned char c)
-{
-    return (c & 0xC0) == 0x80;
-}
-
-/* Units of b[0..n). */
-static uint64_t units(const char *b, size_t n, enum vcow_rope_unit u)
-{
-    uint64_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)b[i];
-        if (u == VCOW_ROPE_BYTES)
-            k++;
-        else if (!is_cont(c))
-            k += (u == VCOW_ROPE_UTF16 && c >= 0xF0) ? 2 : 1;
-    }
-    return k;
-}
-
-static uint64_t breaks(const char *b, size_t n)
-{
-    uint64_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] == '\n' || (b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n')))
-            k++;
-    return k;
-}
-
-/* Check every length and, for positions step apart, every conversion. */
-static void check_units(const vcow_version *v, const char *b, size_t n, size_t step)
-{
-    struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len(v, &l));
-    CHECK_EQ_INT(l.bytes, n);
-    CHECK_EQ_INT(l.chars, units(b, n, VCOW_ROPE_CHARS));
-    CHECK_EQ_INT(l.utf16, units(b, n, VCOW_ROPE_UTF16));
-    CHECK_EQ_INT(l.lines, breaks(b, n) + 1);
-    uint64_t ch = 0, u16 = 0, line = 0, lstart = 0;
-    for (size_t i = 0; i <= n; i++) {
-        bool boundary = i == n || !is_cont((unsigned char)b[i]);
-        uint64_t out;
-        if (i % step == 0 || i == n) {
-            if (!boundary) {
-                CHECK_RC(vcow_rope_convert(v, VCOW_ROPE_BYTES, i, VCOW_ROPE_CHARS, &out),
-                         VCOW_ERANGE);
-            } else {
-                CHECK_OK(vcow_rope_convert(v, VCOW_ROPE_BYTES, i, VCOW_ROPE_CHARS, &out));
-                CHECK_EQ_INT(out, ch);
-                CHECK_OK(vcow_rope_convert(v, VCOW_ROPE_BYTES, i, VCOW_ROPE_UTF16, &out));
-                CHECK_EQ_INT(out, u16);
-                CHECK_OK(vcow_rope_convert(v, VCOW_ROPE_CHARS, ch, VCOW_ROPE_BYTES, &out));
-                CHECK_EQ_INT(out, i);
-                CHECK_OK(vcow_rope_convert(v, VCOW_ROPE_UTF16, u16, VCOW_ROPE_BYTES, &out));
-                CHECK_EQ_INT(out, i);
-                uint64_t ln, col;
-                CHECK_OK(vcow_rope_line_of(v, VCOW_ROPE_BYTES, i, &ln, &col));
-                CHECK_EQ_INT(ln, line);
-                CHECK_EQ_INT(col, i - lstart);
-                CHECK_OK(vcow_rope_line_start(v, line, VCOW_ROPE_BYTES, &out));
-                CHECK_EQ_INT(out, lstart);
-            }
-        }
-        if (i == n)
-            break;
-        unsigned char c = (unsigned char)b[i];
-        if (!is_cont(c)) {
-            ch++;
-            u16 += c >= 0xF0 ? 2 : 1;
-            if (c >= 0xF0 && i % step == 0) {
-                /* inside the surrogate pair */
-                CHECK_RC(vcow_rope_convert(v, VCOW_ROPE_UTF16, u16 - 1, VCOW_ROPE_BYTES, &out),
-                         VCOW_ERANGE);
-            }
-        }
-        /* Line starts after LF, or after a CR not followed by LF. */
-        if (c == '\n' || (c == '\r' && (i + 1 == n || b[i + 1] != '\n'))) {
-            line++;
-            lstart = i + 1;
-        }
-    }
-    uint64_t out;
-    CHECK_RC(vcow_rope_line_start(v, line + 1, VCOW_ROPE_BYTES, &out), VCOW_ERANGE);
-    CHECK_RC(vcow_rope_convert(v, VCOW_ROPE_BYTES, n + 1, VCOW_ROPE_CHARS, &out), VCOW_ERANGE);
-}
 
 /* ---- basic ---- */
 
@@ -246,22 +90,6 @@ static void test_basic(void)
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));
     test_check_all_freed();
-}
-
-/* Random multi-byte text over many chunks; all conversions vs the model. */
-static const char *const alphabet[] = {
-    "a", "b", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\n", "\r", "\r\n", "xyz"};
-
-static size_t rand_text(unsigned long long *rs, char *out, size_t max_units)
-{
-    size_t n = 0, k = 1 + test_rand(rs) % max_units;
-    for (size_t i = 0; i < k; i++) {
-        const char *a = alphabet[test_rand(rs) % 10];
-        size_t l = strlen(a);
-        memcpy(out + n, a, l);
-        n += l;
-    }
-    return n;
 }
 
 static void test_units(void)
@@ -460,49 +288,6 @@ static void test_iter(void)
 
 /* ---- diff ---- */
 
-struct patch_ctx {
-    const char *a, *b;
-    struct model out;
-    uint64_t a_at, changed;
-};
-
-static int diff_cb(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1, void *arg)
-{
-    struct patch_ctx *p = arg;
-    CHECK(a0 >= p->a_at && a1 >= a0 && b1 >= b0);
-    /* Text between regions is shared: copy it from a, then b's region. */
-    model_insert(&p->out, p->out.len, p->a + p->a_at, a0 - p->a_at);
-    CHECK_EQ_INT(p->out.len, b0);
-    model_insert(&p->out, p->out.len, p->b + b0, b1 - b0);
-    p->a_at = a1;
-    p->changed += (a1 - a0) + (b1 - b0);
-    return 0;
-}
-
-static char *text_of(const vcow_version *v, size_t *len)
-{
-    struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len(v, &l));
-    char *b = malloc(l.bytes + 1);
-    CHECK_OK(vcow_rope_copy(v, VCOW_ROPE_BYTES, 0, l.bytes, b, len));
-    return b;
-}
-
-static uint64_t check_diff(const vcow_version *va, const vcow_version *vb)
-{
-    size_t la, lb;
-    char *a = text_of(va, &la), *b = text_of(vb, &lb);
-    struct patch_ctx p = {a, b, {0}, 0, 0};
-    CHECK_OK(vcow_rope_diff(va, vb, diff_cb, &p));
-    model_insert(&p.out, p.out.len, a + p.a_at, la - p.a_at);
-    CHECK_EQ_INT(p.out.len, lb);
-    CHECK(lb == 0 || memcmp(p.out.b, b, lb) == 0);
-    free(p.out.b);
-    free(a);
-    free(b);
-    return p.changed;
-}
-
 static void test_diff(void)
 {
     vcow_cell *c = open_rope(true);
@@ -577,7 +362,14 @@ static int scripted(void)
         big[i] = (char)('a' + i % 26);
     struct model m = {0};
     model_insert(&m, 0, "", 0);
-    for (int round = 0; round < 4; round++) {
+    /*
+     * History is on, so the small edits that open each round (on the
+     * published head) are delta nodes: pushed, folded (11 after 10, the
+     * delete over both), then materialised by the long insert. Rounds 4
+     * to 6 are small edits only, committed as a chain: round 5 passes
+     * ROPE_DELTA_CHAIN and materialises there; round 6 defragments one.
+     */
+    for (int round = 0; round < 7; round++) {
         vcow_txn *t;
         if (vcow_txn_begin(c, &t) != VCOW_OK) {
             failures++;
@@ -586,12 +378,22 @@ static int scripted(void)
         struct {
             int del;
             uint64_t pos, n;
-        } ops[] = {{0, 0, 3000}, {0, 100, 700},   {1, 50, 10},   {0, 1200, 5000}, {1, 0, 2000},
+        } ops[] = {{1, 50, 10},  {0, 10, 1},      {0, 11, 1},    {1, 700, 3},     {1, 9, 2},
+                   {0, 0, 3000}, {0, 100, 700},   {1, 50, 10},   {0, 1200, 5000}, {1, 0, 2000},
                    {0, 10, 1},   {1, 3000, 3000}, {0, 999, 400}, {1, 5, 900},     {2, 30, 2500}};
-        for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-            uint64_t pos = ops[k].pos % (m.len + 1), n = ops[k].n;
+        size_t nops = sizeof(ops) / sizeof(ops[0]);
+        if (round >= 4)
+            nops = round == 6 ? 5 : 20;
+        for (size_t k = 0; k < nops; k++) {
+            uint64_t pos = ops[k % 15].pos % (m.len + 1), n = ops[k % 15].n;
+            int kind = ops[k % 15].del; /* 0 insert, 1 delete, 2 move */
+            if (round >= 4) {           /* scattered small edits */
+                pos = (k * 337 + (uint64_t)round * 101) % (m.len + 1);
+                n = 1 + k % 3;
+                kind = k % 4 == 3;
+            }
             int rc;
-            if (ops[k].del == 2) {
+            if (kind == 2) {
                 /* move [pos, pos + n) to the start */
                 if (pos + n > m.len)
                     n = m.len - pos;
@@ -603,7 +405,7 @@ static int scripted(void)
                     model_insert(&m, 0, cut, n);
                     free(cut);
                 }
-            } else if (ops[k].del) {
+            } else if (kind == 1) {
                 if (pos + n > m.len)
                     n = m.len - pos;
                 rc = vcow_rope_delete(t, VCOW_ROPE_BYTES, pos, n);
@@ -621,7 +423,7 @@ static int scripted(void)
             /* Failed or not, the txn holds exactly the model's text. */
             expect_txn(t, m.b, m.len);
         }
-        if (round == 2) {
+        if (round == 2 || round == 6) {
             int rc = vcow_rope_defrag(t);
             if (rc != VCOW_OK) {
                 CHECK_EQ_INT(rc, VCOW_ENOMEM);
@@ -700,6 +502,62 @@ static void rand_pos(unsigned long long *rs, const struct model *m, enum vcow_ro
     }
 }
 
+/*
+ * History seeds: after each commit, the version made 8 commits ago against
+ * its snapshot (snapshots are kept in a ring), and, every fourth commit,
+ * random probes of every read on the new head (a delta chain of some
+ * depth, or a tree), or a diff between the two.
+ */
+#define HIST_RING 16
+struct hist {
+    struct model v[HIST_RING];
+    uint64_t seq[HIST_RING];
+    unsigned long commits;
+};
+
+static void same_text(const vcow_version *v, const struct model *m)
+{
+    struct vcow_rope_metrics l;
+    CHECK_OK(vcow_rope_len(v, &l));
+    CHECK_EQ_INT(l.bytes, m->len);
+    char *buf = malloc(m->len + 1);
+    size_t n;
+    CHECK_OK(vcow_rope_copy(v, VCOW_ROPE_BYTES, 0, m->len, buf, &n));
+    CHECK(m->len == 0 || memcmp(buf, m->b, m->len) == 0);
+    free(buf);
+}
+
+static void hist_commit(vcow_cell *c, const struct model *m, struct hist *h, unsigned long long *rs)
+{
+    vcow_version *head, *old;
+    CHECK_OK(vcow_cell_pin_head(c, &head));
+    uint64_t seq = vcow_version_seq(head);
+    unsigned phase = h->commits % 4;
+    if (phase == 0)
+        check_reads(head, m->b, m->len, rs, 8);
+    if (h->commits++ % 64 == 0)
+        CHECK_OK(vcow_rope_check(head));
+    struct model *sn = &h->v[seq % HIST_RING];
+    sn->len = 0;
+    model_insert(sn, 0, m->b, m->len);
+    h->seq[seq % HIST_RING] = seq;
+    uint64_t back = seq - 8;
+    if (seq >= 8 && h->seq[back % HIST_RING] == back &&
+        vcow_cell_pin_at(c, back, &old) == VCOW_OK) {
+        same_text(old, &h->v[back % HIST_RING]);
+        if (phase == 2)
+            check_diff(old, head);
+        vcow_version_unpin(old);
+    }
+    vcow_version_unpin(head);
+}
+
+static void hist_free(struct hist *h)
+{
+    for (int i = 0; i < HIST_RING; i++)
+        free(h->v[i].b);
+}
+
 static void test_model(unsigned seeds, unsigned long ops)
 {
     char tmp[8192];
@@ -707,7 +565,14 @@ static void test_model(unsigned seeds, unsigned long ops)
     for (unsigned seed = 1; seed <= seeds; seed++) {
         unsigned long long rs = seed * 0x9E3779B97F4A7C15ull;
         size_t target = seed % 4 == 0 ? 60000 : seed % 4 == 1 ? 600 : seed % 4 == 2 ? 5000 : 20000;
-        vcow_cell *c = open_rope(seed % 2 == 0);
+        /* Odd seeds: no history. Even: history, where small edits are
+         * delta nodes (chains up to the bound, folded, materialised),
+         * except seed 2 (rope_no_deltas); seed 6 keeps the last 50. */
+        bool history = seed % 2 == 0;
+        vcow_cell *c = open_rope_opts(history, seed == 2, seed == 6 ? 50 : 0);
+        struct hist h;
+        memset(&h, 0, sizeof(h));
+        memset(h.seq, 0xFF, sizeof(h.seq));
         struct model m = {0}, pm = {0};
         vcow_version *pin = NULL;
         vcow_txn *t;
@@ -765,6 +630,8 @@ static void test_model(unsigned seeds, unsigned long ops)
             } else if (r < 99) {
                 CHECK_OK(vcow_txn_commit(t));
                 vcow_txn_free(t);
+                if (history)
+                    hist_commit(c, &m, &h, &rs);
                 if (test_rand(&rs) % 4 == 0) {
                     /* keep this version pinned for a while: it must not move */
                     if (pin != NULL) {
@@ -807,6 +674,7 @@ static void test_model(unsigned seeds, unsigned long ops)
         vcow_read_unlock();
         if (pin != NULL)
             vcow_version_unpin(pin);
+        hist_free(&h);
         free(m.b);
         free(pm.b);
         CHECK_OK(vcow_cell_close(c));

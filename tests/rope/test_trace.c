@@ -4,9 +4,11 @@
  *   onetxn [trace...]          every patch in one txn; the text must equal
  *                              endContent byte for byte
  *   history [trace [max_txns]] one commit per trace transaction with history
- *                              kept; then the text "as of" 50 evenly spread
- *                              transactions must equal a fresh replay up to
- *                              that transaction
+ *                              kept (small edits are delta nodes); then the
+ *                              text "as of" 50 evenly spread transactions
+ *                              must equal a fresh replay up to that
+ *                              transaction
+ *   history_nodelta [...]      the same with rope_no_deltas
  * Exits 77 (skipped) when the traces are not there.
  */
 #include <limits.h>
@@ -91,7 +93,7 @@ static int onetxn(const char *name)
     return 0;
 }
 
-static int history(const char *name, size_t max_txns)
+static int history(const char *name, size_t max_txns, bool nodelta)
 {
     struct trace tr;
     int rc = load(name, &tr);
@@ -101,6 +103,7 @@ static int history(const char *name, size_t max_txns)
     struct vcow_cell_opts o = {0};
     o.size = sizeof(o);
     o.history = true;
+    o.rope_no_deltas = nodelta;
     vcow_cell *c, *fresh;
     vcow_txn *t;
     CHECK_OK(vcow_cell_open(VCOW_KIND_ROPE, &o, &c));
@@ -119,8 +122,9 @@ static int history(const char *name, size_t max_txns)
     double dt = test_now() - t0;
     struct vcow_cell_stats st;
     CHECK_OK(vcow_cell_get_stats(c, &st));
-    printf("%s: %zu commits with history: %.2f ms, %lld rope bytes live (%.1f MB)\n", name, nt,
-           dt * 1e3, (long long)st.bytes[VCOW_KIND_ROPE], (double)st.bytes[VCOW_KIND_ROPE] / 1e6);
+    printf("%s: %zu commits with history%s: %.2f ms, %lld rope bytes live (%.1f MB)\n", name, nt,
+           nodelta ? " (no deltas)" : "", dt * 1e3, (long long)st.bytes[VCOW_KIND_ROPE],
+           (double)st.bytes[VCOW_KIND_ROPE] / 1e6);
     if (nt == tr.n_txns) {
         vcow_read_lock();
         check_text(vcow_cell_head(c), tr.end, tr.end_len);
@@ -192,9 +196,10 @@ int main(int argc, char **argv)
             if (rc == 0)
                 rc = onetxn("sveltecomponent");
         }
-    } else if (strcmp(part, "history") == 0) {
+    } else if (strcmp(part, "history") == 0 || strcmp(part, "history_nodelta") == 0) {
         size_t max = argc > 3 ? (size_t)atol(argv[3]) : (size_t)-1;
-        rc = history(argc > 2 ? argv[2] : "sveltecomponent", max);
+        rc = history(argc > 2 ? argv[2] : "sveltecomponent", max,
+                     strcmp(part, "history_nodelta") == 0);
     } else {
         return 2;
     }
