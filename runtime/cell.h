@@ -27,7 +27,7 @@ struct vcow_face {
 
 struct vcow_version {
     struct vcow_face face; /* first: a view is a bare face */
-    vcow_gc_head gc;       /* the deferred free of this object and of to_free */
+    vcow_gc_head gc;       /* the deferred free of this object and of its list */
     /*
      * Liveness: one count each for being head, being retained by history,
      * and every pin. 0 means dead, for good: a pin is an increment-if-not-
@@ -37,10 +37,16 @@ struct vcow_version {
     uint64_t seq;
     int64_t time_ns;
     struct vcow_cell *cell;
-    bool retained;              /* history holds a count (under cell->lock) */
-    struct vcow_retire retired; /* what seq-1 reaches and this version does not */
+    bool retained; /* history holds a count (under cell->lock) */
+    /*
+     * Until seq-1 is reclaimed: what seq-1 reaches and this version does
+     * not. Then it moves to seq-1 and this field stays empty until this
+     * version is handed to the reclaimer, which refills it with what to
+     * free: the successor's list (or our root at close). One field for both
+     * roles keeps a kept version (history) 88 bytes smaller.
+     */
+    struct vcow_retire retired;
     /* Filled when the version is handed to the reclaimer: */
-    struct vcow_retire to_free;     /* the successor's retire list (or our root at close) */
     struct vcow_node *stack;        /* unfinished subtree free (incremental) */
     uint64_t to_free_bytes;         /* what was added to pending_bytes */
     uint64_t held_sub;              /* what to take off held_bytes when freed */

@@ -78,7 +78,7 @@ static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_versi
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     /* Backpressure (g), decided here under the lock: only lock holders add
      * to pending (the reclaimer only subtracts), so the bound is exact. */
-    uint64_t bytes = t->to_free.bytes;
+    uint64_t bytes = t->retired.bytes;
     uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
     t->help = cur + bytes > c->opts.max_pending_bytes;
     t->to_free_bytes = t->help ? 0 : bytes;
@@ -102,7 +102,9 @@ void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
         struct vcow_version *n = slot(c, ts + 1);
         if (n != NULL && n->seq == ts + 1) {
             /* Every version <= ts is dead: n's retire list can go. */
-            t->to_free = n->retired;
+            /* t's own list moved to seq-1 when that was queued (or t is
+             * version 0, which retired nothing): the field is free. */
+            t->retired = n->retired;
             t->held_sub = n->retired_bytes;
             memset(&n->retired, 0, sizeof(n->retired));
             queue(c, t, freeq);
@@ -111,9 +113,9 @@ void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
         /* The newest version died: only when the cell closes. Its whole
          * tree goes with it (one inline entry: no allocation). */
         if (c->closing && t == atomic_load_explicit(&c->head, memory_order_relaxed)) {
-            memset(&t->to_free, 0, sizeof(t->to_free));
+            memset(&t->retired, 0, sizeof(t->retired));
             if (t->face.root != NULL)
-                vcow_retire_add(&t->to_free, t->face.root, 1);
+                vcow_retire_add(&t->retired, t->face.root, 1);
             t->held_sub = 0;
             queue(c, t, freeq);
         }
@@ -184,7 +186,7 @@ static void version_free(struct vcow_version *v, uint64_t budget)
     struct vcow_cell *c = v->cell;
     struct vcow_tally t = {{0}, {0}};
     uint64_t freed = 0;
-    int done = vcow_retire_free(&v->to_free, &t, &v->stack, budget, &freed);
+    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, &freed);
     vcow_cell_flush_tally(c, &t);
     if (!done) {
         vcow_gc_defer(&v->gc, version_cb); /* the rest in the next slice */
