@@ -4,7 +4,8 @@
  *
  * The cell is a map:
  *   "ledger"  tree: acct:NNNN -> balance (i64), ACCOUNTS entries
- *   "log"     rope: one LINE-byte line per transfer, "FFFF>TTTT:AAA\n"
+ *   "log"     rope: one LINE-byte line per transfer, "FFFF>TTTT:AAA\n", the
+ *             last LOGMAX of them (the oldest line goes as a new one comes)
  *   "count"   i64: transfers so far
  *   "last"    map: acct:NNNN -> number of the last transfer touching it
  * A writer's transfer enters the tree (move the amount), the rope (append
@@ -15,8 +16,8 @@
  * Every snapshot a reader sees (in a read section, on a pinned head, or on
  * a pinned old version) must hold, across the three structures:
  *   - the ledger has ACCOUNTS entries summing to ACCOUNTS * OPENING;
- *   - the log has count lines of LINE bytes (count + 1 lines in the
- *     rope's count) and the structures checkers pass now and then;
+ *   - the log has min(count, LOGMAX) lines of LINE bytes (one more in the
+ *     rope's line count) and the structures' checkers pass now and then;
  *   - the log's last line names accounts whose "last" stamp is count;
  *   - a pinned older version still shows its own count and a full ledger.
  */
@@ -32,6 +33,7 @@
 #define OPENING  1000
 #define LINE     14
 #define HISTORY  256
+#define LOGMAX   1000
 
 static vcow_cell *cell;
 static _Atomic int stop;
@@ -80,7 +82,9 @@ static int transfer_fn(vcow_txn *t, void *arg)
     char line[LINE + 1];
     snprintf(line, sizeof(line), "%04u>%04u:%03d\n", x->from, x->to, (int)x->amount);
     if ((rc = vcow_hamt_enter(t, "log", VCOW_KIND_ROPE)) != VCOW_OK ||
-        (rc = vcow_rope_append(t, line, LINE)) != VCOW_OK || (rc = vcow_txn_leave(t)) != VCOW_OK)
+        (rc = vcow_rope_append(t, line, LINE)) != VCOW_OK ||
+        (n > LOGMAX && (rc = vcow_rope_delete(t, VCOW_ROPE_BYTES, 0, LINE)) != VCOW_OK) ||
+        (rc = vcow_txn_leave(t)) != VCOW_OK)
         return rc;
     char kf[16], kt[16];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
@@ -145,7 +149,8 @@ static int64_t check_snapshot(const vcow_version *v, bool deep)
 
     struct vcow_rope_metrics m;
     STRESS_OK(vcow_rope_len(log, &m));
-    STRESS_CHECK(m.bytes == (uint64_t)count * LINE && m.lines == (uint64_t)count + 1);
+    uint64_t lines = count < LOGMAX ? (uint64_t)count : LOGMAX;
+    STRESS_CHECK(m.bytes == lines * LINE && m.lines == lines + 1);
     if (count > 0) {
         char line[LINE + 1] = {0};
         size_t got;
@@ -253,9 +258,10 @@ int main(int argc, char **argv)
     STRESS_OK(vcow_cell_close(cell));
     stress_check_all_freed();
     printf("mixed: transfers=%llu conflicts_retried=%llu snapshots_checked=%llu "
-           "old_versions_checked=%llu peak_rss_mb=%.1f\n",
+           "old_versions_checked=%llu live_rope_kb=%.1f held_kb=%.1f peak_rss_mb=%.1f\n",
            (unsigned long long)atomic_load(&transfers), (unsigned long long)s.conflicts,
            (unsigned long long)atomic_load(&snapshots),
-           (unsigned long long)atomic_load(&old_checked), peak_rss / 1048576.0);
+           (unsigned long long)atomic_load(&old_checked), s.bytes[VCOW_KIND_ROPE] / 1024.0,
+           s.held_bytes / 1024.0, peak_rss / 1048576.0);
     return 0;
 }
