@@ -284,25 +284,19 @@ void vcow_version_unpin(vcow_version *v)
     vcow_reclaim_dispatch(c, freeq);
 }
 
-/* A view answers for the version it looks into. */
-static const struct vcow_version *real_of(const vcow_version *v)
-{
-    return v != NULL ? v->face.real : NULL;
-}
-
 uint64_t vcow_version_seq(const vcow_version *v)
 {
-    return v != NULL ? real_of(v)->seq : 0;
+    return v != NULL ? v->face.real->seq : 0; /* a view answers for its version */
 }
 
 int64_t vcow_version_time(const vcow_version *v)
 {
-    return v != NULL ? real_of(v)->time_ns : 0;
+    return v != NULL ? v->face.real->time_ns : 0;
 }
 
 vcow_cell *vcow_version_cell(const vcow_version *v)
 {
-    return v != NULL ? real_of(v)->cell : NULL;
+    return v != NULL ? v->face.real->cell : NULL;
 }
 
 struct vcow_node *vcow_version_root(const vcow_version *v)
@@ -312,7 +306,7 @@ struct vcow_node *vcow_version_root(const vcow_version *v)
 
 const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v)
 {
-    return &real_of(v)->cell->opts;
+    return &v->face.real->cell->opts;
 }
 
 enum vcow_kind vcow_version_kind(const vcow_version *v)
@@ -326,21 +320,8 @@ _Static_assert(sizeof(vcow_view) == sizeof(struct vcow_face) &&
 
 const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested)
 {
-    enum vcow_kind kind;
-    switch (nested.type) {
-    case VCOW_T_MAP:
-        kind = VCOW_KIND_HAMT;
-        break;
-    case VCOW_T_TREE:
-        kind = VCOW_KIND_TREE;
-        break;
-    case VCOW_T_ROPE:
-        kind = VCOW_KIND_ROPE;
-        break;
-    default:
-        return NULL;
-    }
-    if (view == NULL || v == NULL)
+    enum vcow_kind kind = vcow_nested_kind(nested.type);
+    if (kind == VCOW_KIND_COUNT || view == NULL || v == NULL)
         return NULL;
     struct vcow_face *f = (struct vcow_face *)(void *)view;
     f->root = (struct vcow_node *)(uintptr_t)nested.u.root;

@@ -48,6 +48,22 @@ struct vcow_kind_ops {
                   const struct vcow_node *b);
 };
 
+/* The kind of a nested structure's nodes (a VCOW_T_MAP, _TREE or _ROPE
+ * value); VCOW_KIND_COUNT for any other type. */
+static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
+{
+    switch (t) {
+    case VCOW_T_MAP:
+        return VCOW_KIND_HAMT;
+    case VCOW_T_TREE:
+        return VCOW_KIND_TREE;
+    case VCOW_T_ROPE:
+        return VCOW_KIND_ROPE;
+    default:
+        return VCOW_KIND_COUNT;
+    }
+}
+
 /* The registry: NULL for kinds not built into this library. */
 const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind);
 

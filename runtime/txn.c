@@ -317,17 +317,14 @@ enum vcow_kind vcow_txn_kind(const vcow_txn *t)
     return t->kind;
 }
 
-int vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind)
+void vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind)
 {
-    if (t->depth == VCOW_TXN_NEST_MAX)
-        return VCOW_ERANGE;
     t->nest[t->depth].slot = slot;
     t->nest[t->depth].root = t->root;
     t->nest[t->depth].kind = t->kind;
     t->depth++;
     t->root = *slot;
     t->kind = kind;
-    return VCOW_OK;
 }
 
 bool vcow_txn_nest_full(const vcow_txn *t)

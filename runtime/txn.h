@@ -41,13 +41,14 @@ void vcow_txn_retire_tree(vcow_txn *t, struct vcow_node *n);
 /*
  * Nested structures. enter: from now on the txn edits the structure whose
  * root is *slot (slot lies in a node the txn owns; kind its kind) instead of
- * the current one; VCOW_ERANGE past VCOW_TXN_NEST_MAX levels. leave (public,
+ * the current one; the caller checks vcow_txn_nest_full first (at most
+ * VCOW_TXN_NEST_MAX levels), so enter cannot fail. leave (public,
  * vcow/cell.h) stores the nested root back into *slot and returns to the
  * enclosing structure. Commit refuses a txn that is inside (VCOW_ESTATE);
  * discard leaves every level first, so owned nested nodes are freed
  * through the enclosing structure.
  */
-int vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind);
+void vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind);
 bool vcow_txn_nest_full(const vcow_txn *t);
 
 /* The cell's options (compare, history) as seen by a txn / a version. */

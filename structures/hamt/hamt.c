@@ -91,8 +91,9 @@ int hamt_val_check(vcow_val val)
     case VCOW_T_ROPE:
         /* Only a new empty structure, of a kind this library has: see
          * hamt.h (no subtree reachable twice). */
-        return val.u.root == NULL && vcow_kind_ops(nested_kind(val.type)) != NULL ? VCOW_OK
-                                                                                  : VCOW_EINVAL;
+        return val.u.root == NULL && vcow_kind_ops(vcow_nested_kind(val.type)) != NULL
+                   ? VCOW_OK
+                   : VCOW_EINVAL;
     default:
         return VCOW_EINVAL; /* VCOW_T_NONE, unknown types */
     }

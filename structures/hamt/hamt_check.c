@@ -41,7 +41,7 @@ static int check_entry(const struct hent *e)
         return hamt_check_map(e->root);
     } else if (ty == VCOW_T_TREE || ty == VCOW_T_ROPE) {
         /* Checked by their own checkers, through a view (vcow_view_of). */
-        if (e->nested != NULL && e->nested->kind != nested_kind(ty))
+        if (e->nested != NULL && e->nested->kind != vcow_nested_kind(ty))
             FAIL("nested root of kind %d in a %d entry", e->nested->kind, (int)ty);
     } else if (ty != VCOW_T_I64 && ty != VCOW_T_F64 && ty != VCOW_T_BOOL) {
         FAIL("value type %d", (int)ty);

@@ -178,14 +178,7 @@ static inline enum vcow_type ent_type(const struct hent *e)
 /* Does the entry hold a nested structure (whose root is e->nested)? */
 static inline bool ent_nested(const struct hent *e)
 {
-    enum vcow_type t = ent_type(e);
-    return t == VCOW_T_MAP || t == VCOW_T_TREE || t == VCOW_T_ROPE;
-}
-
-/* The kind of a nested structure's nodes. */
-static inline enum vcow_kind nested_kind(enum vcow_type t)
-{
-    return t == VCOW_T_MAP ? VCOW_KIND_HAMT : t == VCOW_T_TREE ? VCOW_KIND_TREE : VCOW_KIND_ROPE;
+    return vcow_nested_kind(ent_type(e)) != VCOW_KIND_COUNT;
 }
 
 /* The value of an entry as a vcow_val pointing into the node. */

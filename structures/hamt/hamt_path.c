@@ -231,7 +231,8 @@ int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
         return rc;
     if (ent_type(e) != empty.type)
         return VCOW_EINVAL;
-    return vcow_txn_enter(t, &e->nested, kind);
+    vcow_txn_enter(t, &e->nested, kind);
+    return VCOW_OK;
 }
 
 int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view,
@@ -344,7 +345,7 @@ int vcow_hamt_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out
                     memcpy(buf, v.u.bytes.ptr, v.u.bytes.len);
                 v.u.bytes.ptr = buf;
             }
-        } else if (v.type == VCOW_T_MAP || v.type == VCOW_T_TREE || v.type == VCOW_T_ROPE) {
+        } else if (vcow_nested_kind(v.type) != VCOW_KIND_COUNT) {
             v.u.root = NULL;
         }
         *out = v;

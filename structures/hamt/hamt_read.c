@@ -136,7 +136,7 @@ bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct h
     case VCOW_T_ROPE: {
         if (a->nested == b->nested)
             return true;
-        const struct vcow_kind_ops *ops = vcow_kind_ops(nested_kind(x.type));
+        const struct vcow_kind_ops *ops = vcow_kind_ops(vcow_nested_kind(x.type));
         return ops != NULL && ops->equal != NULL && ops->equal(vp->a, a->nested, vp->b, b->nested);
     }
     default:
