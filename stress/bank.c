@@ -6,7 +6,6 @@
  * read section or on a pinned version, and the sum is always the opening
  * total: a snapshot never shows half a transfer.
  */
-#include <pthread.h>
 #include <stdio.h>
 
 #include "stress.h"
@@ -123,18 +122,7 @@ int main(int argc, char **argv)
     struct stress_opts o = stress_parse(argc, argv, 2);
     STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, NULL, &cell));
     STRESS_OK(vcow_cell_update(cell, open_fn, NULL, NULL));
-    int n = o.threads > 32 ? 32 : o.threads;
-    pthread_t th[64];
-    for (int i = 0; i < n; i++) {
-        STRESS_CHECK(pthread_create(&th[i], NULL, writer, (void *)(uintptr_t)(o.seed * 7 + i)) ==
-                     0);
-        STRESS_CHECK(pthread_create(&th[n + i], NULL, reader, (void *)(uintptr_t)(o.seed + i)) ==
-                     0);
-    }
-    long peak_rss = stress_run(o.seconds);
-    atomic_store(&stop, 1);
-    for (int i = 0; i < 2 * n; i++)
-        pthread_join(th[i], NULL);
+    long peak_rss = stress_run_pairs(&o, writer, reader, &stop);
     vcow_read_lock();
     check_snapshot(vcow_cell_head(cell));
     vcow_read_unlock();

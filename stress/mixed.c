@@ -21,7 +21,6 @@
  *   - the log's last line names accounts whose "last" stamp is count;
  *   - a pinned older version still shows its own count and a full ledger.
  */
-#include <pthread.h>
 #include <stdio.h>
 
 #include "stress.h"
@@ -237,18 +236,7 @@ int main(int argc, char **argv)
     struct vcow_cell_opts co = {.size = sizeof(co), .history = true, .keep_last = HISTORY};
     STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, &co, &cell));
     STRESS_OK(vcow_cell_update(cell, open_fn, NULL, NULL));
-    int n = o.threads > 32 ? 32 : o.threads;
-    pthread_t th[64];
-    for (int i = 0; i < n; i++) {
-        STRESS_CHECK(pthread_create(&th[i], NULL, writer, (void *)(uintptr_t)(o.seed * 7 + i)) ==
-                     0);
-        STRESS_CHECK(pthread_create(&th[n + i], NULL, reader, (void *)(uintptr_t)(o.seed + i)) ==
-                     0);
-    }
-    long peak_rss = stress_run(o.seconds);
-    atomic_store(&stop, 1);
-    for (int i = 0; i < 2 * n; i++)
-        pthread_join(th[i], NULL);
+    long peak_rss = stress_run_pairs(&o, writer, reader, &stop);
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(cell);
     STRESS_CHECK(check_snapshot(h, true) == (int64_t)atomic_load(&transfers));

@@ -10,7 +10,9 @@
 #ifndef VCOW_STRESS_H
 #define VCOW_STRESS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,29 @@ static inline long stress_run(double seconds)
         peak = rss > peak ? rss : peak;
     }
     return peak;
+}
+
+/*
+ * Run o->threads writers (capped at 32) and as many readers for
+ * o->seconds, then set *stop and join them all; returns the peak RSS seen.
+ * Writer i gets seed * 7 + i as its argument, reader i seed + i.
+ */
+static inline long stress_run_pairs(const struct stress_opts *o, void *(*writer)(void *),
+                                    void *(*reader)(void *), _Atomic int *stop)
+{
+    int n = o->threads > 32 ? 32 : o->threads;
+    pthread_t th[64];
+    for (int i = 0; i < n; i++) {
+        STRESS_CHECK(pthread_create(&th[i], NULL, writer, (void *)(uintptr_t)(o->seed * 7 + i)) ==
+                     0);
+        STRESS_CHECK(pthread_create(&th[n + i], NULL, reader, (void *)(uintptr_t)(o->seed + i)) ==
+                     0);
+    }
+    long peak_rss = stress_run(o->seconds);
+    atomic_store(stop, 1);
+    for (int i = 0; i < 2 * n; i++)
+        pthread_join(th[i], NULL);
+    return peak_rss;
 }
 
 /* True when built with a sanitizer (RSS is not meaningful there). */
