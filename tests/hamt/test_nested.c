@@ -14,6 +14,7 @@
  *             errors are VCOW_ENOMEM, committed versions unchanged, no leak
  */
 
+#include "tests/rope/model.h"
 #include "tests/test.h"
 
 static const vcow_version *view(const vcow_version *v, const char *path, vcow_view *w)
@@ -29,20 +30,6 @@ static int64_t tree_i64(const vcow_version *tv, const char *key)
     CHECK_OK(vcow_tree_get(tv, key, strlen(key), &x));
     CHECK(x.type == VCOW_T_I64);
     return x.u.i64;
-}
-
-/* The rope's whole text must be exactly s. */
-static void check_text(const vcow_version *rv, const char *s, size_t n)
-{
-    struct vcow_rope_metrics m;
-    CHECK_OK(vcow_rope_len(rv, &m));
-    CHECK_EQ_INT(m.bytes, n);
-    char *buf = malloc(n + 1);
-    size_t got;
-    CHECK_OK(vcow_rope_copy(rv, VCOW_ROPE_BYTES, 0, n, buf, &got));
-    CHECK_EQ_INT(got, n);
-    CHECK(n == 0 || memcmp(buf, s, n) == 0);
-    free(buf);
 }
 
 /* ---- basic ---- */
@@ -86,7 +73,7 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_check(ledger));
     CHECK_EQ_INT(vcow_version_seq(ledger), vcow_version_seq(v1));
     CHECK(vcow_version_cell(ledger) == c);
-    check_text(view(v1, "docs.readme", &w2), "h\xC3\xA9llo\n", 7);
+    expect_version(view(v1, "docs.readme", &w2), "h\xC3\xA9llo\n", 7);
     CHECK_EQ_INT(tree_i64(view(v1, "docs.index", &w3), "k"), 9);
     vcow_val x;
     CHECK_OK(vcow_hamt_get_path(v1, "docs.owner", &x));
@@ -109,11 +96,11 @@ static void test_basic(void)
     vcow_view a, b;
     CHECK_EQ_INT(tree_i64(view(h, "ledger", &a), "alice"), 70);
     CHECK_EQ_INT(tree_i64(view(h, "ledger", &a), "carol"), 30);
-    check_text(view(h, "docs.readme", &b), "> h\xC3\xA9llo\n", 9);
+    expect_version(view(h, "docs.readme", &b), "> h\xC3\xA9llo\n", 9);
     vcow_read_unlock();
     CHECK_EQ_INT(tree_i64(ledger, "alice"), 100); /* v1's view, still pinned */
     CHECK(vcow_tree_get(ledger, "carol", 5, &x) == VCOW_ENOENT);
-    check_text(view(v1, "docs.readme", &w2), "h\xC3\xA9llo\n", 7);
+    expect_version(view(v1, "docs.readme", &w2), "h\xC3\xA9llo\n", 7);
 
     /* Pinning a view pins its version; unpinning a view unpins it. */
     vcow_version *p;
@@ -220,7 +207,7 @@ static void test_state(void)
     CHECK_RC(vcow_hamt_view_path(h, "nope", &w, &out), VCOW_ENOENT);
     CHECK_RC(vcow_hamt_view_path(h, "tr", NULL, &out), VCOW_EINVAL);
     /* An empty nested rope reads as the empty text. */
-    check_text(view(h, "r", &w), "", 0);
+    expect_version(view(h, "r", &w), "", 0);
     /* A view is not a map: hamt reads on a tree view refuse it. */
     CHECK(vcow_hamt_get(tv, "k", 1, &x) == VCOW_EINVAL);
     vcow_read_unlock();
@@ -319,7 +306,7 @@ static void test_equal(void)
 #define NKEYS   24
 #define TEXTCAP 4096
 
-struct model {
+struct nmodel {
     int64_t bal[NKEYS];
     bool has[NKEYS];  /* tree entries */
     bool flag[NKEYS]; /* nested map "flags" entries (i64 = index) */
@@ -335,7 +322,7 @@ static size_t key_of(unsigned i, char *buf)
 
 /* One random step on txn t and model m, inside the structure it names.
  * Returns the vcow result; the model changes only on VCOW_OK. */
-static int step(vcow_txn *t, struct model *m, unsigned long long *rs)
+static int step(vcow_txn *t, struct nmodel *m, unsigned long long *rs)
 {
     unsigned op = (unsigned)(test_rand(rs) % 6);
     unsigned k = (unsigned)(test_rand(rs) % NKEYS);
@@ -411,7 +398,7 @@ static int step(vcow_txn *t, struct model *m, unsigned long long *rs)
 }
 
 /* The version (or the txn, when v is NULL) holds exactly the model. */
-static void check_model(const vcow_version *v, const struct model *m)
+static void check_model(const vcow_version *v, const struct nmodel *m)
 {
     vcow_view w;
     const vcow_version *tv = NULL, *rv = NULL, *fv = NULL;
@@ -436,7 +423,7 @@ static void check_model(const vcow_version *v, const struct model *m)
     CHECK_EQ_INT(n, want);
     vcow_view w2, w3;
     if (vcow_hamt_view_path(v, "text.body", &w2, &rv) == VCOW_OK)
-        check_text(rv, m->text, m->len);
+        expect_version(rv, m->text, m->len);
     else
         CHECK_EQ_INT(m->len, 0);
     if (vcow_hamt_view_path(v, "flags", &w3, &fv) == VCOW_OK) {
@@ -461,14 +448,14 @@ static void test_model(long ops, int seeds)
         vcow_cell *c;
         CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &c));
         size_t cap = (size_t)ops + 2;
-        struct model *snap = calloc(cap, sizeof(*snap)); /* by seq */
-        struct model m;
+        struct nmodel *snap = calloc(cap, sizeof(*snap)); /* by seq */
+        struct nmodel m;
         memset(&m, 0, sizeof(m));
         uint64_t seq = 0;
         for (long i = 0; i < ops;) {
             vcow_txn *t;
             CHECK_OK(vcow_txn_begin(c, &t));
-            struct model before = m;
+            struct nmodel before = m;
             int nstep = 1 + (int)(test_rand(&rs) % 6);
             for (int s = 0; s < nstep; s++, i++)
                 CHECK_OK(step(t, &m, &rs));
@@ -509,7 +496,7 @@ static int scripted(void)
     if (vcow_cell_open(VCOW_KIND_HAMT, &o, &c) != VCOW_OK)
         return 1;
     unsigned long long rs = 7;
-    struct model m;
+    struct nmodel m;
     memset(&m, 0, sizeof(m));
     for (int round = 0; round < 12; round++) {
         vcow_txn *t;
@@ -519,7 +506,7 @@ static int scripted(void)
             failures++;
             continue;
         }
-        struct model before = m;
+        struct nmodel before = m;
         for (int s = 0; s < 8 && rc == VCOW_OK; s++)
             rc = step(t, &m, &rs);
         if (rc == VCOW_OK)
