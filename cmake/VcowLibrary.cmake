@@ -20,7 +20,10 @@ foreach(k IN LISTS VCOW_STRUCTURES)
   list(APPEND VCOW_RUNTIME_SOURCES ${_src})
 endforeach()
 list(SORT VCOW_RUNTIME_SOURCES)
-set(VCOW_GC_COMMON_SOURCES gc/thread.c)
+# base/ lies below both gc/ and runtime/ (what both need: panic, ...).
+file(GLOB VCOW_BASE_SOURCES CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}"
+     "${PROJECT_SOURCE_DIR}/base/*.c")
+set(VCOW_GC_COMMON_SOURCES gc/thread.c ${VCOW_BASE_SOURCES})
 
 function(vcow_add_library name type backend)
   set(root "${PROJECT_SOURCE_DIR}")

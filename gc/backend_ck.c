@@ -12,12 +12,12 @@
  * not per read, and a plain lock keeps the hand-off visible to
  * ThreadSanitizer (ck's atomics are inline assembly TSan cannot see).
  */
-#include <assert.h>
 #include <ck_epoch.h>
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "thread.h"
+#include "base/panic.h"
 #include "runtime/yield.h"
 #include <vcow/error.h>
 
@@ -87,7 +87,8 @@ void vcow_read_lock(void)
 void vcow_read_unlock(void)
 {
     struct vcow_gc_tls *t = &vcow_gc_tls;
-    assert(t->nest > 0);
+    if (VCOW_UNLIKELY(t->nest == 0))
+        vcow__panic("vcow_read_unlock", "not inside a read section (unpaired with vcow_read_lock)");
     if (--t->nest == 0) {
         vcow_tsan_release();
         ck_epoch_end(t->backend, NULL);

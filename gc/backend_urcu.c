@@ -27,24 +27,31 @@
  * (urcu/map/clear.h), so we name the flavor's symbols ourselves. */
 #if defined(VCOW_GC_URCU_MEMB)
 #include <urcu/urcu-memb.h>
+#include <urcu/static/urcu-memb.h> /* the reader record's `registered` bit */
 #define BACKEND_NAME "urcu-memb"
 #define URCU(name)   urcu_memb_##name
+#define REGISTERED() URCU_TLS(urcu_memb_reader).registered
 #elif defined(VCOW_GC_URCU_QSBR)
 #include <urcu/urcu-qsbr.h>
+#include <urcu/static/urcu-qsbr.h> /* the reader record's `registered` bit */
 #define BACKEND_NAME "urcu-qsbr"
 #define URCU(name)   urcu_qsbr_##name
+#define REGISTERED() URCU_TLS(urcu_qsbr_reader).registered
 #define QSBR         1
 #elif defined(VCOW_GC_URCU_BP)
 #include <urcu/urcu-bp.h>
 #define BACKEND_NAME "urcu-bp"
 #define URCU(name)   urcu_bp_##name
+/* urcu-bp registers lazily and its register call is idempotent: a thread
+ * registered by the user needs nothing special. */
+#define REGISTERED() 0
 #else
 #error "define one of VCOW_GC_URCU_MEMB, VCOW_GC_URCU_QSBR, VCOW_GC_URCU_BP"
 #endif
 
-#include <assert.h>
 #include <stddef.h>
 
+#include "base/panic.h"
 #include "runtime/yield.h"
 #include <vcow/error.h>
 
@@ -58,6 +65,20 @@ const char *vcow_gc_backend(void)
 
 void vcow_gcb_register(struct vcow_gc_tls *t)
 {
+    /*
+     * A thread that registered itself with the same flavor (as every
+     * cds_lfht user must) is adopted: registering again would trip
+     * liburcu's assertion, and the user unregisters it, not us. Under qsbr
+     * its online state is the user's too, so vcow treats it as a thread in
+     * manual quiescence mode (vcow/gc.h).
+     */
+    if (REGISTERED()) {
+        t->adopted = true;
+#ifdef QSBR
+        t->manual_qs = true;
+#endif
+        return;
+    }
     URCU(register_thread)();
 #ifdef QSBR
     /* Automatic mode: online only inside read sections (see vcow/gc.h). */
@@ -90,7 +111,8 @@ void vcow_read_lock(void)
 void vcow_read_unlock(void)
 {
     struct vcow_gc_tls *t = &vcow_gc_tls;
-    assert(t->nest > 0);
+    if (VCOW_UNLIKELY(t->nest == 0))
+        vcow__panic("vcow_read_unlock", "not inside a read section (unpaired with vcow_read_lock)");
     if (--t->nest != 0)
         return;
     VCOW_YIELD_POINT();

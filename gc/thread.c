@@ -30,7 +30,10 @@ static void thread_exit(void *arg)
         t->nest = 1;
         vcow_read_unlock();
     }
-    vcow_gcb_unregister(t);
+    /* A thread the user registered with liburcu is the user's to
+     * unregister: doing it here as well would trip liburcu's assertion. */
+    if (!t->adopted)
+        vcow_gcb_unregister(t);
     t->registered = false;
     /* relaxed: a statistic. */
     atomic_fetch_sub_explicit(&vcow_gc_counters.registered, 1, memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/compiler.h"
 #include "gc.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -24,13 +25,11 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-#define VCOW_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define VCOW_UNLIKELY(x) __builtin_expect(!!(x), 0)
-
 struct vcow_gc_tls {
     bool registered;
     bool in_callback; /* running a deferred callback (backend thread) */
     bool manual_qs;   /* urcu-qsbr: the thread announces quiescence itself */
+    bool adopted;     /* registered with the backend by the user, not by vcow */
     unsigned nest;    /* read-section nesting depth */
     void *backend;    /* the backend's per-thread record (ck-epoch) */
 };

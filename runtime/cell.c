@@ -3,7 +3,6 @@
  * statistics. Commits are in runtime/txn.c, reclamation in reclaim.c.
  */
 #include <string.h>
-#include <time.h>
 
 #include "cell.h"
 #include <vcow/error.h>
@@ -12,13 +11,6 @@
 
 #define DEFAULT_MAX_PENDING ((uint64_t)64 << 20)
 #define INITIAL_CAP         16
-
-int64_t vcow_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void vcow_cell_flush_tally(struct vcow_cell *c, struct vcow_tally *t)
 {
@@ -97,12 +89,13 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
     pthread_mutex_init(&c->lock, NULL);
     atomic_init(&c->cap, INITIAL_CAP);
     atomic_init(&c->refs, 1);
+    atomic_init(&c->asof_floor, INT64_MIN);
 
     memset(v, 0, sizeof(*v));
     v->face.real = v;
     v->face.kind = kind;
     v->cell = c;
-    v->time_ns = vcow_now_ns();
+    atomic_init(&v->time_ns, vcow_now_ns());
     v->retained = c->opts.history;
     atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
     c->ring[0] = v;
@@ -150,9 +143,9 @@ int vcow_cell_close(vcow_cell *c)
     vcow_history_trim(c, head->seq, &freeq); /* drop history's holds */
     if (head->retained) {
         head->retained = false;
-        vcow_version_release(head, 1);
+        vcow_version_release(head, 1, "vcow_cell_close");
     }
-    vcow_version_release(head, 1); /* no longer the head */
+    vcow_version_release(head, 1, "vcow_cell_close"); /* no longer the head */
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
     vcow_reclaim_dispatch(c, freeq);
@@ -235,27 +228,24 @@ int vcow_cell_pin_as_of(vcow_cell *c, int64_t t_ns, vcow_version **out)
 {
     if (c == NULL || out == NULL)
         return VCOW_EINVAL;
+    /* Raise the floor before loading the head: runtime/stamp.c (c). */
+    vcow_cell_asof_enter(c, t_ns);
     pthread_mutex_lock(&c->lock);
-    /* Commit times never decrease with seq (commit makes them so): binary
-     * search for the newest version at or before t_ns. Slots of versions
-     * whose committer has not appended yet are NULL; step past them. */
+    /* seq_cst: stamp.c (c). Under the lock every published version is in
+     * the ring; versions not stamped yet are stamped as they are compared
+     * (stamp.c (d)), and stamps never decrease with seq: binary search for
+     * the newest version at or before t_ns. */
     uint64_t lo = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
-    uint64_t hi = atomic_load_explicit(&c->head, memory_order_relaxed)->seq;
+    uint64_t hi = atomic_load(&c->head)->seq;
     struct vcow_version *best = NULL;
     while (lo <= hi) {
-        uint64_t mid = lo + (hi - lo) / 2, m = mid;
-        struct vcow_version *v;
-        while ((v = slot(c, m)) == NULL && m < hi)
-            m++;
-        if (v == NULL) {
-            hi = mid == 0 ? 0 : mid - 1;
-            if (mid == 0)
-                break;
-            continue;
-        }
-        if (v->time_ns <= t_ns) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        struct vcow_version *v = slot(c, mid);
+        if (v == NULL)
+            break; /* reclaimed meanwhile: only below the tail, never here */
+        if (vcow_version_stamp(v) <= t_ns) {
             best = v;
-            lo = m + 1;
+            lo = mid + 1;
         } else {
             if (mid == 0)
                 break;
@@ -275,10 +265,25 @@ void vcow_version_unpin(vcow_version *v)
     struct vcow_cell *c = v->cell;
     struct vcow_version *freeq = NULL;
     /* acq_rel: see runtime/reclaim.c (d). */
-    if (atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel) != 1)
+    uint64_t old = atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel);
+    if (VCOW_LIKELY(old > 1))
         return;
     VCOW_YIELD_POINT();
     pthread_mutex_lock(&c->lock);
+    /*
+     * The count reached zero. Being head or retained each holds a count of
+     * its own, released under the lock together with the role, so if v
+     * still has a role its count went below what the role owns: an unpin
+     * too many. Going on would hang pin_head and every commit (the head
+     * could never be pinned again): stop here. (An unpin that takes another
+     * holder's pin cannot be told from that holder's own; it is caught
+     * only when the count would go below the roles.)
+     */
+    if (old == 0 ||
+        (!c->closing && (v == atomic_load_explicit(&c->head, memory_order_relaxed) || v->retained)))
+        vcow__panic("vcow_version_unpin",
+                    "version %llu of cell %p was unpinned more often than it was pinned",
+                    (unsigned long long)v->seq, (void *)c);
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
     vcow_reclaim_dispatch(c, freeq);
@@ -291,7 +296,7 @@ uint64_t vcow_version_seq(const vcow_version *v)
 
 int64_t vcow_version_time(const vcow_version *v)
 {
-    return v != NULL ? v->face.real->time_ns : 0;
+    return v != NULL ? vcow_version_stamp(v->face.real) : 0;
 }
 
 vcow_cell *vcow_version_cell(const vcow_version *v)
@@ -344,7 +349,7 @@ int vcow_cell_versions(vcow_cell *c, uint64_t from, uint64_t to, struct vcow_ver
         if (v == NULL || atomic_load_explicit(&v->live, memory_order_relaxed) == 0)
             continue;
         out[*n].seq = v->seq;
-        out[*n].time_ns = v->time_ns;
+        out[*n].time_ns = vcow_version_stamp(v);
         out[*n].pinned_or_retained = v->seq != head || v->retained;
         (*n)++;
     }
@@ -382,11 +387,11 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
             continue;
         if (s->live_versions++ == 0) {
             s->oldest_seq = v->seq;
-            s->oldest_age_ns = vcow_now_ns() - v->time_ns;
+            s->oldest_age_ns = vcow_now_ns() - vcow_version_stamp(v);
         }
     }
     s->commits = c->commits;
-    s->pending_peak_bytes = c->pending_peak;
+    s->pending_peak_bytes = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
     uint64_t retired = c->retired_total;
     for (int k = 0; k < VCOW_KIND_COUNT; k++) {
         s->nodes[k] = c->nodes_locked[k];

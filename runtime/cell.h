@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/compiler.h"
+#include "base/panic.h"
 #include "counter.h"
 #include "gc/gc.h"
 #include "retire.h"
@@ -35,7 +37,12 @@ struct vcow_version {
      */
     _Atomic uint64_t live;
     uint64_t seq;
-    int64_t time_ns;
+    /* Commit time, VCOW_TIME_UNSET until stamped after publication; read it
+     * with vcow_version_stamp (runtime/stamp.c). */
+    _Atomic int64_t time_ns;
+    /* The predecessor (the txn's base): followed only while this version
+     * is unstamped, which keeps the predecessor alive (stamp.c (e)). */
+    struct vcow_version *prev;
     struct vcow_cell *cell;
     bool retained; /* history holds a count (under cell->lock) */
     /*
@@ -51,9 +58,13 @@ struct vcow_version {
     uint64_t to_free_bytes;         /* what was added to pending_bytes */
     uint64_t held_sub;              /* what to take off held_bytes when freed */
     uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
-    struct vcow_version *next_free; /* local list for dispatch */
+    uint64_t held_bytes;            /* what this commit added to held (see cell) */
+    struct vcow_version *next_free; /* the batch it is freed in (reclaim.c) */
+    uint64_t batch_freed;           /* first of a batch: bytes freed so far */
     bool help;                      /* freed by the committer (backpressure) */
 };
+
+#define VCOW_TIME_UNSET INT64_MIN
 
 enum { CELL_PAD = 64 };
 
@@ -91,11 +102,16 @@ struct vcow_cell {
     int64_t bytes_locked[VCOW_KIND_COUNT]; /* under lock */
     struct vcow_striped count;             /* outside the lock */
     uint64_t commits;                      /* under lock */
-    uint64_t retired_total;                /* bytes ever retired (under lock) */
-    uint64_t pending_peak;                 /* under lock */
-    _Atomic uint64_t freed_total;          /* retired bytes freed (reclaimer) */
-    _Atomic uint64_t pending_bytes;        /* added under lock, freed by reclaimer */
+    /* Bytes ever made garbage-to-be: retired nodes, retire-list chunks and
+     * replaced version objects (under lock). held_bytes is this minus
+     * freed_total. */
+    uint64_t retired_total;
+    _Atomic uint64_t pending_peak;
+    _Atomic uint64_t freed_total;   /* of retired_total, freed (reclaimer) */
+    _Atomic uint64_t pending_bytes; /* added under lock, freed by reclaimer */
     _Atomic uint64_t conflicts, helped;
+    /* The latest t an as-of query answered (runtime/stamp.c (c)). */
+    _Atomic int64_t asof_floor;
     /* 1 while open + 1 per version handed to the reclaimer: the cell is
      * freed when the last callback that touches it is done. */
     _Atomic uint64_t refs;
@@ -133,10 +149,22 @@ void vcow_txn_discard(struct vcow_txn *t);
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
 void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
 void vcow_cell_flush_tally_locked(struct vcow_cell *cell, struct vcow_tally *t);
+
+/* runtime/stamp.c */
 int64_t vcow_now_ns(void);
+/* v's commit time, stamping it (and unstamped predecessors) if needed. v
+ * must be pinned or read inside a read section. */
+int64_t vcow_version_stamp(struct vcow_version *v);
+/* The committer stamps its version right after the publishing CAS. */
+void vcow_version_stamp_published(struct vcow_version *v);
+/* An as-of query for t_ns starts: raise the floor. Returns the t that the
+ * floor now covers. Call before loading the head. */
+int64_t vcow_cell_asof_enter(struct vcow_cell *c, int64_t t_ns);
 
 /* runtime/reclaim.c (called with cell->lock held unless stated) */
-void vcow_version_release(struct vcow_version *v, uint64_t counts);
+/* Drop counts of v's liveness; stops loudly (naming call) if that takes it
+ * below zero: a version released more often than it was pinned. */
+void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call);
 void vcow_cell_scan(struct vcow_cell *cell, struct vcow_version **freeq);
 void vcow_history_trim(struct vcow_cell *cell, uint64_t keep_from, struct vcow_version **freeq);
 void vcow_history_policy(struct vcow_cell *cell);

@@ -12,12 +12,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "base/compiler.h"
 #include "counter.h"
 #include "mem.h"
 #include <vcow/debug.h>
 #include <vcow/error.h>
-
-#define VCOW_LIKELY(x) __builtin_expect(!!(x), 1)
 
 #ifdef VCOW_USE_JEMALLOC
 #include <jemalloc/jemalloc.h>

@@ -59,13 +59,13 @@ static void push(struct vcow_node *child, void *arg)
 }
 
 struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
-                                 struct vcow_node *stack, uint64_t budget, uint64_t *freed_bytes)
+                                 struct vcow_node *stack, uint64_t *budget, uint64_t *freed_bytes)
 {
     struct push_ctx p = {stack};
     if (root != NULL)
         push(root, &p);
-    uint64_t n = 0, bytes = 0;
-    while (p.top != NULL && (budget == 0 || n < budget)) {
+    uint64_t n = 0, bytes = 0, limit = budget != NULL ? *budget : UINT64_MAX;
+    while (p.top != NULL && n < limit) {
         struct vcow_node *node = p.top;
         p.top = link_of(node);
         vcow_node_walk(node, push, &p); /* walk does not read owner */
@@ -75,6 +75,8 @@ struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
     }
     if (freed_bytes != NULL)
         *freed_bytes += bytes;
+    if (budget != NULL)
+        *budget -= n;
     return p.top;
 }
 

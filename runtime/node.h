@@ -81,11 +81,12 @@ static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visi
 /*
  * Free a whole subtree (every node reachable from root), iteratively, with
  * no allocation: the free stack is threaded through the dead nodes' owner
- * words. Frees at most budget nodes (0: no limit) and returns the stack of
- * what is left (NULL when done); pass it back as `stack` to continue.
+ * words. Frees at most *budget nodes and takes what it freed off *budget
+ * (NULL: no limit); returns the stack of what is left (NULL when done):
+ * pass it back as `stack` to continue.
  */
 struct vcow_node *vcow_free_tree(struct vcow_tally *t, struct vcow_node *root,
-                                 struct vcow_node *stack, uint64_t budget, uint64_t *freed_bytes);
+                                 struct vcow_node *stack, uint64_t *budget, uint64_t *freed_bytes);
 
 /* Free the nodes owned by txn id `owner` reachable from root through owned
  * nodes (a txn freeing what it made); other nodes are left alone. */

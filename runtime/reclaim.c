@@ -36,9 +36,19 @@
  *      cell's pending bytes over max_pending_bytes, the committer waits for
  *      a grace period itself and frees in its own thread. So a writer can
  *      never outrun reclamation, however slow the call_rcu worker is.
+ *      A thread whose scan released more than that (an unpin that ends a
+ *      long pin, a trim) frees at most one slice of FREE_BUDGET nodes itself
+ *      and hands the rest to the reclaimer, counted in pending_bytes: the
+ *      bound then stands exceeded, so every commit helps until the
+ *      reclaimer has caught up (the backpressure stays), but no single call
+ *      pays for a backlog it did not make.
  *  (h) Freeing is iterative (runtime/node.c) and, on the reclaimer, done in
  *      slices of FREE_BUDGET nodes, re-deferring the rest: one huge dropped
- *      subtree cannot hold up the reclaimer's other work for long.
+ *      subtree cannot hold up the reclaimer's other work for long. The
+ *      versions one scan queued are deferred as one batch (one callback,
+ *      not one per version).
+ *  (i) A version's predecessor is queued only after the version is
+ *      stamped (runtime/stamp.c (e)): helpers that stamp follow prev.
  *
  * Model: the retire lists are LMDB's free pages by txn id, the tail rule
  * its oldest-reader horizon; the grace period is liburcu's call_rcu.
@@ -49,14 +59,24 @@
 #include "cell.h"
 #include "yield.h"
 #include <vcow/error.h>
+#include <vcow/mem.h>
 
 #define FREE_BUDGET 16384
+/* After a batch that freed this much, give the pages back to the system
+ * (vcow_mem_purge): otherwise a drained backlog stays resident until the
+ * allocator's decay runs, which needs allocator activity (docs/RELIABILITY.md). */
+#define PURGE_AFTER ((uint64_t)32 << 20)
 
-void vcow_version_release(struct vcow_version *v, uint64_t counts)
+void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call)
 {
     /* The caller scans afterwards: a death is found at the tail. */
     /* acq_rel: see (d) above. */
-    atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
+    uint64_t old = atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
+    if (VCOW_UNLIKELY(old < counts))
+        vcow__panic(call,
+                    "version %llu of cell %p was released more often than it was pinned "
+                    "(a vcow_version_unpin too many?)",
+                    (unsigned long long)v->seq, (void *)v->cell);
 }
 
 static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
@@ -64,6 +84,22 @@ static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
     /* relaxed: cap is written under the lock we hold. */
     uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
     return c->ring[seq & (cap - 1)];
+}
+
+/* Count t's garbage as handed to the reclaimer. */
+static void add_pending(struct vcow_cell *c, struct vcow_version *t)
+{
+    uint64_t bytes = t->retired.bytes;
+    t->to_free_bytes = bytes;
+    /* relaxed: a bound on statistics; the memory itself is ordered by the
+     * grace period, not by this counter. */
+    uint64_t now =
+        atomic_fetch_add_explicit(&c->pending_bytes, bytes, memory_order_relaxed) + bytes;
+    uint64_t peak = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
+    while (now > peak &&
+           !atomic_compare_exchange_weak_explicit(&c->pending_peak, &peak, now,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
 }
 
 static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_version **freeq)
@@ -81,14 +117,9 @@ static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_versi
     uint64_t bytes = t->retired.bytes;
     uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
     t->help = cur + bytes > c->opts.max_pending_bytes;
-    t->to_free_bytes = t->help ? 0 : bytes;
-    if (!t->help) {
-        /* relaxed: a bound on statistics; the memory itself is ordered by
-         * the grace period, not by this counter. */
-        atomic_fetch_add_explicit(&c->pending_bytes, bytes, memory_order_relaxed);
-        if (cur + bytes > c->pending_peak)
-            c->pending_peak = cur + bytes;
-    }
+    t->to_free_bytes = 0;
+    if (!t->help)
+        add_pending(c, t);
 }
 
 void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
@@ -101,11 +132,12 @@ void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
             return;
         struct vcow_version *n = slot(c, ts + 1);
         if (n != NULL && n->seq == ts + 1) {
+            vcow_version_stamp(n); /* before its prev goes: (i) */
             /* Every version <= ts is dead: n's retire list can go. */
             /* t's own list moved to seq-1 when that was queued (or t is
              * version 0, which retired nothing): the field is free. */
             t->retired = n->retired;
-            t->held_sub = n->retired_bytes;
+            t->held_sub = n->held_bytes;
             memset(&n->retired, 0, sizeof(n->retired));
             queue(c, t, freeq);
             continue;
@@ -135,7 +167,7 @@ static bool trim_one(struct vcow_cell *c)
         return false; /* a committer has not appended yet: next time */
     if (v->retained) {
         v->retained = false;
-        vcow_version_release(v, 1);
+        vcow_version_release(v, 1, "vcow_cell_trim");
     }
     c->hist_bytes -= n->retired_bytes;
     c->ret_seq++;
@@ -161,7 +193,7 @@ void vcow_history_policy(struct vcow_cell *c)
         int64_t cutoff = vcow_now_ns() - o->max_age_ns;
         for (;;) {
             struct vcow_version *v = slot(c, c->ret_seq);
-            if (v == NULL || v->time_ns >= cutoff || !trim_one(c))
+            if (v == NULL || vcow_version_stamp(v) >= cutoff || !trim_one(c))
                 break;
         }
     }
@@ -173,61 +205,89 @@ void vcow_history_policy(struct vcow_cell *c)
 
 /* ---- the reclaimer side ---- */
 
-static void version_free(struct vcow_version *v, uint64_t budget);
-
-static void version_cb(vcow_gc_head *h)
-{
-    version_free((struct vcow_version *)((char *)h - offsetof(struct vcow_version, gc)),
-                 FREE_BUDGET);
-}
-
-static void version_free(struct vcow_version *v, uint64_t budget)
+/*
+ * Free what v stands for (its object and the retire list it carries), at
+ * most *budget nodes of the list (NULL: all). True when done: v is gone.
+ */
+static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *freed)
 {
     struct vcow_cell *c = v->cell;
     struct vcow_tally t = {{0}, {0}};
-    uint64_t freed = 0;
-    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, &freed);
+    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, freed);
     vcow_cell_flush_tally(c, &t);
-    if (!done) {
-        vcow_gc_defer(&v->gc, version_cb); /* the rest in the next slice */
-        return;
-    }
+    if (!done)
+        return false;
     /* relaxed: statistics. */
     atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
+    *freed += sizeof(*v);
     vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
     vcow_cell_flush_tally(c, &t);
     vcow_cell_unref(c);
+    return true;
+}
+
+static void batch_cb(vcow_gc_head *h);
+
+/* Hand a chain of versions (linked by next_free) to the reclaimer as one
+ * batch; freed counts what earlier slices of the batch freed. */
+static void defer_batch(struct vcow_version *first, uint64_t freed)
+{
+    first->batch_freed = freed;
+    vcow_gc_defer(&first->gc, batch_cb);
+}
+
+/* Free from the chain at most one slice; the rest go on as a new batch. */
+static void batch_cb(vcow_gc_head *h)
+{
+    struct vcow_version *v = vcow_container_of(h, struct vcow_version, gc);
+    uint64_t budget = FREE_BUDGET, freed = v->batch_freed;
+    while (v != NULL) {
+        struct vcow_version *next = v->next_free;
+        if (!version_free(v, &budget, &freed)) {
+            defer_batch(v, freed); /* the rest in the next slice */
+            return;
+        }
+        v = next;
+    }
+    if (freed >= PURGE_AFTER)
+        vcow_mem_purge();
 }
 
 void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
 {
-    struct vcow_version *help = NULL;
+    struct vcow_version *help = NULL, *batch = NULL;
     while (freeq != NULL) {
         struct vcow_version *v = freeq;
         freeq = v->next_free;
-        if (!v->help) {
-            vcow_gc_defer(&v->gc, version_cb);
-        } else {
-            v->next_free = help;
-            help = v;
+        struct vcow_version **to = v->help ? &help : &batch;
+        v->next_free = *to;
+        *to = v;
+    }
+    if (batch != NULL)
+        defer_batch(batch, 0);
+    if (help == NULL)
+        return;
+    VCOW_YIELD_POINT();
+    /* Backpressure (g): wait for a grace period and free one slice here.
+     * Inside a read section we cannot wait: everything goes to the
+     * reclaimer. */
+    if (vcow_gc_synchronize() == VCOW_OK) {
+        atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
+        uint64_t budget = FREE_BUDGET, freed = 0;
+        while (help != NULL) {
+            struct vcow_version *next = help->next_free;
+            if (!version_free(help, &budget, &freed))
+                break;
+            help = next;
         }
     }
     if (help == NULL)
         return;
-    VCOW_YIELD_POINT();
-    /* Backpressure (g). Inside a read section we cannot wait: defer anyway. */
-    bool wait = vcow_gc_synchronize() == VCOW_OK;
-    if (wait)
-        atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
-    while (help != NULL) {
-        struct vcow_version *v = help;
-        help = v->next_free;
-        if (wait)
-            version_free(v, 0);
-        else
-            vcow_gc_defer(&v->gc, version_cb);
-    }
+    /* What is left is the reclaimer's, and counts as pending from now. */
+    for (struct vcow_version *v = help; v != NULL; v = v->next_free)
+        add_pending(c, v);
+    defer_batch(help, 0);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)

@@ -1,4 +1,5 @@
 /* runtime/retire.c - see retire.h. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "retire.h"
@@ -63,7 +64,21 @@ void vcow_retire_drop(struct vcow_retire *r, struct vcow_tally *t)
     memset(r, 0, sizeof(*r));
 }
 
-static int free_entry(uintptr_t e, struct vcow_tally *t, struct vcow_node **stack, uint64_t budget,
+uint64_t vcow_retire_meta_bytes(const struct vcow_retire *r)
+{
+    /* Every entry past the inline ones filled a chunk in order. */
+    uint64_t chunks = 0;
+    if (r->entries > VCOW_RETIRE_INLINE)
+        chunks = (r->entries - VCOW_RETIRE_INLINE + VCOW_RETIRE_CHUNK - 1) / VCOW_RETIRE_CHUNK;
+    return (chunks + r->n_spare) * sizeof(struct vcow_retire_chunk);
+}
+
+static bool out_of_budget(const uint64_t *budget)
+{
+    return budget != NULL && *budget == 0;
+}
+
+static int free_entry(uintptr_t e, struct vcow_tally *t, struct vcow_node **stack, uint64_t *budget,
                       uint64_t *freed_bytes)
 {
     struct vcow_node *n = (struct vcow_node *)(e & ~(uintptr_t)1);
@@ -73,11 +88,13 @@ static int free_entry(uintptr_t e, struct vcow_tally *t, struct vcow_node **stac
     }
     *freed_bytes += n->size;
     vcow_node_free(t, (enum vcow_kind)n->kind, n, n->size);
+    if (budget != NULL)
+        (*budget)--;
     return 1;
 }
 
 int vcow_retire_free(struct vcow_retire *r, struct vcow_tally *t, struct vcow_node **stack,
-                     uint64_t budget, uint64_t *freed_bytes)
+                     uint64_t *budget, uint64_t *freed_bytes)
 {
     /* Finish a subtree left over from the last call first. */
     if (*stack != NULL) {
@@ -87,13 +104,14 @@ int vcow_retire_free(struct vcow_retire *r, struct vcow_tally *t, struct vcow_no
     }
     /* Entries are consumed from the ends, so a resumed call skips them. */
     while (r->n_inline > 0) {
-        if (!free_entry(r->e[--r->n_inline], t, stack, budget, freed_bytes))
+        if (out_of_budget(budget) ||
+            !free_entry(r->e[--r->n_inline], t, stack, budget, freed_bytes))
             return 0;
     }
     while (r->head != NULL) {
         struct vcow_retire_chunk *c = r->head;
         while (c->n > 0) {
-            if (!free_entry(c->e[--c->n], t, stack, budget, freed_bytes))
+            if (out_of_budget(budget) || !free_entry(c->e[--c->n], t, stack, budget, freed_bytes))
                 return 0;
         }
         r->head = c->next;

@@ -43,16 +43,21 @@ int vcow_retire_reserve(struct vcow_retire *r, struct vcow_tally *t, uint32_t n)
 /* Append (slots must have been reserved). */
 void vcow_retire_add(struct vcow_retire *r, struct vcow_node *n, int subtree);
 
+/* Bytes of the list's own chunks (used and spare): what freeing it frees
+ * besides the nodes. */
+uint64_t vcow_retire_meta_bytes(const struct vcow_retire *r);
+
 /* Drop the list without freeing the nodes (an aborted txn): frees chunks. */
 void vcow_retire_drop(struct vcow_retire *r, struct vcow_tally *t);
 
 /*
- * Free the nodes of the list and its chunks. Subtree entries are freed with
- * at most budget nodes per call (0: no limit); *stack carries unfinished
- * work between calls. Returns 1 when everything is freed, 0 when more
- * remains (call again with the same r and stack).
+ * Free the nodes of the list and its chunks, at most *budget nodes (every
+ * node counts, alone or in a subtree; what was freed is taken off *budget;
+ * NULL: no limit). *stack carries an unfinished subtree between calls.
+ * Returns 1 when everything is freed, 0 when more remains (call again with
+ * the same r and stack).
  */
 int vcow_retire_free(struct vcow_retire *r, struct vcow_tally *t, struct vcow_node **stack,
-                     uint64_t budget, uint64_t *freed_bytes);
+                     uint64_t *budget, uint64_t *freed_bytes);
 
 #endif

@@ -177,16 +177,21 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
         return conflict(t); /* lost already: do not queue on the lock */
 
-    /* Fill the version before it can be seen. */
-    int64_t now = vcow_now_ns();
+    /* Fill the version before it can be seen. Its time is stamped after
+     * the CAS (runtime/stamp.c): a stamp taken before publication could be
+     * earlier than an as-of query that did not see the version yet. */
     v->seq = base->seq + 1;
-    v->time_ns = now > base->time_ns ? now : base->time_ns; /* never goes back */
+    atomic_init(&v->time_ns, VCOW_TIME_UNSET);
+    v->prev = base;
     v->face.root = t->root;
     v->face.real = v;
     v->face.kind = c->kind;
     v->cell = c;
     v->retained = c->opts.history;
     v->retired_bytes = v->retired.bytes;
+    /* What this commit makes garbage-to-be: the retired nodes, the retire
+     * list's chunks and the base's version object (no longer the head). */
+    v->held_bytes = v->retired.bytes + vcow_retire_meta_bytes(&v->retired) + sizeof(*v);
     atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
 
     pthread_mutex_lock(&c->lock);
@@ -197,15 +202,17 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     }
     VCOW_YIELD_POINT();
     struct vcow_version *expected = base;
-    /* release on success: the version and every node the txn wrote are
-     * visible to whoever loads the head with acquire. acquire on failure:
-     * we do not dereference the winner here, but vcow_cell_update's next
-     * attempt re-pins the head and reads it. */
-    if (!atomic_compare_exchange_strong_explicit(&c->head, &expected, v, memory_order_release,
-                                                 memory_order_acquire)) {
+    /* seq_cst: a release on success (the version and every node the txn
+     * wrote are visible to whoever loads the head with acquire) and part of
+     * as-of's total order (runtime/stamp.c (c)). Failure needs no order:
+     * we do not dereference the winner. */
+    if (!atomic_compare_exchange_strong_explicit(&c->head, &expected, v, memory_order_seq_cst,
+                                                 memory_order_relaxed)) {
         pthread_mutex_unlock(&c->lock);
         return conflict(t);
     }
+    VCOW_YIELD_POINT();
+    vcow_version_stamp_published(v);
 
     /* Published. Append to the ring, apply history, release the base. */
     uint64_t committed = v->seq;
@@ -214,14 +221,14 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     t->state = TXN_DONE;
     uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
     c->ring[v->seq & (cap - 1)] = v;
-    c->retired_total += v->retired_bytes;
+    c->retired_total += v->held_bytes;
     c->commits++;
     if (c->opts.history) {
         c->hist_bytes += v->retired_bytes;
         vcow_history_policy(c); /* the scan below reclaims what it trims */
     }
     /* Two counts: base is no longer the head, and our pin ends. */
-    vcow_version_release(base, 2);
+    vcow_version_release(base, 2, "vcow_txn_commit");
     vcow_cell_scan(c, &freeq);
     vcow_cell_flush_tally_locked(c, &t->tally);
     pthread_mutex_unlock(&c->lock);
@@ -286,12 +293,16 @@ int vcow_cell_update(vcow_cell *c, vcow_update_fn *fn, void *ctx, uint64_t *seq)
         if (rc != VCOW_OK)
             break;
         rc = fn(&t, ctx);
-        if (rc == VCOW_OK && t.state == TXN_OPEN)
-            rc = vcow_txn_commit_internal(&t, seq);
-        else if (rc == VCOW_OK)
-            rc = VCOW_ESTATE; /* fn failed an operation halfway */
+        if (rc != VCOW_OK)
+            break; /* fn's own error, VCOW_ECONFLICT included: abort below */
+        if (t.state != TXN_OPEN) {
+            rc = VCOW_ESTATE; /* fn finished the txn itself */
+            break;
+        }
+        rc = vcow_txn_commit_internal(&t, seq);
         if (rc != VCOW_ECONFLICT)
             break;
+        /* Lost the CAS: commit discarded the txn; begin again. */
         /* The version object stays with t for the next attempt. */
         ck_backoff_eb(&backoff);
     }
