@@ -39,6 +39,7 @@ static struct tblock *blocks;             /* under blocks_lock */
 static struct vcow_striped exited;        /* exited threads and fallbacks */
 static _Thread_local struct tblock *mine; /* NULL until first count */
 static _Thread_local bool mine_failed;
+static _Thread_local uint64_t thread_frees; /* vcow_debug_thread_frees */
 static pthread_key_t block_key;
 static pthread_once_t block_once = PTHREAD_ONCE_INIT;
 
@@ -156,6 +157,7 @@ void vcow_node_free(struct vcow_tally *t, enum vcow_kind kind, void *p, size_t s
 #else
     free(p);
 #endif
+    thread_frees++;
     count(t, kind, -1, -(int64_t)size);
 }
 
@@ -213,6 +215,11 @@ void vcow_debug_fail_alloc(long k, bool persistent)
     atomic_store_explicit(&fail_persistent, persistent, memory_order_relaxed);
     atomic_store_explicit(&fail_at, k < 0 ? 0 : k, memory_order_relaxed);
     atomic_store_explicit(&alloc_count, 0, memory_order_relaxed);
+}
+
+uint64_t vcow_debug_thread_frees(void)
+{
+    return thread_frees;
 }
 
 uint64_t vcow_debug_alloc_count(void)

@@ -213,10 +213,16 @@ static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *fre
 {
     struct vcow_cell *c = v->cell;
     struct vcow_tally t = {{0}, {0}};
+    if (budget != NULL && *budget == 0)
+        return false;
     int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, freed);
     vcow_cell_flush_tally(c, &t);
     if (!done)
         return false;
+    /* The object counts too (free of charge if the list took the last of
+     * the budget: a slice may end one node over). */
+    if (budget != NULL && *budget > 0)
+        (*budget)--;
     /* relaxed: statistics. */
     atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);

@@ -25,7 +25,8 @@
  *   vcow_cell_pin*, _unpin      any                  yes
  *   vcow_txn_*                  any (see commit)     no: a txn belongs to one thread
  *   vcow_txn_commit, _update    may block (see below) yes, on one cell from many txns
- *   vcow_cell_stats, _versions  any                  yes
+ *   vcow_cell_get_stats         any                  yes
+ *   vcow_cell_versions          any                  yes
  *   vcow_cell_trim              outside              yes
  *   vcow_cell_close             outside              no: nothing else may use the cell
  *
@@ -38,7 +39,7 @@
  * A pin is a counted reference to one version, valid outside read
  * sections and across blocking calls. A pinned version and everything it
  * reaches stay intact; a long-lived pin holds back all garbage newer than
- * it (vcow_cell_stats shows how much), as an LMDB reader or PostgreSQL's
+ * it (vcow_cell_get_stats shows how much), as an LMDB reader or PostgreSQL's
  * xmin horizon does.
  */
 #ifndef VCOW_CELL_H
@@ -101,8 +102,12 @@ VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *op
 /*
  * Close a cell and free every version after a grace period. Fails with
  * VCOW_ESTATE (changing nothing) while versions are pinned or transactions
- * are open; with VCOW_ESTATE inside a read section. Nothing may use the
- * cell during or after the call.
+ * are open; with VCOW_ESTATE inside a read section. No call may be made on
+ * the cell during or after the call, with one exception: a read section
+ * that was already running when close began may go on reading the cell and
+ * the versions it loaded until it ends (everything is freed only after a
+ * grace period). A read section that begins after close returned must not
+ * touch the cell.
  */
 VCOW_API int vcow_cell_close(vcow_cell *cell);
 
@@ -119,18 +124,42 @@ VCOW_API const vcow_version *vcow_cell_head(const vcow_cell *cell);
 /*
  * Pin the head / the version with sequence number seq / the version that
  * was head at wall-clock time t_ns (CLOCK_REALTIME nanoseconds: the newest
- * version committed at or before t_ns). Errors: VCOW_EINVAL (NULL),
+ * version whose time is at or before t_ns). Errors: VCOW_EINVAL (NULL),
  * VCOW_ENOENT (no such version, already trimmed, or t_ns before version 0).
- * Never blocks; may be called inside or outside a read section.
+ * May be called inside or outside a read section.
+ *
+ * As-of is stable: for any t_ns not later than the moment of the call, the
+ * answer stays the same version for as long as that version is kept (a
+ * version committed later gets a later time, even if the clock steps
+ * back). A t_ns in the future answers the head of the moment.
  */
 VCOW_API int vcow_cell_pin_head(vcow_cell *cell, vcow_version **out);
 VCOW_API int vcow_cell_pin_at(vcow_cell *cell, uint64_t seq, vcow_version **out);
 VCOW_API int vcow_cell_pin_as_of(vcow_cell *cell, int64_t t_ns, vcow_version **out);
 
-/* Add a pin to a version the caller already pins (or reads in a section). */
+/*
+ * Add a pin to a version the caller already pins (or reads in a section).
+ * VCOW_ENOENT when v was read in a read section and has died meanwhile
+ * (it stopped being the head and nothing pinned or retained it): the
+ * section still reads it, but it can no longer be pinned; pin the head
+ * (or pin_at its seq, with history) instead.
+ */
 VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
 
-/* Drop a pin. The version may be freed after this (after a grace period). */
+/*
+ * Drop a pin. The version may be freed after this (after a grace period).
+ * An unpin that ends a long pin releases the garbage it held back: the
+ * calling thread frees at most one slice of it (a bounded amount of work),
+ * the reclaimer the rest.
+ *
+ * Misuse stops the process: an unpin of a version whose count is already
+ * down to what its roles (head, retained by history) own is an unpin too
+ * many, and vcow aborts with "vcow: vcow_version_unpin: ..." rather than
+ * leave the cell unable to pin its head (every commit would spin). An
+ * unpin that takes another holder's pin cannot be told from that holder's
+ * own: it is caught only once the count would go below the roles, which
+ * may be at a later unpin, commit or trim (the message names that call).
+ */
 VCOW_API void vcow_version_unpin(vcow_version *v);
 
 /*
@@ -153,9 +182,15 @@ typedef struct vcow_view {
 } vcow_view;
 VCOW_API const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested);
 
-/* Accessors; valid while the version is pinned or the read section lasts. */
+/*
+ * Accessors; valid while the version is pinned or the read section lasts.
+ * The time is CLOCK_REALTIME nanoseconds, fixed after the version was
+ * published (by its committer, or by the first caller that needs it): it
+ * is never earlier than the predecessor's, and later than every time an
+ * as-of query already answered, so as-of answers never change.
+ */
 VCOW_API uint64_t vcow_version_seq(const vcow_version *v);
-VCOW_API int64_t vcow_version_time(const vcow_version *v); /* CLOCK_REALTIME ns */
+VCOW_API int64_t vcow_version_time(const vcow_version *v);
 VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
 
 /*
@@ -220,10 +255,16 @@ VCOW_API int vcow_cell_update(vcow_cell *cell, vcow_update_fn *fn, void *ctx, ui
 
 struct vcow_cell_stats {
     uint64_t head_seq;
-    uint64_t live_versions;      /* head + retained + pinned */
-    uint64_t oldest_seq;         /* the oldest live version */
-    int64_t oldest_age_ns;       /* now - its commit time */
-    uint64_t held_bytes;         /* retired, not yet freed (held by old versions or in flight) */
+    uint64_t live_versions; /* head + retained + pinned */
+    uint64_t oldest_seq;    /* the oldest live version */
+    int64_t oldest_age_ns;  /* now - its commit time */
+    /*
+     * Everything old versions hold that is not yet freed (held back by a
+     * pin or history, or in flight to the reclaimer): retired nodes, the
+     * retire lists' chunks and the version objects of replaced versions.
+     * 0 when only the head lives and the reclaimer has caught up.
+     */
+    uint64_t held_bytes;
     uint64_t pending_bytes;      /* of those, handed to the reclaimer and not yet freed */
     uint64_t pending_peak_bytes; /* the most pending_bytes has been */
     uint64_t max_pending_bytes;  /* the backpressure bound */

@@ -32,6 +32,19 @@ VCOW_API uint64_t vcow_debug_alloc_count(void);
  */
 VCOW_API void vcow_debug_hash_mask(uint64_t mask);
 
+/*
+ * Nodes (of every kind, version objects included) the calling thread has
+ * freed since it started: lets a test see who paid for a free.
+ */
+VCOW_API uint64_t vcow_debug_thread_frees(void);
+
+/*
+ * Add ns to every time vcow reads from CLOCK_REALTIME from now on (adds up;
+ * negative: the clock steps back). Unlike the hooks above it may be called
+ * while other threads use vcow.
+ */
+VCOW_API void vcow_debug_clock_shift(int64_t ns);
+
 VCOW_END_DECLS
 
 #endif

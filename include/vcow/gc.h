@@ -19,6 +19,15 @@
  * Threads: every thread registers itself on first use and unregisters when
  * it exits. No registration call is ever needed for correctness.
  *
+ * Threads that also use liburcu directly (cds_lfht, call_rcu): a thread
+ * that registered itself with the same liburcu flavor vcow was built with
+ * (vcow.pc names it) before its first vcow call is adopted: vcow neither
+ * registers it again nor unregisters it at exit (the user does, after the
+ * thread's last vcow call). Under urcu-qsbr its online state stays the
+ * user's: vcow treats it as a thread in manual quiescence mode (below). A
+ * thread must not register with liburcu after vcow registered it (liburcu
+ * asserts on a second registration); register first.
+ *
  * Contract table (which calls need what):
  *
  *   call                        may run in a read section?   may block?
@@ -26,7 +35,7 @@
  *   vcow_thread_offline/online  no                           no
  *   vcow_quiescent_state        no                           no
  *   vcow_gc_barrier             no                           yes
- *   vcow_gc_stats               yes                          no
+ *   vcow_gc_get_stats           yes                          no
  *
  * Calling a blocking vcow function (a commit that must wait for a grace
  * period, vcow_gc_barrier) from inside a read section would deadlock; vcow
@@ -53,7 +62,8 @@ VCOW_BEGIN_DECLS
 /* Begin a read section. Nests. Registers the calling thread on first use. */
 VCOW_API void vcow_read_lock(void);
 
-/* End a read section. Must pair with vcow_read_lock on the same thread. */
+/* End a read section. Must pair with vcow_read_lock on the same thread: an
+ * unlock outside any read section aborts with "vcow: vcow_read_unlock: ...". */
 VCOW_API void vcow_read_unlock(void);
 
 /* True while the calling thread is inside a read section. */

@@ -27,7 +27,8 @@
  * another key or version would make one subtree reachable twice). Fill it
  * through paths: vcow_hamt_set_path(t, "a.b.c", v) walks the '.'-separated
  * keys "a", "b" through nested maps (creating missing ones) and sets "c".
- * A path segment cannot contain '.', and no segment may be empty.
+ * A path segment cannot contain '.', and no segment may be empty. A path
+ * has at most 64 segments: a deeper one is VCOW_EINVAL in every path call.
  *
  * Nested trees and ropes (and maps) in one txn. vcow_hamt_enter(t, path,
  * kind) points the txn's writes at the structure at path, creating an empty

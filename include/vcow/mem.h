@@ -4,7 +4,7 @@
  * Every node vcow allocates is counted, by kind, when it is allocated and
  * when it is freed (nodes are freed only after a grace period, so "live"
  * includes nodes retired but not yet reclaimed). The counters are global to
- * the process. vcow_cell_stats gives the same figures per cell.
+ * the process. vcow_cell_get_stats gives the same figures per cell.
  */
 #ifndef VCOW_MEM_H
 #define VCOW_MEM_H

@@ -142,7 +142,9 @@ typedef struct vcow_rope_iter {
     uint64_t pos, to; /* next byte to yield, end */
 } vcow_rope_iter;
 
-VCOW_API void vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s);
+/* VCOW_EINVAL for a NULL iterator or slice (a non-NULL iterator is then
+ * left empty: next answers false). */
+VCOW_API int vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s);
 VCOW_API bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk);
 
 /*

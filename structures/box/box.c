@@ -164,8 +164,9 @@ static int add_fn(vcow_txn *t, void *arg)
     if (v.type != VCOW_T_I64 && v.type != VCOW_T_NONE)
         return VCOW_EINVAL; /* not a counter */
     int64_t cur = v.type == VCOW_T_I64 ? v.u.i64 : 0;
-    /* Wrap like a two's-complement counter instead of overflowing (UB). */
-    a->result = (int64_t)((uint64_t)cur + (uint64_t)a->delta);
+    /* A counter that wrapped would silently change sign: refuse. */
+    if (__builtin_add_overflow(cur, a->delta, &a->result))
+        return VCOW_ERANGE;
     return vcow_box_set(t, vcow_val_i64(a->result));
 }
 

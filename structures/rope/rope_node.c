@@ -358,20 +358,25 @@ static void iter_resolve(vcow_rope_iter *it)
     it->idx[0] = (uint32_t)(lim - x);
 }
 
-void vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
+int vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
 {
-    memset(it, 0, sizeof(*it));
-    if (s == NULL || s->root == NULL || s->from >= s->to)
-        return;
+    if (it == NULL)
+        return VCOW_EINVAL;
+    memset(it, 0, sizeof(*it)); /* an iterator that yields nothing */
+    if (s == NULL)
+        return VCOW_EINVAL;
+    if (s->root == NULL || s->from >= s->to)
+        return VCOW_OK;
     it->pos = s->from;
     it->to = s->to;
     if (rope_is_delta(s->root)) {
         it->node[0] = s->root;
         it->depth = 1;
         iter_resolve(it);
-        return;
+        return VCOW_OK;
     }
     iter_descend(it, s->root, s->from);
+    return VCOW_OK;
 }
 
 /* Step to the next leaf of the tree path whose top is at level `top`;

@@ -188,6 +188,15 @@ static void test_lines(void)
 
 static void test_badinput(void)
 {
+    /* NULL iterator or slice: an error, not a crash (UBSan caught a NULL
+     * dereference here); the iterator is left empty. */
+    vcow_rope_iter it;
+    vcow_slice chunk;
+    CHECK_RC(vcow_rope_iter_init(NULL, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_rope_iter_init(&it, NULL), VCOW_EINVAL);
+    CHECK(!vcow_rope_iter_next(&it, &chunk));
+    CHECK(!vcow_rope_iter_next(NULL, &chunk));
+
     vcow_cell *c = open_rope(false), *box;
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
