@@ -148,7 +148,7 @@ int vcow_cell_close(vcow_cell *c)
     vcow_version_release(head, 1, "vcow_cell_close"); /* no longer the head */
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
-    vcow_reclaim_dispatch(c, freeq);
+    vcow_reclaim_dispatch(c, freeq, NULL);
     vcow_cell_unref(c);
     return VCOW_OK;
 }
@@ -286,7 +286,7 @@ void vcow_version_unpin(vcow_version *v)
                     (unsigned long long)v->seq, (void *)c);
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
-    vcow_reclaim_dispatch(c, freeq);
+    vcow_reclaim_dispatch(c, freeq, NULL);
 }
 
 uint64_t vcow_version_seq(const vcow_version *v)
@@ -365,7 +365,7 @@ int vcow_cell_trim(vcow_cell *c, uint64_t keep_from)
     pthread_mutex_lock(&c->lock);
     vcow_history_trim(c, keep_from, &freeq);
     pthread_mutex_unlock(&c->lock);
-    vcow_reclaim_dispatch(c, freeq);
+    vcow_reclaim_dispatch(c, freeq, NULL);
     return VCOW_OK;
 }
 

@@ -168,8 +168,11 @@ void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *c
 void vcow_cell_scan(struct vcow_cell *cell, struct vcow_version **freeq);
 void vcow_history_trim(struct vcow_cell *cell, uint64_t keep_from, struct vcow_version **freeq);
 void vcow_history_policy(struct vcow_cell *cell);
-/* Without the lock: hand the queued versions to the reclaimer or free them. */
-void vcow_reclaim_dispatch(struct vcow_cell *cell, struct vcow_version *freeq);
+/* Without the lock: hand the queued versions to the reclaimer or free them
+ * (reclaim.c (g)). own: the queued version that carries the calling
+ * committer's own retire list (NULL if none, or not a commit). */
+void vcow_reclaim_dispatch(struct vcow_cell *cell, struct vcow_version *freeq,
+                           struct vcow_version *own);
 /* Free the cell object itself once the last reference goes. */
 void vcow_cell_unref(struct vcow_cell *cell);
 

@@ -36,12 +36,15 @@
  *      cell's pending bytes over max_pending_bytes, the committer waits for
  *      a grace period itself and frees in its own thread. So a writer can
  *      never outrun reclamation, however slow the call_rcu worker is.
- *      A thread whose scan released more than that (an unpin that ends a
- *      long pin, a trim) frees at most one slice of FREE_BUDGET nodes itself
- *      and hands the rest to the reclaimer, counted in pending_bytes: the
- *      bound then stands exceeded, so every commit helps until the
- *      reclaimer has caught up (the backpressure stays), but no single call
- *      pays for a backlog it did not make.
+ *      A committer frees its own commit's garbage in full that way, so
+ *      each commit over the bound frees at least what it adds. Anything
+ *      else a scan released over the bound (a backlog that an unpin ending
+ *      a long pin, or a trim, let go) is freed at most one slice of
+ *      FREE_BUDGET nodes by the thread that found it; the rest goes to the
+ *      reclaimer outside pending_bytes (it is old garbage held_bytes
+ *      already counted, not new garbage a writer could keep adding): no
+ *      single call pays for a backlog it did not make, and pending_bytes
+ *      stays an exact bound on what commits hand over.
  *  (h) Freeing is iterative (runtime/node.c) and, on the reclaimer, done in
  *      slices of FREE_BUDGET nodes, re-deferring the rest: one huge dropped
  *      subtree cannot hold up the reclaimer's other work for long. The
@@ -260,7 +263,8 @@ static void batch_cb(vcow_gc_head *h)
         vcow_mem_purge();
 }
 
-void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
+void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq,
+                           struct vcow_version *own)
 {
     struct vcow_version *help = NULL, *batch = NULL;
     while (freeq != NULL) {
@@ -275,25 +279,32 @@ void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq)
     if (help == NULL)
         return;
     VCOW_YIELD_POINT();
-    /* Backpressure (g): wait for a grace period and free one slice here.
-     * Inside a read section we cannot wait: everything goes to the
-     * reclaimer. */
+    /* Backpressure (g): wait for a grace period and free here: the
+     * committer's own garbage in full (so writers cannot outrun the
+     * reclaimer), and at most one slice of anything else (a backlog that
+     * an ended pin released). Inside a read section we cannot wait: all of
+     * it goes to the reclaimer. */
     if (vcow_gc_synchronize() == VCOW_OK) {
         atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
         uint64_t budget = FREE_BUDGET, freed = 0;
-        while (help != NULL) {
-            struct vcow_version *next = help->next_free;
-            if (!version_free(help, &budget, &freed))
-                break;
-            help = next;
+        struct vcow_version **pp = &help;
+        while (*pp != NULL) {
+            struct vcow_version *v = *pp;
+            if (v == own) {
+                *pp = v->next_free;
+                version_free(v, NULL, &freed);
+            } else if (budget > 0 && version_free(v, &budget, &freed)) {
+                *pp = v->next_free;
+            } else {
+                pp = &v->next_free; /* left for the reclaimer */
+            }
         }
     }
-    if (help == NULL)
-        return;
-    /* What is left is the reclaimer's, and counts as pending from now. */
-    for (struct vcow_version *v = help; v != NULL; v = v->next_free)
-        add_pending(c, v);
-    defer_batch(help, 0);
+    /* The rest is a backlog for the reclaimer. It stays out of
+     * pending_bytes (which bounds what commits hand over, exactly) and
+     * shows in held_bytes until freed. */
+    if (help != NULL)
+        defer_batch(help, 0);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)

@@ -236,7 +236,10 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     t->base = NULL;
     /* v is not ours any more: once it stops being the head it may be freed
      * (we hold no pin on it), so its seq was saved before. */
-    vcow_reclaim_dispatch(c, freeq);
+    /* base carries our retire list once it is queued (scan moves a
+     * successor's list onto its dead predecessor). Compared, never read:
+     * it may already be freed if it was not queued by us. */
+    vcow_reclaim_dispatch(c, freeq, base);
     if (seq != NULL)
         *seq = committed;
     return VCOW_OK;

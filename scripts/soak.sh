@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/soak.sh - `make soak`: every stress program under ThreadSanitizer,
-# then AddressSanitizer (+UBSan+LSan), then the garbage program in release
-# for the RSS check. SOAK_SECONDS (default 600) is split evenly over the
+# then AddressSanitizer (+UBSan+LSan), then the garbage and backlog
+# programs in release for the RSS checks. SOAK_SECONDS (default 600) is split evenly over the
 # runs. Figures go to build/soak/summary.txt (copy them into
 # docs/RELIABILITY.md with the date and machine).
 set -eu
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 total=${SOAK_SECONDS:-600}
 progs=$(ls build/tsan/stress/ | sed -n 's/^stress_//p' | sort)
 n=$(echo "$progs" | wc -w)
-runs=$((n * 2 + 1))
+runs=$((n * 2 + 2))
 each=$((total / runs))
 [ "$each" -ge 5 ] || each=5
 out=build/soak
@@ -42,5 +42,6 @@ run() { # preset program extra-args
 for p in $progs; do run tsan "$p" ""; done
 for p in $progs; do run asan "$p" ""; done
 run release garbage "--check-rss 1"
+run release backlog "--check-rss 1"
 cat "$summary"
 exit $status

@@ -265,7 +265,14 @@ struct vcow_cell_stats {
      * 0 when only the head lives and the reclaimer has caught up.
      */
     uint64_t held_bytes;
-    uint64_t pending_bytes;      /* of those, handed to the reclaimer and not yet freed */
+    /*
+     * Of those, what commits handed to the reclaimer and it has not freed
+     * yet: never more than max_pending_bytes (past it, committers free
+     * their own garbage). A backlog that an unpin ending a long pin (or a
+     * trim) releases goes to the reclaimer outside this count, in slices;
+     * it shows in held_bytes until freed.
+     */
+    uint64_t pending_bytes;
     uint64_t pending_peak_bytes; /* the most pending_bytes has been */
     uint64_t max_pending_bytes;  /* the backpressure bound */
     uint64_t commits, conflicts;
