@@ -264,10 +264,16 @@ void vcow_version_unpin(vcow_version *v)
     v = v->face.real;
     struct vcow_cell *c = v->cell;
     struct vcow_version *freeq = NULL;
+    /* Once our decrement lets v die, another thread's scan may queue it
+     * (and a close free the cell): the read section keeps both readable
+     * until we are done with them. */
+    vcow_read_lock();
     /* acq_rel: see runtime/reclaim.c (d). */
     uint64_t old = atomic_fetch_sub_explicit(&v->live, 1, memory_order_acq_rel);
-    if (VCOW_LIKELY(old > 1))
+    if (VCOW_LIKELY(old > 1)) {
+        vcow_read_unlock();
         return;
+    }
     VCOW_YIELD_POINT();
     pthread_mutex_lock(&c->lock);
     /*
@@ -286,6 +292,7 @@ void vcow_version_unpin(vcow_version *v)
                     (unsigned long long)v->seq, (void *)c);
     vcow_cell_scan(c, &freeq);
     pthread_mutex_unlock(&c->lock);
+    vcow_read_unlock(); /* before dispatch: it may wait for a grace period */
     vcow_reclaim_dispatch(c, freeq, NULL);
 }
 

@@ -289,12 +289,12 @@ void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq,
         uint64_t budget = FREE_BUDGET, freed = 0;
         struct vcow_version **pp = &help;
         while (*pp != NULL) {
-            struct vcow_version *v = *pp;
+            struct vcow_version *v = *pp, *next = v->next_free; /* v may be freed */
             if (v == own) {
-                *pp = v->next_free;
                 version_free(v, NULL, &freed);
+                *pp = next;
             } else if (budget > 0 && version_free(v, &budget, &freed)) {
-                *pp = v->next_free;
+                *pp = next;
             } else {
                 pp = &v->next_free; /* left for the reclaimer */
             }
