@@ -18,9 +18,9 @@
  */
 #include "stress.h"
 
-#define VALUE 1024
-#define MAX_COMMITS 1000000 /* the reported case: ~1.1 GiB held */
-#define SLICE (16384 + 1) /* runtime/reclaim.c: FREE_BUDGET (+ one version object) */
+#define VALUE       1024
+#define MAX_COMMITS 1000000     /* the reported case: ~1.1 GiB held */
+#define SLICE       (16384 + 1) /* runtime/reclaim.c: FREE_BUDGET (+ one version object) */
 
 static vcow_cell *cell;
 static _Atomic int stop;

@@ -9,7 +9,14 @@
 
 #include "doc.h"
 
-#define ARRAY_MARK '\x01'
+/*
+ * Every bytes leaf starts with a tag byte: TAG_STRING then the string's
+ * bytes, or TAG_ARRAY then the array's compact JSON text. Tagging strings
+ * too is what makes the array mark unforgeable: a marker on arrays alone
+ * is also a byte a string may begin with, and such a string would read
+ * back as an array, or as nothing when the rest is not JSON.
+ */
+enum { TAG_STRING = 's', TAG_ARRAY = 'a' };
 
 /* ---- writing JSON into a txn ---- */
 
@@ -20,16 +27,22 @@ struct write_ctx {
     int merge; /* 1: merge patch; 0: replace */
 };
 
-static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx *w);
+static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w);
 
-static int set_object(vcow_txn *t, const char *path, json_t *obj, struct write_ctx *w)
+/* Write obj's members under path, which has `depth` keys. */
+static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj,
+                      struct write_ctx *w)
 {
     const char *key;
     json_t *val;
     json_object_foreach(obj, key, val)
     {
-        if (key[0] == '\0' || strchr(key, '.') != NULL) {
-            snprintf(w->err, w->errlen, "key \"%s\" is empty or contains '.'", key);
+        if (key[0] == '\0' || strchr(key, '.') != NULL || strlen(key) > VCOW_HAMT_KEY_MAX) {
+            snprintf(w->err, w->errlen, "key \"%.64s\" is empty, contains '.' or is too long", key);
+            return VCOW_EINVAL;
+        }
+        if (depth == DOC_MAX_DEPTH) {
+            snprintf(w->err, w->errlen, "objects nest more than %d deep", DOC_MAX_DEPTH);
             return VCOW_EINVAL;
         }
         size_t n = strlen(path) + strlen(key) + 2;
@@ -37,7 +50,7 @@ static int set_object(vcow_txn *t, const char *path, json_t *obj, struct write_c
         if (sub == NULL)
             return VCOW_ENOMEM;
         snprintf(sub, n, "%s%s%s", path, path[0] ? "." : "", key);
-        int rc = set_value(t, sub, val, w);
+        int rc = set_value(t, sub, depth + 1, val, w);
         free(sub);
         if (rc != VCOW_OK)
             return rc;
@@ -45,7 +58,19 @@ static int set_object(vcow_txn *t, const char *path, json_t *obj, struct write_c
     return VCOW_OK;
 }
 
-static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx *w)
+static int set_tagged(vcow_txn *t, const char *path, char tag, const char *s, size_t len)
+{
+    char *buf = malloc(len + 1);
+    if (buf == NULL)
+        return VCOW_ENOMEM;
+    buf[0] = tag;
+    memcpy(buf + 1, s, len);
+    int rc = vcow_hamt_set_path(t, path, vcow_val_bytes(buf, len + 1));
+    free(buf);
+    return rc;
+}
+
+static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w)
 {
     vcow_val v;
     int rc;
@@ -59,14 +84,13 @@ static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx 
             if (rc != VCOW_OK)
                 return rc;
         }
-        return set_object(t, path, j, w);
+        return set_object(t, path, depth, j, w);
     }
     case JSON_NULL:
         rc = vcow_hamt_del_path(t, path);
         return rc == VCOW_ENOENT ? VCOW_OK : rc;
     case JSON_STRING:
-        v = vcow_val_bytes(json_string_value(j), json_string_length(j));
-        break;
+        return set_tagged(t, path, TAG_STRING, json_string_value(j), json_string_length(j));
     case JSON_INTEGER:
         v = vcow_val_i64(json_integer_value(j));
         break;
@@ -77,20 +101,11 @@ static int set_value(vcow_txn *t, const char *path, json_t *j, struct write_ctx 
     case JSON_FALSE:
         v = vcow_val_bool(json_is_true(j));
         break;
-    default: { /* array: its JSON text, marked */
+    default: { /* an array: replaced as a whole, so one leaf of JSON text */
         char *text = json_dumps(j, JSON_COMPACT);
         if (text == NULL)
             return VCOW_ENOMEM;
-        size_t len = strlen(text);
-        char *buf = malloc(len + 1);
-        if (buf == NULL) {
-            free(text);
-            return VCOW_ENOMEM;
-        }
-        buf[0] = ARRAY_MARK;
-        memcpy(buf + 1, text, len);
-        rc = vcow_hamt_set_path(t, path, vcow_val_bytes(buf, len + 1));
-        free(buf);
+        rc = set_tagged(t, path, TAG_ARRAY, text, strlen(text));
         free(text);
         return rc;
     }
@@ -133,13 +148,13 @@ static int replace_fn(vcow_txn *t, void *arg)
     free(l.keys);
     if (rc != VCOW_OK)
         return rc;
-    return set_object(t, "", w->json, w);
+    return set_object(t, "", 0, w->json, w);
 }
 
 static int patch_fn(vcow_txn *t, void *arg)
 {
     struct write_ctx *w = arg;
-    return set_object(t, "", w->json, w);
+    return set_object(t, "", 0, w->json, w);
 }
 
 int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t errlen)
@@ -203,10 +218,16 @@ static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val
         return r.obj;
     }
     case VCOW_T_BYTES: {
+        /* Every bytes leaf was written by set_tagged: NULL here is an
+         * allocation failure. JSON_ALLOW_NUL: a string in an array may
+         * hold U+0000 (json_dumps wrote it as \u0000). */
         const char *p = val.u.bytes.ptr;
-        if (val.u.bytes.len > 0 && p[0] == ARRAY_MARK)
-            return json_loadb(p + 1, val.u.bytes.len - 1, 0, NULL);
-        return json_stringn(p, val.u.bytes.len);
+        size_t n = val.u.bytes.len;
+        if (n > 0 && p[0] == TAG_STRING)
+            return json_stringn(p + 1, n - 1);
+        if (n > 0 && p[0] == TAG_ARRAY)
+            return json_loadb(p + 1, n - 1, JSON_ALLOW_NUL, NULL);
+        return NULL;
     }
     case VCOW_T_I64:
         return json_integer(val.u.i64);

@@ -1,17 +1,24 @@
 /*
  * examples/config_server/doc.h - a JSON document in a vcow hamt cell.
  *
- * JSON objects are nested maps, strings are bytes, integers i64, reals f64,
- * true/false bools. vcow has no array type: an array is stored as one leaf
- * holding its compact JSON text, marked by a leading 0x01 byte (config
- * arrays are small lists replaced as a whole). JSON null means "absent".
- * Keys may not contain '.', which separates path segments.
+ * JSON objects are nested maps, integers i64, reals f64, true/false bools.
+ * Strings and arrays are both bytes, told apart by a tag byte that every
+ * bytes leaf carries (so no string can pass for an array): a string is its
+ * bytes, U+0000 included; vcow has no array type, so an array is one leaf
+ * holding its compact JSON text (config arrays are small lists replaced as
+ * a whole). JSON null means "absent". Keys may not be empty or contain
+ * '.', which separates path segments. Any JSON object without null members
+ * and with such keys renders back as an equal one (json_equal).
  */
 #ifndef CONFIG_DOC_H
 #define CONFIG_DOC_H
 
 #include <jansson.h>
 #include <vcow/vcow.h>
+
+/* Objects nest at most this deep: a leaf's path has at most this many keys
+ * (what vcow_hamt_set_path takes). Deeper documents are refused whole. */
+#define DOC_MAX_DEPTH 64
 
 /* Replace the whole document with `doc` (a JSON object) as one commit. */
 int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t errlen);

@@ -6,20 +6,27 @@
  *   GET  /history                    versions kept, with their commit times
  *   GET  /diff?from=N&to=M           paths that differ between two versions
  *   POST /config                     a JSON merge patch (RFC 7386), one commit
+ *
+ * The target is parsed as sent (request.c): a malformed %-escape, a %00, an
+ * argument given twice, an empty key in a path, a malformed number or time
+ * is answered 400 and changes nothing.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "doc.h"
 #include "http.h"
+#include "request.h"
 
 #define MAX_BODY (1 << 20)
 
+/* One per connection's request, from the URI log callback to completed. */
 struct request {
+    char *target; /* as sent: libmicrohttpd's url is decoded and ends at a %00 */
+    int started;  /* POST: the headers-only first call is over */
     char *body;
     size_t len;
     int too_big;
@@ -44,70 +51,11 @@ static enum MHD_Result fail(struct MHD_Connection *conn, unsigned status, const 
     return reply(conn, status, json_pack("{s:s}", "error", msg));
 }
 
-int parse_rfc3339(const char *s, int64_t *ns)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (p == NULL)
-        return -1;
-    int64_t frac = 0, scale = 1000000000;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return -1;
-        for (; *p >= '0' && *p <= '9'; p++)
-            if (scale > 1) {
-                scale /= 10;
-                frac += (*p - '0') * scale;
-            }
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int h, m;
-        if (sscanf(p + 1, "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59)
-            return -1;
-        off = (h * 3600 + m * 60) * (*p == '+' ? 1 : -1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p != '\0')
-        return -1;
-    time_t t = timegm(&tm);
-    *ns = ((int64_t)t - off) * 1000000000 + frac;
-    return 0;
-}
-
-void format_rfc3339(int64_t ns, char *buf, size_t len)
-{
-    time_t t = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%09lldZ", (long long)(ns % 1000000000));
-}
-
-static int parse_seq(const char *s, uint64_t *out)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* The version a GET asks for: pinned (release with vcow_version_unpin). */
-static int pick_version(vcow_cell *cell, struct MHD_Connection *conn, vcow_version **v,
-                        const char **why)
+static int pick_version(vcow_cell *cell, const struct target *t, vcow_version **v, const char **why)
 {
-    const char *ver = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "version");
-    const char *asof = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "as_of");
+    const char *ver = target_arg(t, "version");
+    const char *asof = target_arg(t, "as_of");
     if (ver != NULL && asof != NULL) {
         *why = "give version or as_of, not both";
         return 400;
@@ -115,7 +63,7 @@ static int pick_version(vcow_cell *cell, struct MHD_Connection *conn, vcow_versi
     if (ver != NULL) {
         uint64_t seq;
         if (parse_seq(ver, &seq) != 0) {
-            *why = "version must be a non-negative integer";
+            *why = "version must be a decimal number, at most 18446744073709551615";
             return 400;
         }
         if (vcow_cell_pin_at(cell, seq, v) != VCOW_OK) {
@@ -127,7 +75,8 @@ static int pick_version(vcow_cell *cell, struct MHD_Connection *conn, vcow_versi
     if (asof != NULL) {
         int64_t ns;
         if (parse_rfc3339(asof, &ns) != 0) {
-            *why = "as_of must be an RFC 3339 time, e.g. 2026-11-23T03:12:00Z";
+            *why = "as_of must be an RFC 3339 time, e.g. 2026-11-23T03:12:00Z or "
+                   "2026-11-23T04:12:00%2B01:00 (a '+' in a query is a space)";
             return 400;
         }
         if (vcow_cell_pin_as_of(cell, ns, v) != VCOW_OK) {
@@ -140,11 +89,14 @@ static int pick_version(vcow_cell *cell, struct MHD_Connection *conn, vcow_versi
     return 0;
 }
 
-static enum MHD_Result get_config(vcow_cell *cell, struct MHD_Connection *conn, const char *path)
+static enum MHD_Result get_config(vcow_cell *cell, struct MHD_Connection *conn,
+                                  const struct target *t, const char *path)
 {
     vcow_version *v;
     const char *why = NULL;
-    int status = pick_version(cell, conn, &v, &why);
+    if (check_doc_path(path, &why) != 0)
+        return fail(conn, 400, why);
+    int status = pick_version(cell, t, &v, &why);
     if (status != 0)
         return fail(conn, (unsigned)status, why);
     int rc;
@@ -168,7 +120,7 @@ static enum MHD_Result get_history(vcow_cell *cell, struct MHD_Connection *conn)
         size_t n;
         vcow_cell_versions(cell, from, UINT64_MAX, info, CHUNK, &n);
         for (size_t i = 0; i < n; i++) {
-            char t[48];
+            char t[RFC3339_LEN];
             format_rfc3339(info[i].time_ns, t, sizeof(t));
             json_array_append_new(
                 list, json_pack("{s:I, s:s}", "version", (json_int_t)info[i].seq, "time", t));
@@ -180,11 +132,12 @@ static enum MHD_Result get_history(vcow_cell *cell, struct MHD_Connection *conn)
     return reply(conn, 200, json_pack("{s:o}", "versions", list));
 }
 
-static enum MHD_Result get_diff(vcow_cell *cell, struct MHD_Connection *conn)
+static enum MHD_Result get_diff(vcow_cell *cell, struct MHD_Connection *conn,
+                                const struct target *t)
 {
     uint64_t from, to;
-    if (parse_seq(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "from"), &from) ||
-        parse_seq(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to"), &to))
+    const char *f = target_arg(t, "from"), *to_s = target_arg(t, "to");
+    if (f == NULL || to_s == NULL || parse_seq(f, &from) || parse_seq(to_s, &to))
         return fail(conn, 400, "diff needs from=N&to=M (version numbers)");
     vcow_version *a, *b;
     if (vcow_cell_pin_at(cell, from, &a) != VCOW_OK)
@@ -212,7 +165,7 @@ static enum MHD_Result post_config(vcow_cell *cell, struct MHD_Connection *conn,
     if (req->too_big)
         return fail(conn, 413, "body over 1 MiB");
     json_error_t jerr;
-    json_t *patch = json_loadb(req->body ? req->body : "", req->len, 0, &jerr);
+    json_t *patch = json_loadb(req->body ? req->body : "", req->len, JSON_ALLOW_NUL, &jerr);
     if (patch == NULL) {
         char msg[256];
         snprintf(msg, sizeof(msg), "malformed JSON: %s (line %d)", jerr.text, jerr.line);
@@ -227,18 +180,41 @@ static enum MHD_Result post_config(vcow_cell *cell, struct MHD_Connection *conn,
     return reply(conn, 200, json_pack("{s:I}", "version", (json_int_t)seq));
 }
 
+static enum MHD_Result route(vcow_cell *cell, struct MHD_Connection *conn, const char *method,
+                             const struct target *t, struct request *req)
+{
+    if (strcmp(method, "POST") == 0) {
+        if (strcmp(t->path, "/config") != 0)
+            return fail(conn, 404, "POST goes to /config");
+        return post_config(cell, conn, req);
+    }
+    if (strcmp(method, "GET") != 0)
+        return fail(conn, 405, "only GET and POST");
+    if (strcmp(t->path, "/config") == 0)
+        return get_config(cell, conn, t, "");
+    if (strncmp(t->path, "/config/", 8) == 0)
+        return get_config(cell, conn, t, t->path + 8);
+    if (strcmp(t->path, "/history") == 0)
+        return get_history(cell, conn);
+    if (strcmp(t->path, "/diff") == 0)
+        return get_diff(cell, conn, t);
+    return fail(conn, 404, "unknown endpoint: try /config, /history, /diff");
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
+    (void)url;
     (void)version;
     vcow_cell *cell = cls;
+    struct request *req = *con_cls;
+    if (req == NULL) /* log_target ran out of memory */
+        return MHD_NO;
     if (strcmp(method, "POST") == 0) {
-        struct request *req = *con_cls;
-        if (req == NULL) { /* first call: headers only */
-            req = calloc(1, sizeof(*req));
-            *con_cls = req;
-            return req != NULL ? MHD_YES : MHD_NO;
+        if (!req->started) { /* first call: headers only */
+            req->started = 1;
+            return MHD_YES;
         }
         if (*upload_size != 0) { /* a chunk of the body */
             if (req->len + *upload_size > MAX_BODY) {
@@ -254,21 +230,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             *upload_size = 0;
             return MHD_YES;
         }
-        if (strcmp(url, "/config") != 0)
-            return fail(conn, 404, "POST goes to /config");
-        return post_config(cell, conn, req);
     }
-    if (strcmp(method, "GET") != 0)
-        return fail(conn, 405, "only GET and POST");
-    if (strcmp(url, "/config") == 0)
-        return get_config(cell, conn, "");
-    if (strncmp(url, "/config/", 8) == 0)
-        return get_config(cell, conn, url + 8);
-    if (strcmp(url, "/history") == 0)
-        return get_history(cell, conn);
-    if (strcmp(url, "/diff") == 0)
-        return get_diff(cell, conn);
-    return fail(conn, 404, "unknown endpoint: try /config, /history, /diff");
+    struct target t;
+    const char *why = NULL;
+    int status = target_parse(req->target, &t, &why);
+    if (status != 0)
+        return fail(conn, (unsigned)status, status == 400 ? why : "out of memory");
+    enum MHD_Result rc = route(cell, conn, method, &t, req);
+    target_free(&t);
+    return rc;
+}
+
+/* libmicrohttpd's URI log callback: the only place that sees the target
+ * before it is decoded; what it returns becomes *con_cls. */
+static void *log_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct request *req = calloc(1, sizeof(*req));
+    if (req != NULL && (req->target = strdup(uri)) == NULL) {
+        free(req);
+        req = NULL;
+    }
+    return req;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -279,6 +263,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     struct request *req = *con_cls;
     if (req != NULL) {
+        free(req->target);
         free(req->body);
         free(req);
     }
@@ -292,11 +277,11 @@ struct MHD_Daemon *http_start(vcow_cell *cell, unsigned port, unsigned threads, 
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL,
-                         NULL, handle, cell, MHD_OPTION_SOCK_ADDR, &addr,
-                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
-                         completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL, handle, cell,
+        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, log_target, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
     if (d != NULL && bound != NULL) {
         const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         *bound = i != NULL ? i->port : port;

@@ -33,7 +33,7 @@
 static int reload(vcow_cell *cell, const char *file, bool verbose)
 {
     json_error_t jerr;
-    json_t *doc = json_load_file(file, 0, &jerr);
+    json_t *doc = json_load_file(file, JSON_ALLOW_NUL, &jerr);
     if (doc == NULL) {
         fprintf(stderr, "config_server: %s:%d: %s (configuration unchanged)\n", file, jerr.line,
                 jerr.text);
