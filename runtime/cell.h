@@ -5,7 +5,6 @@
 #ifndef VCOW_RUNTIME_CELL_H
 #define VCOW_RUNTIME_CELL_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 
 #include "base/compiler.h"
@@ -13,6 +12,7 @@
 #include "counter.h"
 #include "gc/gc.h"
 #include "retire.h"
+#include "vindex.h"
 #include <vcow/cell.h>
 
 /*
@@ -41,10 +41,13 @@ struct vcow_version {
      * with vcow_version_stamp (runtime/stamp.c). */
     _Atomic int64_t time_ns;
     /* The predecessor (the txn's base): followed only while this version
-     * is unstamped, which keeps the predecessor alive (stamp.c (e)). */
+     * is unstamped or not yet indexed, which keeps the predecessor alive
+     * (stamp.c (e), reclaim.c (i)). */
     struct vcow_version *prev;
     struct vcow_cell *cell;
-    bool retained; /* history holds a count (under cell->lock) */
+    /* History holds a count. Set before publication; cleared once, by the
+     * maintenance claimer, just before it drops that count. */
+    _Atomic bool retained;
     /*
      * Until seq-1 is reclaimed: what seq-1 reaches and this version does
      * not. Then it moves to seq-1 and this field stays empty until this
@@ -61,13 +64,19 @@ struct vcow_version {
     uint64_t held_bytes;            /* what this commit added to held (see cell) */
     struct vcow_version *next_free; /* the batch it is freed in (reclaim.c) */
     uint64_t batch_freed;           /* first of a batch: bytes freed so far */
-    bool help;                      /* freed by the committer (backpressure) */
+    bool help;                      /* over the pending bound: backlog (reclaim.c (g)) */
 };
 
 #define VCOW_TIME_UNSET INT64_MIN
 
 enum { CELL_PAD = 64 };
 
+/*
+ * The cell. Nothing in it is behind a lock (runtime/reclaim.c, "Progress"):
+ * committers CAS the head and write their own index slot; one maintenance
+ * claimer at a time (maint) trims history, finds dead versions at the tail
+ * and prunes the index; everyone else only reads or adds to counters.
+ */
 struct vcow_cell {
     /* The head: the only word readers load. The padding keeps the fields
      * writers change off its cache line (heap objects are only 16-byte
@@ -78,42 +87,41 @@ struct vcow_cell {
     enum vcow_kind kind;
     struct vcow_cell_opts opts;
 
-    /*
-     * Versions not yet reclaimed, seq in [tail_seq, tail_seq + cap), slot
-     * seq & (cap - 1), NULL until its committer has appended it. Written
-     * under lock; tail_seq and cap are atomics only so a committer can check
-     * for room without the lock (both only grow).
-     */
-    pthread_mutex_t lock;
-    struct vcow_version **ring;
-    _Atomic uint64_t cap;
-    _Atomic uint64_t tail_seq;
-    uint64_t ret_seq;    /* oldest version history retains (under lock) */
-    uint64_t hist_bytes; /* retired bytes of versions in (ret_seq, head] (under lock) */
-    bool closing;
+    struct vcow_vindex index; /* seq -> version, for seq in [tail_seq, head] */
+    /* Written by the maintenance claimer only: */
+    _Atomic uint64_t tail_seq; /* oldest version not yet reclaimed */
+    _Atomic uint64_t ret_seq;  /* oldest version history retains */
+    _Atomic uint32_t maint;    /* the maintenance claim (reclaim.c) */
+    _Atomic uint64_t trim_to;  /* vcow_cell_trim's request (only grows) */
+    _Atomic bool closing;
+    /* Retired bytes of versions in (ret_seq, head]: committers add (before
+     * their CAS, taken back if it fails), the claimer subtracts. */
+    _Atomic int64_t hist_bytes;
 
     /*
-     * Statistics. The commit path already holds the lock, so what it counts
-     * is plain fields under the lock: no atomic read-modify-write on the
-     * writer's path. Counts made elsewhere (the reclaimer, aborts) go to the
-     * striped atomics. relaxed everywhere: counters only.
+     * Statistics, all relaxed atomics (counters only). Node counts go to
+     * striped counters (no shared line per commit). retired_total: bytes
+     * ever made garbage-to-be (retired nodes, retire-list chunks, replaced
+     * version objects); held_bytes is it minus freed_total.
      */
-    int64_t nodes_locked[VCOW_KIND_COUNT]; /* under lock */
-    int64_t bytes_locked[VCOW_KIND_COUNT]; /* under lock */
-    struct vcow_striped count;             /* outside the lock */
-    uint64_t commits;                      /* under lock */
-    /* Bytes ever made garbage-to-be: retired nodes, retire-list chunks and
-     * replaced version objects (under lock). held_bytes is this minus
-     * freed_total. */
-    uint64_t retired_total;
+    struct vcow_striped count;
+    _Atomic uint64_t retired_total;
     _Atomic uint64_t pending_peak;
-    _Atomic uint64_t freed_total;   /* of retired_total, freed (reclaimer) */
-    _Atomic uint64_t pending_bytes; /* added under lock, freed by reclaimer */
+    _Atomic uint64_t freed_total;
+    _Atomic uint64_t pending_bytes; /* reclaim.c (g) */
     _Atomic uint64_t conflicts, helped;
+    /* The backlog: versions over the pending bound, freed by committers
+     * (backpressure) or handed to the reclaimer (reclaim.c (g)). */
+    _Atomic(struct vcow_version *) help;
+    _Atomic uint64_t backlog_bytes;
+    _Atomic bool drain_pending;
+    vcow_gc_head drain_gc;
+    uint64_t drain_seq; /* the head when the drain was (re)deferred */
     /* The latest t an as-of query answered (runtime/stamp.c (c)). */
     _Atomic int64_t asof_floor;
-    /* 1 while open + 1 per version handed to the reclaimer: the cell is
-     * freed when the last callback that touches it is done. */
+    /* 1 while open + 1 per version handed to the reclaimer (+ 1 while a
+     * drain is pending): the cell is freed when the last callback that
+     * touches it is done. */
     _Atomic uint64_t refs;
 };
 
@@ -148,7 +156,6 @@ int vcow_txn_start(struct vcow_cell *cell, struct vcow_txn *t);
 void vcow_txn_discard(struct vcow_txn *t);
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
 void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
-void vcow_cell_flush_tally_locked(struct vcow_cell *cell, struct vcow_tally *t);
 
 /* runtime/stamp.c */
 int64_t vcow_now_ns(void);
@@ -161,18 +168,33 @@ void vcow_version_stamp_published(struct vcow_version *v);
  * floor now covers. Call before loading the head. */
 int64_t vcow_cell_asof_enter(struct vcow_cell *c, int64_t t_ns);
 
-/* runtime/reclaim.c (called with cell->lock held unless stated) */
+/* runtime/vindex.c: the version of seq, NULL if it is below the tail or not
+ * published; writes the slots of committers that have not yet (helping).
+ * In a read section. */
+struct vcow_version *vcow_cell_find(struct vcow_cell *c, uint64_t seq);
+
+/* runtime/reclaim.c */
 /* Drop counts of v's liveness; stops loudly (naming call) if that takes it
  * below zero: a version released more often than it was pinned. */
 void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call);
-void vcow_cell_scan(struct vcow_cell *cell, struct vcow_version **freeq);
-void vcow_history_trim(struct vcow_cell *cell, uint64_t keep_from, struct vcow_version **freeq);
-void vcow_history_policy(struct vcow_cell *cell);
-/* Without the lock: hand the queued versions to the reclaimer or free them
- * (reclaim.c (g)). own: the queued version that carries the calling
- * committer's own retire list (NULL if none, or not a commit). */
-void vcow_reclaim_dispatch(struct vcow_cell *cell, struct vcow_version *freeq,
-                           struct vcow_version *own);
+/*
+ * Ask for maintenance (history trims, finding dead versions, handing them
+ * to the reclaimer) and run it unless another thread is running it, which
+ * then runs it again for us. Never waits. Outside or inside a read section.
+ */
+void vcow_cell_maintain(struct vcow_cell *c);
+/*
+ * Backpressure, for committers after maintain: while the cell's garbage
+ * (pending + backlog) is over max_pending_bytes, wait for a grace period
+ * and free part of the backlog (at least own_nodes nodes' worth, if there
+ * is that much). No-op inside a read section.
+ */
+void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes);
+/* runtime/history.c: apply vcow_cell_trim's request and the cell's
+ * history policy. Maintenance claimer, in a read section. */
+void vcow_history_apply(struct vcow_cell *c);
+/* vcow_cell_close: run the last maintenance (waits for a running one). */
+void vcow_cell_maintain_last(struct vcow_cell *c);
 /* Free the cell object itself once the last reference goes. */
 void vcow_cell_unref(struct vcow_cell *cell);
 

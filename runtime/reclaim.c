@@ -1,6 +1,6 @@
 /*
  * runtime/reclaim.c - version-ordered reclamation without node reference
- * counts.
+ * counts, and without a lock.
  *
  * Why it is safe. Every node belongs to one cell's lineage. A txn that
  * turns version k-1 into k copies the nodes it changes and records on k's
@@ -17,45 +17,61 @@
  *      the retire list of k is handed to the RCU backend (defer) at the
  *      moment every version < k is dead, and freed after a grace period.
  *  (c) "Every version < k is dead" is decided at the tail of the cell's
- *      ring of unreclaimed versions, in seq order, under the cell's lock:
- *      the tail version t is reclaimed when it is dead and its successor
- *      is known; reclaiming t frees t's object and t+1's retire list. The
- *      tail only moves forward, so lists are freed in version order, and
- *      an old pinned version holds back every newer list (the MVCC horizon).
+ *      index of unreclaimed versions, in seq order, by the maintenance
+ *      claimer (one thread at a time, see (j)): the tail version t is
+ *      reclaimed when it is dead and its successor is published; reclaiming
+ *      t frees t's object and t+1's retire list. The tail only moves
+ *      forward, so lists are freed in version order, and an old pinned
+ *      version holds back every newer list (the MVCC horizon).
  *  (d) A version dies when its count (head + retained + pins) reaches zero;
  *      a pin is an increment-if-not-zero, so no one can revive a version
  *      the scan has seen dead. The decrement is acq_rel: whatever the
- *      holder read through its pin happens-before the scan that frees.
+ *      holder read through its pin happens-before the scan that frees. A
+ *      version's head count is dropped by its successor's committer only
+ *      after the CAS that replaced it, so a version at the tail that is
+ *      dead always has a published successor, or the cell is closing.
  *  (e) Version objects themselves are freed through the same deferral: a
  *      reader that loaded the head just before it changed may still read
  *      the version's fields during its read section.
  *  (f) Nodes a txn made and never published are freed at once on abort or
  *      conflict (no reader ever saw them); retire entries it recorded are
  *      dropped, since the base version still reaches those nodes.
- *  (g) Bounded garbage: when handing a list to the reclaimer would push the
- *      cell's pending bytes over max_pending_bytes, the committer waits for
- *      a grace period itself and frees in its own thread. So a writer can
- *      never outrun reclamation, however slow the call_rcu worker is.
- *      A committer frees its own commit's garbage in full that way, so
- *      each commit over the bound frees at least what it adds. Anything
- *      else a scan released over the bound (a backlog that an unpin ending
- *      a long pin, or a trim, let go) is freed at most one slice of
- *      FREE_BUDGET nodes by the thread that found it; the rest goes to the
- *      reclaimer outside pending_bytes (it is old garbage held_bytes
- *      already counted, not new garbage a writer could keep adding): no
- *      single call pays for a backlog it did not make, and pending_bytes
- *      stays an exact bound on what commits hand over.
+ *  (g) Bounded garbage: pending_bytes counts what was handed to the
+ *      reclaimer and is not freed yet; a version whose list would push it
+ *      over max_pending_bytes is not handed over but put on the cell's
+ *      backlog (help list). Every commit that finds pending + backlog over
+ *      the bound waits for a grace period and frees from the backlog itself
+ *      (at least as many nodes as its own commit retired, and a slice):
+ *      writers cannot outrun reclamation, and pending_bytes stays an exact
+ *      bound. A backlog that nobody commits against (an unpin that ended a
+ *      long pin released it, and the cell went quiet) is handed to the
+ *      reclaimer by a drain callback once a grace period passed with no
+ *      commit. No call other than a commit over the bound frees more than
+ *      that: an unpin frees nothing itself.
  *  (h) Freeing is iterative (runtime/node.c) and, on the reclaimer, done in
  *      slices of FREE_BUDGET nodes, re-deferring the rest: one huge dropped
  *      subtree cannot hold up the reclaimer's other work for long. The
- *      versions one scan queued are deferred as one batch (one callback,
- *      not one per version).
- *  (i) A version's predecessor is queued only after the version is
- *      stamped (runtime/stamp.c (e)): helpers that stamp follow prev.
+ *      versions one maintenance pass queued are deferred as one batch (one
+ *      callback, not one per version).
+ *  (i) Helpers follow prev pointers (stamping, finding a slot its
+ *      committer has not written): the claimer stamps a version before it
+ *      queues the predecessor, and finds go through the tail check of
+ *      vcow_cell_find in a read section, so what they follow is not freed
+ *      under them (runtime/stamp.c (e), runtime/vindex.h).
+ *  (j) Progress. Nothing here takes a lock. A commit is its CAS; after it
+ *      the committer stamps and indexes its own version (helped by anyone
+ *      who needs either first) and asks for maintenance. Maintenance
+ *      (trims, the tail scan, pruning the index) runs in one claimer at a
+ *      time; a thread that asks while it runs leaves its request for the
+ *      claimer, which runs again before it lets go, so no request is lost
+ *      and nobody waits. A claimer parked for ever stops reclamation (garbage
+ *      grows, as behind a long pin) but no other call: commits, pins,
+ *      history reads and unpins all go on.
  *
  * Model: the retire lists are LMDB's free pages by txn id, the tail rule
  * its oldest-reader horizon; the grace period is liburcu's call_rcu.
  */
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -72,8 +88,8 @@
 
 void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call)
 {
-    /* The caller scans afterwards: a death is found at the tail. */
-    /* acq_rel: see (d) above. */
+    /* The caller asks for maintenance afterwards: a death is found at the
+     * tail. acq_rel: see (d) above. */
     uint64_t old = atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
     if (VCOW_UNLIKELY(old < counts))
         vcow__panic(call,
@@ -82,12 +98,7 @@ void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *c
                     (unsigned long long)v->seq, (void *)v->cell);
 }
 
-static struct vcow_version *slot(struct vcow_cell *c, uint64_t seq)
-{
-    /* relaxed: cap is written under the lock we hold. */
-    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    return c->ring[seq & (cap - 1)];
-}
+/* ---- the maintenance claimer's side: trims, the tail scan ---- */
 
 /* Count t's garbage as handed to the reclaimer. */
 static void add_pending(struct vcow_cell *c, struct vcow_version *t)
@@ -107,110 +118,69 @@ static void add_pending(struct vcow_cell *c, struct vcow_version *t)
 
 static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_version **freeq)
 {
-    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    c->ring[t->seq & (cap - 1)] = NULL;
-    /* relaxed: the lock orders writers; lock-free readers only use it as a
-     * lower bound that can only be stale-low (see commit's room check). */
-    atomic_store_explicit(&c->tail_seq, t->seq + 1, memory_order_relaxed);
     t->next_free = *freeq;
     *freeq = t;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-    /* Backpressure (g), decided here under the lock: only lock holders add
-     * to pending (the reclaimer only subtracts), so the bound is exact. */
-    uint64_t bytes = t->retired.bytes;
+    /* (g), decided here by the one claimer: only it adds to pending (the
+     * reclaimer only subtracts), so the bound is exact. */
     uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
-    t->help = cur + bytes > c->opts.max_pending_bytes;
+    t->help = cur + t->retired.bytes > c->opts.max_pending_bytes;
     t->to_free_bytes = 0;
     if (!t->help)
         add_pending(c, t);
 }
 
-void vcow_cell_scan(struct vcow_cell *c, struct vcow_version **freeq)
+/* Reclaim dead versions at the tail, in seq order (c). Claimer, in a read
+ * section. */
+static void scan(struct vcow_cell *c, struct vcow_version **freeq)
 {
+    /* relaxed: the claimer is the only writer of the tail. */
+    uint64_t start = atomic_load_explicit(&c->tail_seq, memory_order_relaxed), ts = start;
+    bool closing = atomic_load_explicit(&c->closing, memory_order_relaxed);
     for (;;) {
-        uint64_t ts = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
-        struct vcow_version *t = slot(c, ts);
+        struct vcow_version *t = vcow_cell_find(c, ts);
         /* acquire: pairs with the release of the last decrement (d). */
         if (t == NULL || atomic_load_explicit(&t->live, memory_order_acquire) != 0)
-            return;
-        struct vcow_version *n = slot(c, ts + 1);
-        if (n != NULL && n->seq == ts + 1) {
+            break;
+        struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_acquire);
+        if (ts < head->seq) {
+            struct vcow_version *n = vcow_cell_find(c, ts + 1);
             vcow_version_stamp(n); /* before its prev goes: (i) */
-            /* Every version <= ts is dead: n's retire list can go. */
-            /* t's own list moved to seq-1 when that was queued (or t is
-             * version 0, which retired nothing): the field is free. */
+            /* Every version <= ts is dead: n's retire list can go. t's own
+             * list moved to ts-1 when that was queued (or t is version 0,
+             * which retired nothing): the field is free. */
             t->retired = n->retired;
             t->held_sub = n->held_bytes;
             memset(&n->retired, 0, sizeof(n->retired));
             queue(c, t, freeq);
+            ts++;
             continue;
         }
         /* The newest version died: only when the cell closes. Its whole
          * tree goes with it (one inline entry: no allocation). */
-        if (c->closing && t == atomic_load_explicit(&c->head, memory_order_relaxed)) {
+        if (closing && t == head) {
             memset(&t->retired, 0, sizeof(t->retired));
             if (t->face.root != NULL)
                 vcow_retire_add(&t->retired, t->face.root, 1);
             t->held_sub = 0;
             queue(c, t, freeq);
+            ts++;
         }
-        return;
+        break;
+    }
+    if (ts != start) {
+        /* release: finders that see the new tail skip what we queued. */
+        atomic_store_explicit(&c->tail_seq, ts, memory_order_release);
+        vcow_vindex_prune(&c->index, start, ts);
     }
 }
 
-/* Drop history's hold on the oldest retained version. False if none can go. */
-static bool trim_one(struct vcow_cell *c)
-{
-    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
-    if (c->ret_seq >= head->seq)
-        return false; /* the head is never trimmed */
-    struct vcow_version *v = slot(c, c->ret_seq);
-    struct vcow_version *n = slot(c, c->ret_seq + 1);
-    if (v == NULL || n == NULL)
-        return false; /* a committer has not appended yet: next time */
-    if (v->retained) {
-        v->retained = false;
-        vcow_version_release(v, 1, "vcow_cell_trim");
-    }
-    c->hist_bytes -= n->retired_bytes;
-    c->ret_seq++;
-    return true;
-}
-
-void vcow_history_trim(struct vcow_cell *c, uint64_t keep_from, struct vcow_version **freeq)
-{
-    while (c->ret_seq < keep_from && trim_one(c))
-        ;
-    vcow_cell_scan(c, freeq);
-}
-
-void vcow_history_policy(struct vcow_cell *c)
-{
-    const struct vcow_cell_opts *o = &c->opts;
-    struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_relaxed);
-    if (o->keep_last != 0 && head->seq + 1 > o->keep_last) {
-        while (c->ret_seq < head->seq + 1 - o->keep_last && trim_one(c))
-            ;
-    }
-    if (o->max_age_ns != 0) {
-        int64_t cutoff = vcow_now_ns() - o->max_age_ns;
-        for (;;) {
-            struct vcow_version *v = slot(c, c->ret_seq);
-            if (v == NULL || vcow_version_stamp(v) >= cutoff || !trim_one(c))
-                break;
-        }
-    }
-    if (o->max_bytes != 0) {
-        while (c->hist_bytes > o->max_bytes && trim_one(c))
-            ;
-    }
-}
-
-/* ---- the reclaimer side ---- */
+/* ---- handing over: batches, the backlog and its drain ---- */
 
 /*
  * Free what v stands for (its object and the retire list it carries), at
- * most *budget nodes of the list (NULL: all). True when done: v is gone.
+ * most *budget nodes (NULL: all; the object counts too). True when done:
+ * v is gone.
  */
 static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *freed)
 {
@@ -228,6 +198,8 @@ static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *fre
         (*budget)--;
     /* relaxed: statistics. */
     atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
+    if (v->help)
+        atomic_fetch_sub_explicit(&c->backlog_bytes, v->retired.bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
     *freed += sizeof(*v);
     vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
@@ -263,8 +235,66 @@ static void batch_cb(vcow_gc_head *h)
         vcow_mem_purge();
 }
 
-void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq,
-                           struct vcow_version *own)
+/* Put a chain on the cell's backlog. */
+static void backlog_push(struct vcow_cell *c, struct vcow_version *first)
+{
+    struct vcow_version *last = first;
+    while (last->next_free != NULL)
+        last = last->next_free;
+    struct vcow_version *old = atomic_load_explicit(&c->help, memory_order_relaxed);
+    do
+        last->next_free = old;
+    /* release: the chain's links before it can be taken; the taker
+     * exchanges with acquire. */
+    while (!atomic_compare_exchange_weak_explicit(&c->help, &old, first, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+static void drain_cb(vcow_gc_head *h);
+
+/* Make sure a drain is pending: it hands the backlog to the reclaimer once
+ * a grace period passed without a commit (g). */
+static void drain_schedule(struct vcow_cell *c)
+{
+    /* acq_rel: the flag hands drain_gc and drain_seq over: a callback that
+     * cleared it (release) is done with both before we reuse them. */
+    if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_acq_rel))
+        return;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    c->drain_seq = atomic_load_explicit(&c->head, memory_order_relaxed)->seq;
+    vcow_gc_defer(&c->drain_gc, drain_cb);
+}
+
+static void drain_cb(vcow_gc_head *h)
+{
+    struct vcow_cell *c = vcow_container_of(h, struct vcow_cell, drain_gc);
+    uint64_t seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
+    if (seq != c->drain_seq && !atomic_load_explicit(&c->closing, memory_order_relaxed) &&
+        atomic_load_explicit(&c->help, memory_order_relaxed) != NULL) {
+        /* Writers are active: they pay for the backlog (backpressure).
+         * Look again a grace period later. */
+        c->drain_seq = seq;
+        vcow_gc_defer(&c->drain_gc, drain_cb);
+        return;
+    }
+    /* acquire: pairs with backlog_push. Taken now, so everything in it was
+     * queued before this callback: the grace period before the batch runs
+     * covers it. */
+    struct vcow_version *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
+    /* release: see drain_schedule; from here on we touch neither drain_gc
+     * nor drain_seq. */
+    atomic_store_explicit(&c->drain_pending, false, memory_order_release);
+    if (chain != NULL)
+        defer_batch(chain, 0);
+    /* A push between the exchange and the flag store found the flag still
+     * set and scheduled nothing: look again. */
+    if (atomic_load_explicit(&c->help, memory_order_relaxed) != NULL)
+        drain_schedule(c);
+    vcow_cell_unref(c);
+}
+
+/* Hand what a maintenance pass queued to the reclaimer or the backlog. */
+static void dispatch(struct vcow_cell *c, struct vcow_version *freeq)
 {
     struct vcow_version *help = NULL, *batch = NULL;
     while (freeq != NULL) {
@@ -273,38 +303,108 @@ void vcow_reclaim_dispatch(struct vcow_cell *c, struct vcow_version *freeq,
         struct vcow_version **to = v->help ? &help : &batch;
         v->next_free = *to;
         *to = v;
+        if (v->help) /* relaxed: a statistic and a hint for committers */
+            atomic_fetch_add_explicit(&c->backlog_bytes, v->retired.bytes, memory_order_relaxed);
     }
     if (batch != NULL)
         defer_batch(batch, 0);
-    if (help == NULL)
+    if (help != NULL) {
+        backlog_push(c, help);
+        drain_schedule(c);
+    }
+}
+
+void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
+{
+    /* relaxed: a hint; the bound itself is kept by queue() (g). */
+    uint64_t garbage = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed) +
+                       atomic_load_explicit(&c->backlog_bytes, memory_order_relaxed);
+    if (VCOW_LIKELY(garbage <= c->opts.max_pending_bytes) || vcow_in_read_section())
         return;
+    /* Take the backlog before the grace period: all of it was queued
+     * before, so the wait covers every reader of it. acquire: pairs with
+     * backlog_push. */
+    struct vcow_version *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
     VCOW_YIELD_POINT();
-    /* Backpressure (g): wait for a grace period and free here: the
-     * committer's own garbage in full (so writers cannot outrun the
-     * reclaimer), and at most one slice of anything else (a backlog that
-     * an ended pin released). Inside a read section we cannot wait: all of
-     * it goes to the reclaimer. */
     if (vcow_gc_synchronize() == VCOW_OK) {
         atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
-        uint64_t budget = FREE_BUDGET, freed = 0;
-        struct vcow_version **pp = &help;
-        while (*pp != NULL) {
-            struct vcow_version *v = *pp, *next = v->next_free; /* v may be freed */
-            if (v == own) {
-                version_free(v, NULL, &freed);
-                *pp = next;
-            } else if (budget > 0 && version_free(v, &budget, &freed)) {
-                *pp = next;
-            } else {
-                pp = &v->next_free; /* left for the reclaimer */
-            }
+        uint64_t budget = FREE_BUDGET + own_nodes, freed = 0;
+        while (chain != NULL) {
+            struct vcow_version *next = chain->next_free;
+            if (!version_free(chain, &budget, &freed))
+                break;
+            chain = next;
         }
     }
-    /* The rest is a backlog for the reclaimer. It stays out of
-     * pending_bytes (which bounds what commits hand over, exactly) and
-     * shows in held_bytes until freed. */
-    if (help != NULL)
-        defer_batch(help, 0);
+    if (chain != NULL) {
+        backlog_push(c, chain);
+        drain_schedule(c);
+    }
+}
+
+/* ---- the claim ---- */
+
+enum { MAINT_RUN = 1, MAINT_REQ = 2 };
+
+/* One pass: trims, then the tail scan; then hand over what died. */
+static void maintain_once(struct vcow_cell *c)
+{
+    struct vcow_version *freeq = NULL;
+    vcow_read_lock(); /* finds follow prev pointers: (i) */
+    vcow_history_apply(c);
+    VCOW_YIELD_POINT();
+    scan(c, &freeq);
+    vcow_read_unlock();
+    VCOW_YIELD_POINT();
+    dispatch(c, freeq);
+}
+
+/* Let go of the claim; true when nobody asked meanwhile. */
+static bool maintain_release(struct vcow_cell *c)
+{
+    uint32_t expected = MAINT_RUN;
+    /* acq_rel: our pass happens-before the next claimer's. */
+    if (atomic_compare_exchange_strong_explicit(&c->maint, &expected, 0, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return true;
+    /* A request came in while we ran: keep it pending, claim again. */
+    atomic_store_explicit(&c->maint, MAINT_REQ, memory_order_release);
+    return false;
+}
+
+void vcow_cell_maintain(struct vcow_cell *c)
+{
+    /* acq_rel: a running claimer that sees our request sees what we did
+     * before it (a release, a commit). */
+    if (atomic_fetch_or_explicit(&c->maint, MAINT_REQ, memory_order_acq_rel) & MAINT_RUN)
+        return; /* the claimer runs again for us */
+    for (;;) {
+        uint32_t expected = MAINT_REQ;
+        /* Claim. Failing means another thread claimed (and serves our
+         * request) or already served it. acquire: the previous claimer's
+         * pass happens-before ours. */
+        if (!atomic_compare_exchange_strong_explicit(&c->maint, &expected, MAINT_RUN,
+                                                     memory_order_acquire, memory_order_relaxed))
+            return;
+        maintain_once(c);
+        if (maintain_release(c))
+            return;
+    }
+}
+
+void vcow_cell_maintain_last(struct vcow_cell *c)
+{
+    /* Close may wait: for a claimer that is running now to let go. */
+    for (;;) {
+        uint32_t expected = atomic_load_explicit(&c->maint, memory_order_relaxed);
+        if ((expected & MAINT_RUN) == 0 &&
+            atomic_compare_exchange_weak_explicit(&c->maint, &expected, MAINT_RUN,
+                                                  memory_order_acquire, memory_order_relaxed))
+            break;
+        sched_yield();
+    }
+    maintain_once(c);
+    atomic_store_explicit(&c->maint, 0, memory_order_release);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)
@@ -312,8 +412,6 @@ void vcow_cell_unref(struct vcow_cell *c)
     /* acq_rel: the last one out frees, after everyone else's accesses. */
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*c->ring));
-    pthread_mutex_destroy(&c->lock);
+    vcow_vindex_destroy(&c->index, NULL);
     vcow_node_free(NULL, VCOW_KIND_META, c, sizeof(*c));
 }

@@ -128,29 +128,6 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
 
 /* ---- commit ---- */
 
-/* Make room in the ring for seq (only grows). Under the cell's lock. */
-static int ring_room(struct vcow_cell *c, uint64_t seq)
-{
-    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_relaxed);
-    if (seq - tail < cap)
-        return VCOW_OK;
-    uint64_t ncap = cap * 2;
-    while (seq - tail >= ncap)
-        ncap *= 2;
-    struct vcow_version **ring = vcow_node_alloc(NULL, VCOW_KIND_META, ncap * sizeof(*ring));
-    if (ring == NULL)
-        return VCOW_ENOMEM;
-    memset(ring, 0, ncap * sizeof(*ring));
-    for (uint64_t s = tail; s < tail + cap; s++)
-        ring[s & (ncap - 1)] = c->ring[s & (cap - 1)];
-    vcow_node_free(NULL, VCOW_KIND_META, c->ring, cap * sizeof(*ring));
-    c->ring = ring;
-    /* relaxed: read under the lock, or as a hint by statistics. */
-    atomic_store_explicit(&c->cap, ncap, memory_order_relaxed);
-    return VCOW_OK;
-}
-
 static int conflict(struct vcow_txn *t)
 {
     atomic_fetch_add_explicit(&t->cell->conflicts, 1, memory_order_relaxed);
@@ -160,12 +137,15 @@ static int conflict(struct vcow_txn *t)
 }
 
 /*
- * The CAS is made under the cell's lock, together with the ring append and
- * the release of the base. Readers never take the lock; writers would
- * serialise on the head anyway. Holding it across the CAS closes the window
- * in which a published version is not yet in the ring: a committer
- * preempted there would stall the reclamation of every later version, and
- * garbage would grow with the preemption, past any bound.
+ * Commit: one CAS of the head, and nothing after it waits for another
+ * thread (runtime/reclaim.c (j)). Before the CAS the version is filled and
+ * its index slot reserved (the only allocation: VCOW_ENOMEM leaves the txn
+ * open). After it, in a read section (a parked committer's slot may be
+ * written by helpers, and the index node pruned under it): stamp the time,
+ * store the slot; then drop the base's head count and our pin, and ask for
+ * maintenance. Every step after the CAS that someone else needs first is
+ * done by them (stamp, slot); maintenance is claimed by one thread at a
+ * time and never waited for.
  */
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 {
@@ -175,7 +155,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
         return VCOW_ESTATE; /* inside a nested structure: leave it first */
     /* relaxed: a hint; the CAS below decides. */
     if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
-        return conflict(t); /* lost already: do not queue on the lock */
+        return conflict(t); /* lost already */
 
     /* Fill the version before it can be seen. Its time is stamped after
      * the CAS (runtime/stamp.c): a stamp taken before publication could be
@@ -187,19 +167,26 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     v->face.real = v;
     v->face.kind = c->kind;
     v->cell = c;
-    v->retained = c->opts.history;
+    atomic_init(&v->retained, c->opts.history);
     v->retired_bytes = v->retired.bytes;
     /* What this commit makes garbage-to-be: the retired nodes, the retire
      * list's chunks and the base's version object (no longer the head). */
     v->held_bytes = v->retired.bytes + vcow_retire_meta_bytes(&v->retired) + sizeof(*v);
-    atomic_init(&v->live, 1 + (v->retained ? 1 : 0));
+    atomic_init(&v->live, 1 + (c->opts.history ? 1 : 0));
+    /* Read now: once published, v may be replaced and freed (no pin). */
+    uint64_t committed = v->seq, held = v->held_bytes, own_nodes = v->retired.entries;
+    int64_t hist = (int64_t)v->retired_bytes;
 
-    pthread_mutex_lock(&c->lock);
-    int rc = ring_room(c, v->seq);
-    if (rc != VCOW_OK) {
-        pthread_mutex_unlock(&c->lock);
+    int rc = vcow_vindex_reserve(&c->index, committed, NULL);
+    if (rc != VCOW_OK)
         return rc; /* nothing changed; the txn stays open */
-    }
+    /* Counted before the CAS, taken back if it fails: so the claimer,
+     * which subtracts once the version is trimmed or freed, never sees a
+     * count go below zero. relaxed: counters. */
+    atomic_fetch_add_explicit(&c->retired_total, held, memory_order_relaxed);
+    if (c->opts.history)
+        atomic_fetch_add_explicit(&c->hist_bytes, hist, memory_order_relaxed);
+    vcow_read_lock();
     VCOW_YIELD_POINT();
     struct vcow_version *expected = base;
     /* seq_cst: a release on success (the version and every node the txn
@@ -208,38 +195,26 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
      * we do not dereference the winner. */
     if (!atomic_compare_exchange_strong_explicit(&c->head, &expected, v, memory_order_seq_cst,
                                                  memory_order_relaxed)) {
-        pthread_mutex_unlock(&c->lock);
+        vcow_read_unlock();
+        atomic_fetch_sub_explicit(&c->retired_total, held, memory_order_relaxed);
+        if (c->opts.history)
+            atomic_fetch_sub_explicit(&c->hist_bytes, hist, memory_order_relaxed);
         return conflict(t);
     }
-    VCOW_YIELD_POINT();
-    vcow_version_stamp_published(v);
-
-    /* Published. Append to the ring, apply history, release the base. */
-    uint64_t committed = v->seq;
-    struct vcow_version *freeq = NULL;
     t->ver = NULL;
     t->state = TXN_DONE;
-    uint64_t cap = atomic_load_explicit(&c->cap, memory_order_relaxed);
-    c->ring[v->seq & (cap - 1)] = v;
-    c->retired_total += v->held_bytes;
-    c->commits++;
-    if (c->opts.history) {
-        c->hist_bytes += v->retired_bytes;
-        vcow_history_policy(c); /* the scan below reclaims what it trims */
-    }
+    VCOW_YIELD_POINT();
+    vcow_version_stamp_published(v);
+    VCOW_YIELD_POINT();
+    vcow_vindex_set(&c->index, v);
+    vcow_read_unlock();
+    VCOW_YIELD_POINT();
     /* Two counts: base is no longer the head, and our pin ends. */
     vcow_version_release(base, 2, "vcow_txn_commit");
-    vcow_cell_scan(c, &freeq);
-    vcow_cell_flush_tally_locked(c, &t->tally);
-    pthread_mutex_unlock(&c->lock);
-    VCOW_YIELD_POINT();
     t->base = NULL;
-    /* v is not ours any more: once it stops being the head it may be freed
-     * (we hold no pin on it), so its seq was saved before. */
-    /* base carries our retire list once it is queued (scan moves a
-     * successor's list onto its dead predecessor). Compared, never read:
-     * it may already be freed if it was not queued by us. */
-    vcow_reclaim_dispatch(c, freeq, base);
+    vcow_cell_flush_tally(c, &t->tally);
+    vcow_cell_maintain(c);
+    vcow_cell_backpressure(c, own_nodes);
     if (seq != NULL)
         *seq = committed;
     return VCOW_OK;
