@@ -6,6 +6,7 @@
  * and pins with an increment-if-not-zero.
  */
 #include "cell.h"
+#include "park.h"
 #include "yield.h"
 #include <vcow/error.h>
 
@@ -125,6 +126,7 @@ void vcow_version_unpin(vcow_version *v)
                     "version %llu of cell %p was unpinned more often than it was pinned",
                     (unsigned long long)v->seq, (void *)c);
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_UNPIN);
     vcow_cell_maintain(c); /* v may be at the tail: reclaim it */
     vcow_read_unlock();
 }

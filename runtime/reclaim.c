@@ -76,6 +76,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "park.h"
 #include "yield.h"
 #include <vcow/error.h>
 #include <vcow/mem.h>
@@ -223,6 +224,7 @@ static void batch_cb(vcow_gc_head *h)
 {
     struct vcow_version *v = vcow_container_of(h, struct vcow_version, gc);
     uint64_t budget = FREE_BUDGET, freed = v->batch_freed;
+    VCOW_PARK(VCOW_PARK_RECLAIM);
     while (v != NULL) {
         struct vcow_version *next = v->next_free;
         if (!version_free(v, &budget, &freed)) {
@@ -261,7 +263,7 @@ static void drain_schedule(struct vcow_cell *c)
     if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_acq_rel))
         return;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-    c->drain_seq = atomic_load_explicit(&c->head, memory_order_relaxed)->seq;
+    c->drain_seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
     vcow_gc_defer(&c->drain_gc, drain_cb);
 }
 
@@ -326,6 +328,7 @@ void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
      * backlog_push. */
     struct vcow_version *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_BACKPRESSURE);
     if (vcow_gc_synchronize() == VCOW_OK) {
         atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
         uint64_t budget = FREE_BUDGET + own_nodes, freed = 0;
@@ -353,6 +356,7 @@ static void maintain_once(struct vcow_cell *c)
     vcow_read_lock(); /* finds follow prev pointers: (i) */
     vcow_history_apply(c);
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_SCAN);
     scan(c, &freeq);
     vcow_read_unlock();
     VCOW_YIELD_POINT();

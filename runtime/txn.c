@@ -7,6 +7,7 @@
 
 #include "cell.h"
 #include "txn.h"
+#include "park.h"
 #include "yield.h"
 
 /* ---- txn ids: owner stamps, unique per process, no shared counter per txn ---- */
@@ -188,6 +189,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
         atomic_fetch_add_explicit(&c->hist_bytes, hist, memory_order_relaxed);
     vcow_read_lock();
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_COMMIT_BEFORE_CAS);
     struct vcow_version *expected = base;
     /* seq_cst: a release on success (the version and every node the txn
      * wrote are visible to whoever loads the head with acquire) and part of
@@ -204,11 +206,14 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     t->ver = NULL;
     t->state = TXN_DONE;
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_COMMIT_AFTER_CAS);
     vcow_version_stamp_published(v);
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_COMMIT_AFTER_STAMP);
     vcow_vindex_set(&c->index, v);
     vcow_read_unlock();
     VCOW_YIELD_POINT();
+    VCOW_PARK(VCOW_PARK_COMMIT_BEFORE_RELEASE);
     /* Two counts: base is no longer the head, and our pin ends. */
     vcow_version_release(base, 2, "vcow_txn_commit");
     t->base = NULL;

@@ -45,6 +45,27 @@ VCOW_API uint64_t vcow_debug_thread_frees(void);
  */
 VCOW_API void vcow_debug_clock_shift(int64_t ns);
 
+/*
+ * Parking points, for progress tests: vcow_debug_park_at(point) makes the
+ * next thread that reaches the point block there (inside whatever read
+ * section it is in) until vcow_debug_park_release(); vcow_debug_parked()
+ * says whether one is parked now. One point at a time.
+ */
+enum vcow_park_point {
+    VCOW_PARK_COMMIT_BEFORE_CAS = 1, /* the txn's path is reserved */
+    VCOW_PARK_COMMIT_AFTER_CAS,      /* published, not stamped, not indexed */
+    VCOW_PARK_COMMIT_AFTER_STAMP,    /* stamped, not indexed */
+    VCOW_PARK_COMMIT_BEFORE_RELEASE, /* indexed; the base still pinned */
+    VCOW_PARK_SCAN,                  /* holding the maintenance claim */
+    VCOW_PARK_RECLAIM,               /* the reclaimer, in a batch callback */
+    VCOW_PARK_BACKPRESSURE,          /* a committer holding the backlog */
+    VCOW_PARK_UNPIN,                 /* after the decrement, before maintenance */
+    VCOW_PARK_COUNT
+};
+VCOW_API void vcow_debug_park_at(int point);
+VCOW_API bool vcow_debug_parked(void);
+VCOW_API void vcow_debug_park_release(void);
+
 VCOW_END_DECLS
 
 #endif
