@@ -18,7 +18,7 @@
 
 #include "thread.h"
 #include "base/panic.h"
-#include "runtime/yield.h"
+#include "base/yield.h"
 #include <vcow/error.h>
 
 _Static_assert(sizeof(void *) <= sizeof(((vcow_gc_head *)0)->backend),

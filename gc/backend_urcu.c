@@ -52,7 +52,7 @@
 #include <stddef.h>
 
 #include "base/panic.h"
-#include "runtime/yield.h"
+#include "base/yield.h"
 #include <vcow/error.h>
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((vcow_gc_head *)0)->backend),
@@ -172,7 +172,7 @@ void vcow_thread_online(void)
 
 static void urcu_callback(struct rcu_head *rh)
 {
-    vcow_gc_run_one((vcow_gc_head *)((char *)rh - offsetof(vcow_gc_head, backend)));
+    vcow_gc_run_one(vcow_container_of(rh, vcow_gc_head, backend));
 }
 
 void vcow_gc_defer(vcow_gc_head *head, vcow_gc_fn *fn)

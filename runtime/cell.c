@@ -7,7 +7,7 @@
 
 #include "cell.h"
 #include "txn.h"
-#include "yield.h"
+#include "base/yield.h"
 #include <vcow/error.h>
 
 #define DEFAULT_MAX_PENDING ((uint64_t)64 << 20)

@@ -7,7 +7,7 @@
  */
 #include "cell.h"
 #include "park.h"
-#include "yield.h"
+#include "base/yield.h"
 #include <vcow/error.h>
 
 int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)

@@ -77,7 +77,7 @@
 
 #include "cell.h"
 #include "park.h"
-#include "yield.h"
+#include "base/yield.h"
 #include <vcow/error.h>
 #include <vcow/mem.h>
 

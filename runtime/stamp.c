@@ -41,7 +41,7 @@
 #include <time.h>
 
 #include "cell.h"
-#include "yield.h"
+#include "base/yield.h"
 #include <vcow/debug.h>
 
 /* vcow_debug_clock_shift: lets a test step the clock back. */

@@ -8,7 +8,7 @@
 #include "cell.h"
 #include "txn.h"
 #include "park.h"
-#include "yield.h"
+#include "base/yield.h"
 
 /* ---- txn ids: owner stamps, unique per process, no shared counter per txn ---- */
 

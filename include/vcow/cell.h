@@ -18,23 +18,47 @@
  *   vcow_box_get(v, &val);
  *   vcow_read_unlock();
  *
- * Which calls need what:
+ * Which calls need what, and what they guarantee. No call takes a lock.
+ * Lock-free: a thread's call completes unless other threads keep
+ * completing theirs (a retry means someone else's commit or pin
+ * succeeded); a thread stopped anywhere, even in the middle of a commit,
+ * delays nobody (tests/runtime/test_progress.c parks one at every step).
+ * Wait-free: completes in a bounded number of its own steps. Node memory
+ * comes from the allocator (jemalloc or libc), whose own locks are outside
+ * this table.
  *
- *   call                        read section?        thread-safe on one object?
- *   vcow_cell_head              required             yes
- *   vcow_cell_pin*, _unpin      any                  yes
- *   vcow_txn_*                  any (see commit)     no: a txn belongs to one thread
- *   vcow_txn_commit, _update    may block (see below) yes, on one cell from many txns
- *   vcow_cell_get_stats         any                  yes
- *   vcow_cell_versions          any                  yes
- *   vcow_cell_trim              outside              yes
- *   vcow_cell_close             outside              no: nothing else may use the cell
+ *   call                      read section?  thread-safe on one object?  progress
+ *   vcow_cell_head            required       yes                         wait-free
+ *   reads of a version        required or    yes                         wait-free
+ *     (get, iter, diff, ...)  a pin
+ *   vcow_cell_pin_head        any            yes                         lock-free
+ *   vcow_version_pin          any            yes                         lock-free
+ *   vcow_cell_pin_at          any            yes                         lock-free
+ *   vcow_cell_pin_as_of       any            yes                         lock-free
+ *   vcow_version_unpin        any            yes                         lock-free
+ *   vcow_cell_versions        any            yes                         lock-free
+ *   vcow_cell_get_stats       any            yes                         lock-free
+ *   vcow_cell_trim            any            yes                         lock-free
+ *   vcow_txn_begin            any            yes, on one cell            lock-free
+ *   structure writes on a txn any            no: one thread per txn      wait-free
+ *   vcow_txn_commit           any            yes, on one cell            lock-free, plus
+ *   vcow_cell_update          any            yes, on one cell            the backpressure
+ *                                                                        wait (below)
+ *   vcow_txn_abort, _free     any            no: one thread per txn      wait-free
+ *   vcow_cell_close           outside        no: nothing else may use    blocking: waits
+ *                                            the cell                    for a running
+ *                                                                        maintenance pass
+ *
+ * The work after a commit's CAS (indexing the version by seq, stamping its
+ * time, trimming history, finding dead versions) is done by whoever needs
+ * it first or by one thread that claims it; others never wait for it.
  *
  * A commit normally hands its garbage to the reclaimer and returns. When the
  * cell's garbage waiting for a grace period passes max_pending_bytes, the
- * committer itself waits for a grace period and frees it (backpressure:
- * writers cannot outrun reclamation). Inside a read section it cannot wait,
- * so it defers as usual; commit from outside read sections where you can.
+ * committer itself waits for a grace period and frees part of it
+ * (backpressure: writers cannot outrun reclamation). Inside a read section
+ * it cannot wait, so it returns at once; commit from outside read sections
+ * where you can.
  *
  * A pin is a counted reference to one version, valid outside read
  * sections and across blocking calls. A pinned version and everything it
@@ -149,8 +173,7 @@ VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
 /*
  * Drop a pin. The version may be freed after this (after a grace period).
  * An unpin that ends a long pin releases the garbage it held back: the
- * calling thread frees at most one slice of it (a bounded amount of work),
- * the reclaimer the rest.
+ * calling thread frees none of it (committers and the reclaimer do).
  *
  * Misuse stops the process: an unpin of a version whose count is already
  * down to what its roles (head, retained by history) own is an unpin too
@@ -266,11 +289,11 @@ struct vcow_cell_stats {
      */
     uint64_t held_bytes;
     /*
-     * Of those, what commits handed to the reclaimer and it has not freed
-     * yet: never more than max_pending_bytes (past it, committers free
-     * their own garbage). A backlog that an unpin ending a long pin (or a
-     * trim) releases goes to the reclaimer outside this count, in slices;
-     * it shows in held_bytes until freed.
+     * Of those, what was handed to the reclaimer and it has not freed
+     * yet: never more than max_pending_bytes. Garbage past the bound waits
+     * on the cell's backlog instead, which committers free (backpressure)
+     * and which goes to the reclaimer when the cell is quiet; it shows in
+     * held_bytes until freed.
      */
     uint64_t pending_bytes;
     uint64_t pending_peak_bytes; /* the most pending_bytes has been */

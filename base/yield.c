@@ -1,4 +1,4 @@
-/* runtime/yield.c - see yield.h. */
+/* base/yield.c - see yield.h. */
 #include "yield.h"
 
 #ifdef VCOW_YIELD_INJECT
