@@ -182,7 +182,9 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
      * before it, so held never goes below zero here. */
     uint64_t retired = atomic_load_explicit(&c->retired_total, memory_order_relaxed);
     s->held_bytes = retired > freed ? retired - freed : 0;
-    s->pending_bytes = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
+    /* freed first: it never passes handed, so the difference stays >= 0. */
+    uint64_t pfreed = atomic_load_explicit(&c->pending_freed, memory_order_relaxed);
+    s->pending_bytes = atomic_load_explicit(&c->handed, memory_order_relaxed) - pfreed;
     s->pending_peak_bytes = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
     s->max_pending_bytes = c->opts.max_pending_bytes;
     s->conflicts = atomic_load_explicit(&c->conflicts, memory_order_relaxed);

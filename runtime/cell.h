@@ -84,36 +84,49 @@ struct vcow_cell {
     _Atomic(struct vcow_version *) head;
     char pad_head[CELL_PAD];
 
+    /* Read by every call, written only at open (and the index root when
+     * it grows, rarely). */
     enum vcow_kind kind;
     struct vcow_cell_opts opts;
-
     struct vcow_vindex index; /* seq -> version, for seq in [tail_seq, head] */
-    /* Written by the maintenance claimer only: */
-    _Atomic uint64_t tail_seq; /* oldest version not yet reclaimed */
-    _Atomic uint64_t ret_seq;  /* oldest version history retains */
-    _Atomic uint32_t maint;    /* the maintenance claim (reclaim.c) */
-    _Atomic uint64_t trim_to;  /* vcow_cell_trim's request (only grows) */
     _Atomic bool closing;
-    /* Retired bytes of versions in (ret_seq, head]: committers add (before
-     * their CAS, taken back if it fails), the claimer subtracts. */
-    _Atomic int64_t hist_bytes;
+    char pad_ro[CELL_PAD];
 
     /*
-     * Statistics, all relaxed atomics (counters only). Node counts go to
-     * striped counters (no shared line per commit). retired_total: bytes
-     * ever made garbage-to-be (retired nodes, retire-list chunks, replaced
-     * version objects); held_bytes is it minus freed_total.
+     * Written by committers and the maintenance claimer. Committers add
+     * retired_total (bytes ever made garbage-to-be: retired nodes,
+     * retire-list chunks, replaced version objects) and hist_bytes (retired
+     * bytes of versions in (ret_seq, head]) before their CAS, taking them
+     * back if it fails; the claimer writes the rest and subtracts from
+     * hist_bytes as it trims.
      */
-    struct vcow_striped count;
+    _Atomic uint32_t maint;    /* the maintenance claim (reclaim.c) */
+    _Atomic uint64_t tail_seq; /* oldest version not yet reclaimed */
+    _Atomic uint64_t ret_seq;  /* oldest version history retains */
+    _Atomic uint64_t trim_to;  /* vcow_cell_trim's request (only grows) */
+    _Atomic int64_t hist_bytes;
     _Atomic uint64_t retired_total;
+    /* pending_bytes = handed - pending_freed, kept apart so that neither
+     * side writes a line the other writes (reclaim.c (g)). */
+    _Atomic uint64_t handed;     /* bytes handed to the reclaimer (claimer) */
+    _Atomic uint64_t backlogged; /* bytes put on the backlog (claimer) */
+    uint64_t freed_seen;         /* the claimer's last read of pending_freed */
     _Atomic uint64_t pending_peak;
-    _Atomic uint64_t freed_total;
-    _Atomic uint64_t pending_bytes; /* reclaim.c (g) */
-    _Atomic uint64_t conflicts, helped;
     /* The backlog: versions over the pending bound, freed by committers
      * (backpressure) or handed to the reclaimer (reclaim.c (g)). */
     _Atomic(struct vcow_version *) help;
-    _Atomic uint64_t backlog_bytes;
+    char pad_claim[CELL_PAD];
+
+    /* Written by whoever frees (the reclaimer, helping committers). */
+    _Atomic uint64_t freed_total;   /* of retired_total, freed */
+    _Atomic uint64_t pending_freed; /* of handed, freed */
+    _Atomic uint64_t backlog_freed; /* of backlogged, freed */
+    char pad_free[CELL_PAD];
+
+    /* Node counts by kind: striped, so no shared line per commit. */
+    struct vcow_striped count;
+    /* Rarely written. */
+    _Atomic uint64_t conflicts, helped; /* relaxed counters */
     _Atomic bool drain_pending;
     vcow_gc_head drain_gc;
     uint64_t drain_seq; /* the head when the drain was (re)deferred */

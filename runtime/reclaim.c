@@ -101,34 +101,37 @@ void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *c
 
 /* ---- the maintenance claimer's side: trims, the tail scan ---- */
 
-/* Count t's garbage as handed to the reclaimer. */
-static void add_pending(struct vcow_cell *c, struct vcow_version *t)
-{
-    uint64_t bytes = t->retired.bytes;
-    t->to_free_bytes = bytes;
-    /* relaxed: a bound on statistics; the memory itself is ordered by the
-     * grace period, not by this counter. */
-    uint64_t now =
-        atomic_fetch_add_explicit(&c->pending_bytes, bytes, memory_order_relaxed) + bytes;
-    uint64_t peak = atomic_load_explicit(&c->pending_peak, memory_order_relaxed);
-    while (now > peak &&
-           !atomic_compare_exchange_weak_explicit(&c->pending_peak, &peak, now,
-                                                  memory_order_relaxed, memory_order_relaxed))
-        ;
-}
-
+/*
+ * (g), decided by the one claimer: is t's garbage handed to the reclaimer
+ * (counted in pending) or put on the backlog? The claimer keeps handed
+ * itself and compares against a cached read of pending_freed: since
+ * pending_freed only grows, handed - freed_seen is never below the true
+ * pending, so a decision "under the bound" on it is exact; the reclaimer's
+ * line is read again only when the cached figure says "over".
+ */
 static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_version **freeq)
 {
     t->next_free = *freeq;
     *freeq = t;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-    /* (g), decided here by the one claimer: only it adds to pending (the
-     * reclaimer only subtracts), so the bound is exact. */
-    uint64_t cur = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed);
-    t->help = cur + t->retired.bytes > c->opts.max_pending_bytes;
-    t->to_free_bytes = 0;
-    if (!t->help)
-        add_pending(c, t);
+    /* relaxed throughout: counters; the memory itself is ordered by the
+     * grace period. handed and backlogged have one writer (us). */
+    uint64_t bytes = t->retired.bytes, max = c->opts.max_pending_bytes;
+    uint64_t handed = atomic_load_explicit(&c->handed, memory_order_relaxed);
+    if (handed - c->freed_seen + bytes > max)
+        c->freed_seen = atomic_load_explicit(&c->pending_freed, memory_order_relaxed);
+    uint64_t now = handed - c->freed_seen + bytes;
+    t->help = now > max;
+    t->to_free_bytes = t->help ? 0 : bytes;
+    if (t->help) {
+        atomic_store_explicit(&c->backlogged,
+                              atomic_load_explicit(&c->backlogged, memory_order_relaxed) + bytes,
+                              memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&c->handed, handed + bytes, memory_order_relaxed);
+    if (now > atomic_load_explicit(&c->pending_peak, memory_order_relaxed))
+        atomic_store_explicit(&c->pending_peak, now, memory_order_relaxed);
 }
 
 /* Reclaim dead versions at the tail, in seq order (c). Claimer, in a read
@@ -197,10 +200,11 @@ static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *fre
      * the budget: a slice may end one node over). */
     if (budget != NULL && *budget > 0)
         (*budget)--;
-    /* relaxed: statistics. */
-    atomic_fetch_sub_explicit(&c->pending_bytes, v->to_free_bytes, memory_order_relaxed);
+    /* relaxed: counters (see queue). */
     if (v->help)
-        atomic_fetch_sub_explicit(&c->backlog_bytes, v->retired.bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->backlog_freed, v->retired.bytes, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&c->pending_freed, v->to_free_bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
     *freed += sizeof(*v);
     vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
@@ -305,8 +309,6 @@ static void dispatch(struct vcow_cell *c, struct vcow_version *freeq)
         struct vcow_version **to = v->help ? &help : &batch;
         v->next_free = *to;
         *to = v;
-        if (v->help) /* relaxed: a statistic and a hint for committers */
-            atomic_fetch_add_explicit(&c->backlog_bytes, v->retired.bytes, memory_order_relaxed);
     }
     if (batch != NULL)
         defer_batch(batch, 0);
@@ -318,10 +320,11 @@ static void dispatch(struct vcow_cell *c, struct vcow_version *freeq)
 
 void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
 {
-    /* relaxed: a hint; the bound itself is kept by queue() (g). */
-    uint64_t garbage = atomic_load_explicit(&c->pending_bytes, memory_order_relaxed) +
-                       atomic_load_explicit(&c->backlog_bytes, memory_order_relaxed);
-    if (VCOW_LIKELY(garbage <= c->opts.max_pending_bytes) || vcow_in_read_section())
+    /* Garbage over the bound is exactly what waits on the backlog (queue
+     * hands the rest over, under the bound): a non-empty backlog is the
+     * signal. relaxed: a hint; taking it below is the acquire. */
+    if (VCOW_LIKELY(atomic_load_explicit(&c->help, memory_order_relaxed) == NULL) ||
+        vcow_in_read_section())
         return;
     /* Take the backlog before the grace period: all of it was queued
      * before, so the wait covers every reader of it. acquire: pairs with
