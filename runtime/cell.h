@@ -187,9 +187,10 @@ int64_t vcow_cell_asof_enter(struct vcow_cell *c, int64_t t_ns);
 struct vcow_version *vcow_cell_find(struct vcow_cell *c, uint64_t seq);
 
 /* runtime/reclaim.c */
-/* Drop counts of v's liveness; stops loudly (naming call) if that takes it
- * below zero: a version released more often than it was pinned. */
-void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call);
+/* Drop counts of v's liveness; returns what is left (0: v died). Stops
+ * loudly (naming call) if that takes it below zero: a version released
+ * more often than it was pinned. */
+uint64_t vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call);
 /*
  * Ask for maintenance (history trims, finding dead versions, handing them
  * to the reclaimer) and run it unless another thread is running it, which

@@ -87,16 +87,17 @@
  * allocator's decay runs, which needs allocator activity (docs/RELIABILITY.md). */
 #define PURGE_AFTER ((uint64_t)32 << 20)
 
-void vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call)
+uint64_t vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call)
 {
-    /* The caller asks for maintenance afterwards: a death is found at the
-     * tail. acq_rel: see (d) above. */
+    /* The caller asks for maintenance afterwards if v died: a death is
+     * found at the tail. acq_rel: see (d) above. */
     uint64_t old = atomic_fetch_sub_explicit(&v->live, counts, memory_order_acq_rel);
     if (VCOW_UNLIKELY(old < counts))
         vcow__panic(call,
                     "version %llu of cell %p was released more often than it was pinned "
                     "(a vcow_version_unpin too many?)",
                     (unsigned long long)v->seq, (void *)v->cell);
+    return old - counts;
 }
 
 /* ---- the maintenance claimer's side: trims, the tail scan ---- */

@@ -214,11 +214,16 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     vcow_read_unlock();
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_BEFORE_RELEASE);
-    /* Two counts: base is no longer the head, and our pin ends. */
-    vcow_version_release(base, 2, "vcow_txn_commit");
+    /* Two counts: base is no longer the head, and our pin ends. If base
+     * lives on (another txn or a reader pins it), its last unpin asks for
+     * maintenance, not us: writers that share a base skip the claim word.
+     * History limits may trim at every commit. */
+    bool died = vcow_version_release(base, 2, "vcow_txn_commit") == 0;
     t->base = NULL;
     vcow_cell_flush_tally(c, &t->tally);
-    vcow_cell_maintain(c);
+    const struct vcow_cell_opts *o = &c->opts;
+    if (died || (o->history && (o->keep_last || o->max_age_ns || o->max_bytes)))
+        vcow_cell_maintain(c);
     vcow_cell_backpressure(c, own_nodes);
     if (seq != NULL)
         *seq = committed;
