@@ -63,7 +63,6 @@ struct vcow_version {
     uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
     uint64_t held_bytes;            /* what this commit added to held (see cell) */
     struct vcow_version *next_free; /* the batch it is freed in (reclaim.c) */
-    uint64_t batch_freed;           /* first of a batch: bytes freed so far */
     bool help;                      /* over the pending bound: backlog (reclaim.c (g)) */
 };
 

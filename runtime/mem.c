@@ -134,11 +134,34 @@ static int injected_failure(void)
     return n == k;
 }
 
+#ifdef VCOW_USE_JEMALLOC
+/*
+ * Memory comes back by itself. jemalloc returns freed pages to the system
+ * as they decay (dirty_decay_ms, 10 s by default), but decay only advances
+ * when the arena is used, so a process that freed a large backlog and went
+ * quiet kept it resident (1,370 MB for 20 s in issue 14's report).
+ * jemalloc's background threads advance decay on their own: vcow turns
+ * them on at its first allocation. (Purging after every large free instead
+ * made rebuilding a 64 MB history pay its page faults again: automerge
+ * commits_only 41 -> 259 ms.) This is a setting of the jemalloc instance
+ * vcow uses: with the shared library it is vcow's alone; a program that
+ * links libvcow statically shares it (README, "allocator").
+ */
+static pthread_once_t decay_once = PTHREAD_ONCE_INIT;
+
+static void decay_init(void)
+{
+    bool on = true;
+    mallctl("background_thread", NULL, NULL, &on, sizeof(on));
+}
+#endif
+
 void *vcow_node_alloc(struct vcow_tally *t, enum vcow_kind kind, size_t size)
 {
     if (injected_failure())
         return NULL;
 #ifdef VCOW_USE_JEMALLOC
+    pthread_once(&decay_once, decay_init);
     void *p = mallocx(size, 0);
 #else
     void *p = malloc(size);

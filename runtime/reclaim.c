@@ -82,10 +82,6 @@
 #include <vcow/mem.h>
 
 #define FREE_BUDGET 16384
-/* After a batch that freed this much, give the pages back to the system
- * (vcow_mem_purge): otherwise a drained backlog stays resident until the
- * allocator's decay runs, which needs allocator activity (docs/RELIABILITY.md). */
-#define PURGE_AFTER ((uint64_t)32 << 20)
 
 uint64_t vcow_version_release(struct vcow_version *v, uint64_t counts, const char *call)
 {
@@ -217,10 +213,9 @@ static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *fre
 static void batch_cb(vcow_gc_head *h);
 
 /* Hand a chain of versions (linked by next_free) to the reclaimer as one
- * batch; freed counts what earlier slices of the batch freed. */
-static void defer_batch(struct vcow_version *first, uint64_t freed)
+ * batch. */
+static void defer_batch(struct vcow_version *first)
 {
-    first->batch_freed = freed;
     vcow_gc_defer(&first->gc, batch_cb);
 }
 
@@ -228,18 +223,16 @@ static void defer_batch(struct vcow_version *first, uint64_t freed)
 static void batch_cb(vcow_gc_head *h)
 {
     struct vcow_version *v = vcow_container_of(h, struct vcow_version, gc);
-    uint64_t budget = FREE_BUDGET, freed = v->batch_freed;
+    uint64_t budget = FREE_BUDGET, freed = 0;
     VCOW_PARK(VCOW_PARK_RECLAIM);
     while (v != NULL) {
         struct vcow_version *next = v->next_free;
         if (!version_free(v, &budget, &freed)) {
-            defer_batch(v, freed); /* the rest in the next slice */
+            defer_batch(v); /* the rest in the next slice */
             return;
         }
         v = next;
     }
-    if (freed >= PURGE_AFTER)
-        vcow_mem_purge();
 }
 
 /* Put a chain on the cell's backlog. */
@@ -292,7 +285,7 @@ static void drain_cb(vcow_gc_head *h)
      * nor drain_seq. */
     atomic_store_explicit(&c->drain_pending, false, memory_order_release);
     if (chain != NULL)
-        defer_batch(chain, 0);
+        defer_batch(chain);
     /* A push between the exchange and the flag store found the flag still
      * set and scheduled nothing: look again. */
     if (atomic_load_explicit(&c->help, memory_order_relaxed) != NULL)
@@ -312,7 +305,7 @@ static void dispatch(struct vcow_cell *c, struct vcow_version *freeq)
         *to = v;
     }
     if (batch != NULL)
-        defer_batch(batch, 0);
+        defer_batch(batch);
     if (help != NULL) {
         backlog_push(c, help);
         drain_schedule(c);
