@@ -375,9 +375,19 @@ static bool maintain_release(struct vcow_cell *c)
 
 void vcow_cell_maintain(struct vcow_cell *c)
 {
+    /* The common case, nobody claiming: claim at once (one read-modify-
+     * write instead of a request and a claim). acq_rel: the previous
+     * claimer's pass happens-before ours, and ours sees what we did. */
+    uint32_t idle = 0;
+    if (atomic_compare_exchange_strong_explicit(&c->maint, &idle, MAINT_RUN, memory_order_acq_rel,
+                                                memory_order_relaxed)) {
+        maintain_once(c);
+        if (maintain_release(c))
+            return;
+    }
     /* acq_rel: a running claimer that sees our request sees what we did
      * before it (a release, a commit). */
-    if (atomic_fetch_or_explicit(&c->maint, MAINT_REQ, memory_order_acq_rel) & MAINT_RUN)
+    else if (atomic_fetch_or_explicit(&c->maint, MAINT_REQ, memory_order_acq_rel) & MAINT_RUN)
         return; /* the claimer runs again for us */
     for (;;) {
         uint32_t expected = MAINT_REQ;
