@@ -2,8 +2,9 @@
  * stress/backlog.c - a long pin ends: who pays, and does memory come back?
  *
  * A reader pins version 0 while one writer commits flat out (1 KiB values,
- * no history) for --seconds or 1,000,000 commits, whichever ends first, so
- * everything written is held back by the pin.
+ * no history) for --seconds or 1,000,000 commits (200,000 in sanitizer
+ * builds), whichever ends first, so everything written is held back by the
+ * pin.
  * Then a fresh thread unpins. Checked:
  *   - the unpinning thread frees at most one slice of the backlog (16,384
  *     nodes), however large it is; the reclaimer frees the rest;
@@ -30,8 +31,8 @@ static void *writer(void *arg)
 {
     (void)arg;
     char buf[VALUE];
-    uint64_t n = 0;
-    while (!atomic_load_explicit(&stop, memory_order_relaxed) && n < MAX_COMMITS) {
+    uint64_t n = 0, max = stress_sanitized() ? MAX_COMMITS_SANITIZED : MAX_COMMITS;
+    while (!atomic_load_explicit(&stop, memory_order_relaxed) && n < max) {
         memset(buf, 'a' + (int)(n % 26), sizeof(buf));
         STRESS_OK(vcow_box_store(cell, vcow_val_bytes(buf, sizeof(buf)), NULL));
         n++;
