@@ -19,9 +19,10 @@
  */
 #include "stress.h"
 
-#define VALUE       1024
-#define MAX_COMMITS 1000000     /* the reported case: ~1.1 GiB held */
-#define SLICE       (16384 + 1) /* runtime/reclaim.c: FREE_BUDGET (+ one version object) */
+#define VALUE                 1024
+#define MAX_COMMITS           1000000     /* the reported case: ~1.2 GB held */
+#define MAX_COMMITS_SANITIZED 200000      /* shadow memory: TSan quadrupled RSS */
+#define SLICE                 (16384 + 1) /* runtime/reclaim.c: FREE_BUDGET (+ one version object) */
 
 static vcow_cell *cell;
 static _Atomic int stop;
