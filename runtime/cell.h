@@ -58,7 +58,7 @@ struct vcow_version {
     struct vcow_retire retired;
     /* Filled when the version is handed to the reclaimer: */
     struct vcow_node *stack;        /* unfinished subtree free (incremental) */
-    uint64_t to_free_bytes;         /* what was added to pending_bytes */
+    uint64_t to_free_bytes;         /* what queue() counted as handed (0: backlog) */
     uint64_t held_sub;              /* what to take off held_bytes when freed */
     uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
     uint64_t held_bytes;            /* what this commit added to held (see cell) */

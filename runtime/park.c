@@ -1,4 +1,8 @@
-/* runtime/park.c - see park.h. */
+/*
+ * runtime/park.c - see park.h. The mutex and condition variable here are
+ * the test hook's own: only a thread that reached an armed point and the
+ * test that armed it ever take them; no vcow call does.
+ */
 #include <pthread.h>
 
 #include "park.h"
