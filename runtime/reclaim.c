@@ -183,13 +183,14 @@ static void scan(struct vcow_cell *c, struct vcow_version **freeq)
  * most *budget nodes (NULL: all; the object counts too). True when done:
  * v is gone.
  */
-static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *freed)
+static bool version_free(struct vcow_version *v, uint64_t *budget)
 {
     struct vcow_cell *c = v->cell;
     struct vcow_tally t = {{0}, {0}};
     if (budget != NULL && *budget == 0)
         return false;
-    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, freed);
+    uint64_t freed = 0; /* retire_free's byte count: nobody needs it here */
+    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, &freed);
     vcow_cell_flush_tally(c, &t);
     if (!done)
         return false;
@@ -203,7 +204,6 @@ static bool version_free(struct vcow_version *v, uint64_t *budget, uint64_t *fre
     else
         atomic_fetch_add_explicit(&c->pending_freed, v->to_free_bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
-    *freed += sizeof(*v);
     vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
     vcow_cell_flush_tally(c, &t);
     vcow_cell_unref(c);
@@ -223,11 +223,11 @@ static void defer_batch(struct vcow_version *first)
 static void batch_cb(vcow_gc_head *h)
 {
     struct vcow_version *v = vcow_container_of(h, struct vcow_version, gc);
-    uint64_t budget = FREE_BUDGET, freed = 0;
+    uint64_t budget = FREE_BUDGET;
     VCOW_PARK(VCOW_PARK_RECLAIM);
     while (v != NULL) {
         struct vcow_version *next = v->next_free;
-        if (!version_free(v, &budget, &freed)) {
+        if (!version_free(v, &budget)) {
             defer_batch(v); /* the rest in the next slice */
             return;
         }
@@ -328,10 +328,10 @@ void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
     VCOW_PARK(VCOW_PARK_BACKPRESSURE);
     if (vcow_gc_synchronize() == VCOW_OK) {
         atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
-        uint64_t budget = FREE_BUDGET + own_nodes, freed = 0;
+        uint64_t budget = FREE_BUDGET + own_nodes;
         while (chain != NULL) {
             struct vcow_version *next = chain->next_free;
-            if (!version_free(chain, &budget, &freed))
+            if (!version_free(chain, &budget))
                 break;
             chain = next;
         }

@@ -54,6 +54,14 @@ static inline double test_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CLOCK_REALTIME in nanoseconds: the clock vcow stamps versions with. */
+static inline int64_t test_realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* Seconds a stress-style test runs: argv value or the default. */
 static inline double test_seconds(int argc, char **argv, int idx, double dflt)
 {

@@ -185,13 +185,6 @@ static void *asof_writer(void *arg)
     return NULL;
 }
 
-static int64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void test_asof(long commits)
 {
     struct vcow_cell_opts o = {.size = sizeof(o), .history = true};
@@ -204,7 +197,7 @@ static void test_asof(long commits)
     CHECK(pthread_create(&w, NULL, asof_writer, &commits) == 0);
     long q = 0;
     while (q < MAXQ && !atomic_load(&asof_done)) {
-        ts[q] = realtime_ns();
+        ts[q] = test_realtime_ns();
         vcow_version *v;
         CHECK_OK(vcow_cell_pin_as_of(cell, ts[q], &v));
         CHECK(vcow_version_time(v) <= ts[q]);

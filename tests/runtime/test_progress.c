@@ -66,13 +66,6 @@ static void *writer(void *arg)
     return NULL;
 }
 
-static int64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* History reads, each of which must return while the thread is parked. */
 static void reader_rounds(unsigned long long *rng)
 {
@@ -89,7 +82,7 @@ static void reader_rounds(unsigned long long *rng)
             CHECK_EQ_INT(vcow_version_seq(v), seq);
             vcow_version_unpin(v);
         }
-        int64_t t = realtime_ns();
+        int64_t t = test_realtime_ns();
         rc = vcow_cell_pin_as_of(cell, t, &v);
         CHECK(rc == VCOW_OK || rc == VCOW_ENOENT);
         if (rc == VCOW_OK) {

@@ -190,9 +190,7 @@ static void test_clock_back(void)
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     uint64_t s1, s2;
     CHECK_OK(vcow_box_store(c, vcow_val_i64(1), &s1));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t t = test_realtime_ns();
     CHECK_OK(vcow_cell_pin_as_of(c, t, &p));
     CHECK_EQ_INT(vcow_version_seq(p), s1);
     vcow_version_unpin(p);
