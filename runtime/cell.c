@@ -79,11 +79,10 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
     atomic_init(&c->asof_floor, INT64_MIN);
 
     memset(v, 0, sizeof(*v));
-    v->face.real = v;
-    v->face.kind = kind;
+    v->face.kind = (uint8_t)kind;
     v->cell = c;
     atomic_init(&v->time_ns, vcow_now_ns());
-    atomic_init(&v->retained, c->opts.history);
+    atomic_init(&v->face.retained, c->opts.history);
     atomic_init(&v->live, 1 + (c->opts.history ? 1 : 0));
     vcow_cell_flush_tally(c, &t);
     /* The cell is not shared yet: nothing races with these stores. */
@@ -108,7 +107,8 @@ static bool pinned_versions(struct vcow_cell *c)
         struct vcow_version *v = vcow_cell_find(c, q);
         if (v == NULL)
             continue;
-        uint64_t own = (v == head) + (atomic_load_explicit(&v->retained, memory_order_relaxed));
+        uint64_t own =
+            (v == head) + (atomic_load_explicit(&v->face.retained, memory_order_relaxed));
         if (atomic_load_explicit(&v->live, memory_order_relaxed) > own)
             return true;
     }
@@ -132,10 +132,11 @@ int vcow_cell_close(vcow_cell *c)
     /* Drop history's holds on every version, the head's included. */
     atomic_store_explicit(&c->trim_to, head->seq, memory_order_relaxed);
     vcow_cell_maintain_last(c);
-    if (atomic_exchange_explicit(&head->retained, false, memory_order_relaxed))
+    if (atomic_exchange_explicit(&head->face.retained, false, memory_order_relaxed))
         vcow_version_release(head, 1, "vcow_cell_close");
     vcow_version_release(head, 1, "vcow_cell_close"); /* no longer the head */
     vcow_cell_maintain_last(c);
+    vcow_cell_close_rest(c);
     vcow_cell_unref(c);
     return VCOW_OK;
 }
@@ -196,17 +197,17 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
 
 uint64_t vcow_version_seq(const vcow_version *v)
 {
-    return v != NULL ? v->face.real->seq : 0; /* a view answers for its version */
+    return v != NULL ? vcow_face_real(&v->face)->seq : 0; /* a view answers for its version */
 }
 
 int64_t vcow_version_time(const vcow_version *v)
 {
-    return v != NULL ? vcow_version_stamp(v->face.real) : 0;
+    return v != NULL ? vcow_version_stamp(vcow_face_real(&v->face)) : 0;
 }
 
 vcow_cell *vcow_version_cell(const vcow_version *v)
 {
-    return v != NULL ? v->face.real->cell : NULL;
+    return v != NULL ? vcow_face_real(&v->face)->cell : NULL;
 }
 
 struct vcow_node *vcow_version_root(const vcow_version *v)
@@ -216,7 +217,7 @@ struct vcow_node *vcow_version_root(const vcow_version *v)
 
 const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v)
 {
-    return &v->face.real->cell->opts;
+    return &vcow_face_real(&v->face)->cell->opts;
 }
 
 enum vcow_kind vcow_version_kind(const vcow_version *v)
@@ -224,18 +225,21 @@ enum vcow_kind vcow_version_kind(const vcow_version *v)
     return (enum vcow_kind)v->face.kind;
 }
 
-_Static_assert(sizeof(vcow_view) == sizeof(struct vcow_face) &&
-                   _Alignof(vcow_view) == _Alignof(struct vcow_face),
-               "vcow_view is a bare struct vcow_face");
+_Static_assert(sizeof(vcow_view) == sizeof(struct vcow_view_face) &&
+                   _Alignof(vcow_view) == _Alignof(struct vcow_view_face),
+               "vcow_view is a struct vcow_view_face");
 
 const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested)
 {
     enum vcow_kind kind = vcow_nested_kind(nested.type);
     if (kind == VCOW_KIND_COUNT || view == NULL || v == NULL)
         return NULL;
-    struct vcow_face *f = (struct vcow_face *)(void *)view;
-    f->root = (struct vcow_node *)(uintptr_t)nested.u.root;
-    f->real = v->face.real;
-    f->kind = kind;
+    struct vcow_view_face *f = (struct vcow_view_face *)(void *)view;
+    struct vcow_version *real = vcow_face_real(&v->face);
+    memset(&f->face, 0, sizeof(f->face));
+    f->face.root = (struct vcow_node *)(uintptr_t)nested.u.root;
+    f->face.kind = (uint8_t)kind;
+    f->face.view = 1;
+    f->real = real;
     return (const vcow_version *)(const void *)f;
 }

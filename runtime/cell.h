@@ -17,19 +17,39 @@
 
 /*
  * What the reads of a structure see of a version: its root and kind. It
- * comes first in struct vcow_version and is all of a view (vcow_view): a
- * nested structure read like a version. real is the version itself, or the
- * version a view looks into (seq, time, cell and pins are real's).
+ * comes first in struct vcow_version; a view (vcow_view: a nested
+ * structure read like a version) is a face with view set, followed by the
+ * version it looks into (struct vcow_view_face). vcow_face_real finds the
+ * version either way (seq, time, cell and pins are its).
  */
+struct vcow_batch;
+
 struct vcow_face {
     struct vcow_node *root;
-    struct vcow_version *real;
-    uint64_t kind; /* enum vcow_kind */
+    uint8_t kind; /* enum vcow_kind */
+    uint8_t view; /* 1: a struct vcow_view_face */
+    /* Versions only: history holds a count. Set before publication;
+     * cleared once, by the maintenance claimer or close, just before it
+     * drops that count. */
+    _Atomic uint8_t retained;
+    uint8_t pad_[5];
 };
 
+struct vcow_view_face {
+    struct vcow_face face;
+    struct vcow_version *real;
+};
+
+/*
+ * A version: 64 bytes, and the retire list its txn recorded in the same
+ * allocation's tail (struct vcow_rlist, 16 bytes + 8 per entry; none when
+ * the commit retired nothing). Everything the reclaimer needs once the
+ * version is dead lives in its batch (reclaim.c), not here: readers that
+ * loaded the version just before it died may still read any field below,
+ * so none is reused.
+ */
 struct vcow_version {
-    struct vcow_face face; /* first: a view is a bare face */
-    vcow_gc_head gc;       /* the deferred free of this object and of its list */
+    struct vcow_face face; /* first: a view starts with one too */
     /*
      * Liveness: one count each for being head, being retained by history,
      * and every pin. 0 means dead, for good: a pin is an increment-if-not-
@@ -45,26 +65,45 @@ struct vcow_version {
      * (stamp.c (e), reclaim.c (i)). */
     struct vcow_version *prev;
     struct vcow_cell *cell;
-    /* History holds a count. Set before publication; cleared once, by the
-     * maintenance claimer, just before it drops that count. */
-    _Atomic bool retained;
-    /*
-     * Until seq-1 is reclaimed: what seq-1 reaches and this version does
-     * not. Then it moves to seq-1 and this field stays empty until this
-     * version is handed to the reclaimer, which refills it with what to
-     * free: the successor's list (or our root at close). One field for both
-     * roles keeps a kept version (history) 88 bytes smaller.
-     */
-    struct vcow_retire retired;
-    /* Filled when the version is handed to the reclaimer: */
-    struct vcow_node *stack;        /* unfinished subtree free (incremental) */
-    uint64_t to_free_bytes;         /* what queue() counted as handed (0: backlog) */
-    uint64_t held_sub;              /* what to take off held_bytes when freed */
-    uint64_t retired_bytes;         /* retired.bytes at commit (immutable) */
-    uint64_t held_bytes;            /* what this commit added to held (see cell) */
-    struct vcow_version *next_free; /* the batch it is freed in (reclaim.c) */
-    bool help;                      /* over the pending bound: backlog (reclaim.c (g)) */
+    /* What prev reaches and this version does not, in this object's tail
+     * (NULL: nothing). Immutable once published; read by the maintenance
+     * claimer only, when prev is reclaimed. */
+    struct vcow_rlist *rl;
 };
+_Static_assert(sizeof(struct vcow_version) == 64, "a version object is 64 bytes");
+
+static inline struct vcow_version *vcow_face_real(const struct vcow_face *f)
+{
+    if (f->view)
+        return ((const struct vcow_view_face *)(const void *)f)->real;
+    return (struct vcow_version *)(uintptr_t)f;
+}
+
+/* The size of v's allocation: the object and its list. */
+static inline uint64_t vcow_version_alloc_size(const struct vcow_version *v)
+{
+    if (v->rl == NULL)
+        return sizeof(*v);
+    return sizeof(*v) + sizeof(struct vcow_rlist) + v->rl->n * sizeof(uintptr_t);
+}
+
+/* Bytes of the nodes v's commit retired (subtrees: root only). */
+static inline uint64_t vcow_version_retired_bytes(const struct vcow_version *v)
+{
+    return v->rl != NULL ? v->rl->bytes : 0;
+}
+
+/* What the commit of v made garbage-to-be: its retired nodes, its list's
+ * chunks, and base's object (base is v's predecessor, no longer the head).
+ * Counted into retired_total at commit, taken back when freed. */
+static inline uint64_t vcow_commit_held(const struct vcow_version *base,
+                                        const struct vcow_version *v)
+{
+    uint64_t h = vcow_version_alloc_size(base);
+    if (v->rl != NULL)
+        h += v->rl->bytes + (uint64_t)v->rl->chunks * sizeof(struct vcow_retire_chunk);
+    return h;
+}
 
 #define VCOW_TIME_UNSET INT64_MIN
 
@@ -111,9 +150,12 @@ struct vcow_cell {
     _Atomic uint64_t backlogged; /* bytes put on the backlog (claimer) */
     uint64_t freed_seen;         /* the claimer's last read of pending_freed */
     _Atomic uint64_t pending_peak;
-    /* The backlog: versions over the pending bound, freed by committers
+    /* The batch the claimer fills (reclaim.c (h)): taken by the claimer
+     * for a pass, or by the drain of a quiet cell. */
+    _Atomic(struct vcow_batch *) open;
+    /* The backlog: batches over the pending bound, freed by committers
      * (backpressure) or handed to the reclaimer (reclaim.c (g)). */
-    _Atomic(struct vcow_version *) help;
+    _Atomic(struct vcow_batch *) help;
     char pad_claim[CELL_PAD];
 
     /* Written by whoever frees (the reclaimer, helping committers). */
@@ -131,9 +173,8 @@ struct vcow_cell {
     uint64_t drain_seq; /* the head when the drain was (re)deferred */
     /* The latest t an as-of query answered (runtime/stamp.c (c)). */
     _Atomic int64_t asof_floor;
-    /* 1 while open + 1 per version handed to the reclaimer (+ 1 while a
-     * drain is pending): the cell is freed when the last callback that
-     * touches it is done. */
+    /* 1 while open + 1 per batch (+ 1 while a drain is pending): the cell is freed when the last
+     * callback that touches it is done. */
     _Atomic uint64_t refs;
 };
 
@@ -145,7 +186,9 @@ enum txn_state { TXN_OPEN = 1, TXN_DONE = 2, TXN_FAILED = 3 };
 struct vcow_txn {
     struct vcow_cell *cell;
     struct vcow_version *base; /* pinned */
-    struct vcow_version *ver;  /* the version being built; holds the retire list */
+    /* What the txn retires; sealed into its version's object at commit,
+     * which is allocated then, at its exact size. */
+    struct vcow_retire retired;
     /* The structure the txn edits now: the version's, or an entered nested
      * one whose root leave() stores back through the saved slot. */
     struct vcow_node *root;
@@ -208,6 +251,9 @@ void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes);
 void vcow_history_apply(struct vcow_cell *c);
 /* vcow_cell_close: run the last maintenance (waits for a running one). */
 void vcow_cell_maintain_last(struct vcow_cell *c);
+/* vcow_cell_close, after the last maintenance: free what allocation
+ * failures left behind (waits for grace periods). */
+void vcow_cell_close_rest(struct vcow_cell *c);
 /* Free the cell object itself once the last reference goes. */
 void vcow_cell_unref(struct vcow_cell *cell);
 

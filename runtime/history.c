@@ -26,9 +26,10 @@ static bool trim_one(struct vcow_cell *c)
         return false;
     /* relaxed: the flag only guards the count below against a second
      * drop (close); the count itself is acq_rel. */
-    if (atomic_exchange_explicit(&v->retained, false, memory_order_relaxed))
+    if (atomic_exchange_explicit(&v->face.retained, false, memory_order_relaxed))
         vcow_version_release(v, 1, "vcow_cell_trim");
-    atomic_fetch_sub_explicit(&c->hist_bytes, (int64_t)n->retired_bytes, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&c->hist_bytes, (int64_t)vcow_version_retired_bytes(n),
+                              memory_order_relaxed);
     /* release: a reader that sees the new ret_seq sees the drop. */
     atomic_store_explicit(&c->ret_seq, r + 1, memory_order_release);
     return true;

@@ -33,7 +33,7 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
 {
     if (v == NULL || out == NULL)
         return VCOW_EINVAL;
-    struct vcow_version *w = v->face.real; /* a view pins its version */
+    struct vcow_version *w = vcow_face_real(&v->face); /* a view pins its version */
     if (!vcow_version_tryget(w))
         return VCOW_ENOENT;
     *out = w;
@@ -96,7 +96,7 @@ void vcow_version_unpin(vcow_version *v)
 {
     if (v == NULL)
         return;
-    v = v->face.real;
+    v = vcow_face_real(&v->face);
     struct vcow_cell *c = v->cell;
     /* Once our decrement lets v die, the claimer may queue it (and a close
      * free the cell): the read section keeps both readable until we are
@@ -121,7 +121,7 @@ void vcow_version_unpin(vcow_version *v)
      */
     if (old == 0 || (!atomic_load_explicit(&c->closing, memory_order_relaxed) &&
                      (v == atomic_load_explicit(&c->head, memory_order_acquire) ||
-                      atomic_load_explicit(&v->retained, memory_order_relaxed))))
+                      atomic_load_explicit(&v->face.retained, memory_order_relaxed))))
         vcow__panic("vcow_version_unpin",
                     "version %llu of cell %p was unpinned more often than it was pinned",
                     (unsigned long long)v->seq, (void *)c);
@@ -147,7 +147,7 @@ int vcow_cell_versions(vcow_cell *c, uint64_t from, uint64_t to, struct vcow_ver
         out[*n].seq = v->seq;
         out[*n].time_ns = vcow_version_stamp(v);
         out[*n].pinned_or_retained =
-            v != head || atomic_load_explicit(&v->retained, memory_order_relaxed);
+            v != head || atomic_load_explicit(&v->face.retained, memory_order_relaxed);
         (*n)++;
     }
     vcow_read_unlock();

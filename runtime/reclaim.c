@@ -96,48 +96,181 @@ uint64_t vcow_version_release(struct vcow_version *v, uint64_t counts, const cha
     return old - counts;
 }
 
-/* ---- the maintenance claimer's side: trims, the tail scan ---- */
+/* ---- batches ---- */
 
 /*
- * (g), decided by the one claimer: is t's garbage handed to the reclaimer
- * (counted in pending) or put on the backlog? The claimer keeps handed
- * itself and compares against a cached read of pending_freed: since
- * pending_freed only grows, handed - freed_seen is never below the true
- * pending, so a decision "under the bound" on it is exact; the reclaimer's
- * line is read again only when the cached figure says "over".
+ * What one deferral frees: retire entries (retire.h), the dead versions'
+ * objects among them. The claimer fills the cell's open batch across
+ * passes and defers it when it is full; a quiet cell's open batch is
+ * deferred by the drain (h). 2 KiB in all.
  */
-static void queue(struct vcow_cell *c, struct vcow_version *t, struct vcow_version **freeq)
+enum { BATCH_CAP = 247 };
+
+struct vcow_batch {
+    vcow_gc_head gc;
+    struct vcow_batch *next; /* a chain: the backlog, or what a callback got */
+    struct vcow_cell *cell;
+    struct vcow_node *stack; /* an unfinished subtree (h) */
+    uint64_t to_free;        /* bytes counted in handed (in backlogged if backlog) */
+    uint64_t held_sub;       /* what to take off held_bytes when freed */
+    uint32_t n;
+    bool backlog;
+    bool fixed; /* on close's stack (close_starved): never deferred */
+    uintptr_t e[BATCH_CAP];
+};
+_Static_assert(sizeof(struct vcow_batch) <= 2048, "a batch fits jemalloc's 2 KiB class");
+
+/* At most what one version adds: its object, its successor's inline
+ * entries and chunk chain (or, at close, its tree). */
+enum { VERSION_ENTRIES = 1 + VCOW_RETIRE_INLINE + 1 };
+
+static struct vcow_batch *batch_new(struct vcow_cell *c, bool backlog)
 {
-    t->next_free = *freeq;
-    *freeq = t;
+    struct vcow_batch *b = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    memset(b, 0, offsetof(struct vcow_batch, e));
+    b->cell = c;
+    b->backlog = backlog;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    return b;
+}
+
+static void batch_delete(struct vcow_batch *b)
+{
+    struct vcow_cell *c = b->cell;
+    if (b->fixed)
+        return;
+    vcow_node_free(NULL, VCOW_KIND_META, b, sizeof(*b));
+    vcow_cell_unref(c);
+}
+
+/*
+ * Free what b holds, at most *budget nodes (NULL: all). True when done: b
+ * is gone. The entries carry sizes and kinds: nothing freed alone is read.
+ */
+static bool batch_free(struct vcow_batch *b, uint64_t *budget)
+{
+    struct vcow_cell *c = b->cell;
+    struct vcow_tally t = {{0}, {0}};
+    int done = vcow_retire_free(b->e, &b->n, &t, &b->stack, budget);
+    vcow_cell_flush_tally(c, &t);
+    if (!done)
+        return false;
+    /* relaxed: counters (see queue). */
+    if (b->backlog)
+        atomic_fetch_add_explicit(&c->backlog_freed, b->to_free, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&c->pending_freed, b->to_free, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->freed_total, b->held_sub, memory_order_relaxed);
+    batch_delete(b);
+    return true;
+}
+
+static void batch_cb(vcow_gc_head *h);
+
+/* Hand a chain of batches to the reclaimer: one callback. */
+static void defer_batch(struct vcow_batch *first)
+{
+    vcow_gc_defer(&first->gc, batch_cb);
+}
+
+/* Free from the chain at most one slice; the rest go on as a new chain. */
+static void batch_cb(vcow_gc_head *h)
+{
+    struct vcow_batch *b = vcow_container_of(h, struct vcow_batch, gc);
+    uint64_t budget = FREE_BUDGET;
+    VCOW_PARK(VCOW_PARK_RECLAIM);
+    while (b != NULL) {
+        struct vcow_batch *next = b->next;
+        if (!batch_free(b, &budget)) {
+            defer_batch(b); /* the rest in the next slice: b->next is still next */
+            return;
+        }
+        b = next;
+    }
+}
+
+/* ---- the maintenance claimer's side: trims, the tail scan ---- */
+
+/* What one pass fills: the cell's open batch, and backlog batches. */
+struct pass {
+    struct vcow_batch *open;
+    struct vcow_batch *help; /* chain, newest first */
+    bool closing;
+    struct vcow_batch *fixed; /* close_starved: the only batch to fill */
+};
+
+/* A batch of the pass with room for a version's entries; NULL if none can
+ * be allocated (the scan stops there and the next pass tries again). */
+static struct vcow_batch *room_in(struct vcow_cell *c, struct pass *p, bool backlog)
+{
+    if (p->fixed != NULL)
+        return p->fixed->n + VERSION_ENTRIES <= BATCH_CAP ? p->fixed : NULL;
+    struct vcow_batch *b = backlog ? p->help : p->open;
+    if (b != NULL && b->n + VERSION_ENTRIES <= BATCH_CAP)
+        return b;
+    struct vcow_batch *nb = batch_new(c, backlog);
+    if (nb == NULL)
+        return NULL;
+    if (backlog) {
+        nb->next = b;
+        p->help = nb;
+    } else {
+        if (b != NULL)
+            defer_batch(b); /* full: one deferral per batch (h) */
+        p->open = nb;
+    }
+    return nb;
+}
+
+/*
+ * (g) and (h), decided by the one claimer: t is dead at the tail; free its
+ * object and the n entries at e (bytes of nodes; held: what to take off
+ * held_bytes), through the open batch (counted in pending) or the backlog.
+ * The claimer keeps handed itself and compares against a cached read of
+ * pending_freed: since pending_freed only grows, handed - freed_seen is
+ * never below the true pending, so a decision "under the bound" on it is
+ * exact; the reclaimer's line is read again only when the cached figure
+ * says "over". False if no batch could be had: nothing was counted.
+ */
+static bool queue(struct vcow_cell *c, struct pass *p, struct vcow_version *t, const uintptr_t *e,
+                  uint32_t n, uint64_t bytes, uint64_t held)
+{
     /* relaxed throughout: counters; the memory itself is ordered by the
      * grace period. handed and backlogged have one writer (us). */
-    uint64_t bytes = t->retired.bytes, max = c->opts.max_pending_bytes;
+    uint64_t max = c->opts.max_pending_bytes;
     uint64_t handed = atomic_load_explicit(&c->handed, memory_order_relaxed);
     if (handed - c->freed_seen + bytes > max)
         c->freed_seen = atomic_load_explicit(&c->pending_freed, memory_order_relaxed);
     uint64_t now = handed - c->freed_seen + bytes;
-    t->help = now > max;
-    t->to_free_bytes = t->help ? 0 : bytes;
-    if (t->help) {
+    bool backlog = now > max && p->fixed == NULL;
+    struct vcow_batch *b = room_in(c, p, backlog);
+    if (b == NULL)
+        return false;
+    b->e[b->n++] = vcow_retire_entry(t, VCOW_KIND_META, vcow_version_alloc_size(t), 0);
+    for (uint32_t i = 0; i < n; i++)
+        b->e[b->n++] = e[i];
+    b->to_free += bytes;
+    b->held_sub += held;
+    if (backlog) {
         atomic_store_explicit(&c->backlogged,
                               atomic_load_explicit(&c->backlogged, memory_order_relaxed) + bytes,
                               memory_order_relaxed);
-        return;
+        return true;
     }
     atomic_store_explicit(&c->handed, handed + bytes, memory_order_relaxed);
     if (now > atomic_load_explicit(&c->pending_peak, memory_order_relaxed))
         atomic_store_explicit(&c->pending_peak, now, memory_order_relaxed);
+    return true;
 }
 
 /* Reclaim dead versions at the tail, in seq order (c). Claimer, in a read
  * section. */
-static void scan(struct vcow_cell *c, struct vcow_version **freeq)
+static void scan(struct vcow_cell *c, struct pass *p)
 {
     /* relaxed: the claimer is the only writer of the tail. */
     uint64_t start = atomic_load_explicit(&c->tail_seq, memory_order_relaxed), ts = start;
-    bool closing = atomic_load_explicit(&c->closing, memory_order_relaxed);
     for (;;) {
         struct vcow_version *t = vcow_cell_find(c, ts);
         /* acquire: pairs with the release of the last decrement (d). */
@@ -147,25 +280,26 @@ static void scan(struct vcow_cell *c, struct vcow_version **freeq)
         if (ts < head->seq) {
             struct vcow_version *n = vcow_cell_find(c, ts + 1);
             vcow_version_stamp(n); /* before its prev goes: (i) */
-            /* Every version <= ts is dead: n's retire list can go. t's own
-             * list moved to ts-1 when that was queued (or t is version 0,
-             * which retired nothing): the field is free. */
-            t->retired = n->retired;
-            t->held_sub = n->held_bytes;
-            memset(&n->retired, 0, sizeof(n->retired));
-            queue(c, t, freeq);
+            /* Every version <= ts is dead: t's object and n's retire list
+             * can go. */
+            const struct vcow_rlist *rl = n->rl;
+            if (!queue(c, p, t, rl != NULL ? rl->e : NULL, rl != NULL ? rl->n : 0,
+                       vcow_version_retired_bytes(n), vcow_commit_held(t, n)))
+                break;
             ts++;
             continue;
         }
         /* The newest version died: only when the cell closes. Its whole
-         * tree goes with it (one inline entry: no allocation). */
-        if (closing && t == head) {
-            memset(&t->retired, 0, sizeof(t->retired));
-            if (t->face.root != NULL)
-                vcow_retire_add(&t->retired, t->face.root, 1);
-            t->held_sub = 0;
-            queue(c, t, freeq);
-            ts++;
+         * tree goes with it. */
+        if (p->closing && t == head) {
+            uintptr_t tree = 0;
+            uint64_t bytes = 0;
+            if (t->face.root != NULL) {
+                tree = vcow_retire_entry(t->face.root, t->face.root->kind, 0, 1);
+                bytes = t->face.root->size;
+            }
+            if (queue(c, p, t, &tree, tree != 0, bytes, 0))
+                ts++;
         }
         break;
     }
@@ -176,74 +310,17 @@ static void scan(struct vcow_cell *c, struct vcow_version **freeq)
     }
 }
 
-/* ---- handing over: batches, the backlog and its drain ---- */
-
-/*
- * Free what v stands for (its object and the retire list it carries), at
- * most *budget nodes (NULL: all; the object counts too). True when done:
- * v is gone.
- */
-static bool version_free(struct vcow_version *v, uint64_t *budget)
-{
-    struct vcow_cell *c = v->cell;
-    struct vcow_tally t = {{0}, {0}};
-    if (budget != NULL && *budget == 0)
-        return false;
-    uint64_t freed = 0; /* retire_free's byte count: nobody needs it here */
-    int done = vcow_retire_free(&v->retired, &t, &v->stack, budget, &freed);
-    vcow_cell_flush_tally(c, &t);
-    if (!done)
-        return false;
-    /* The object counts too (free of charge if the list took the last of
-     * the budget: a slice may end one node over). */
-    if (budget != NULL && *budget > 0)
-        (*budget)--;
-    /* relaxed: counters (see queue). */
-    if (v->help)
-        atomic_fetch_add_explicit(&c->backlog_freed, v->retired.bytes, memory_order_relaxed);
-    else
-        atomic_fetch_add_explicit(&c->pending_freed, v->to_free_bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->freed_total, v->held_sub, memory_order_relaxed);
-    vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
-    vcow_cell_flush_tally(c, &t);
-    vcow_cell_unref(c);
-    return true;
-}
-
-static void batch_cb(vcow_gc_head *h);
-
-/* Hand a chain of versions (linked by next_free) to the reclaimer as one
- * batch. */
-static void defer_batch(struct vcow_version *first)
-{
-    vcow_gc_defer(&first->gc, batch_cb);
-}
-
-/* Free from the chain at most one slice; the rest go on as a new batch. */
-static void batch_cb(vcow_gc_head *h)
-{
-    struct vcow_version *v = vcow_container_of(h, struct vcow_version, gc);
-    uint64_t budget = FREE_BUDGET;
-    VCOW_PARK(VCOW_PARK_RECLAIM);
-    while (v != NULL) {
-        struct vcow_version *next = v->next_free;
-        if (!version_free(v, &budget)) {
-            defer_batch(v); /* the rest in the next slice */
-            return;
-        }
-        v = next;
-    }
-}
+/* ---- the backlog and the drain ---- */
 
 /* Put a chain on the cell's backlog. */
-static void backlog_push(struct vcow_cell *c, struct vcow_version *first)
+static void backlog_push(struct vcow_cell *c, struct vcow_batch *first)
 {
-    struct vcow_version *last = first;
-    while (last->next_free != NULL)
-        last = last->next_free;
-    struct vcow_version *old = atomic_load_explicit(&c->help, memory_order_relaxed);
+    struct vcow_batch *last = first;
+    while (last->next != NULL)
+        last = last->next;
+    struct vcow_batch *old = atomic_load_explicit(&c->help, memory_order_relaxed);
     do
-        last->next_free = old;
+        last->next = old;
     /* release: the chain's links before it can be taken; the taker
      * exchanges with acquire. */
     while (!atomic_compare_exchange_weak_explicit(&c->help, &old, first, memory_order_release,
@@ -252,13 +329,22 @@ static void backlog_push(struct vcow_cell *c, struct vcow_version *first)
 
 static void drain_cb(vcow_gc_head *h);
 
-/* Make sure a drain is pending: it hands the backlog to the reclaimer once
- * a grace period passed without a commit (g). */
+/* Make sure a drain is pending: once a grace period passed it defers the
+ * open batch of a cell that went quiet, and hands a backlog nobody commits
+ * against to the reclaimer (g, h). */
 static void drain_schedule(struct vcow_cell *c)
 {
-    /* acq_rel: the flag hands drain_gc and drain_seq over: a callback that
-     * cleared it (release) is done with both before we reuse them. */
-    if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_acq_rel))
+    /* seq_cst even for this first look: a stale "pending" seen here would
+     * leave the open batch with no drain (the pair below). */
+    if (atomic_load_explicit(&c->drain_pending, memory_order_seq_cst))
+        return;
+    /* seq_cst: with the store of the open batch before it (maintain_once)
+     * and the drain's clear-then-take, either we see the flag clear and
+     * schedule, or the drain sees the batch (a store-load pair: release
+     * and acquire alone would let both miss). The flag also hands
+     * drain_gc and drain_seq over: a callback that cleared it is done with
+     * both. */
+    if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_seq_cst))
         return;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     c->drain_seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
@@ -269,47 +355,33 @@ static void drain_cb(vcow_gc_head *h)
 {
     struct vcow_cell *c = vcow_container_of(h, struct vcow_cell, drain_gc);
     uint64_t seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
-    if (seq != c->drain_seq && !atomic_load_explicit(&c->closing, memory_order_relaxed) &&
-        atomic_load_explicit(&c->help, memory_order_relaxed) != NULL) {
-        /* Writers are active: they pay for the backlog (backpressure).
-         * Look again a grace period later. */
-        c->drain_seq = seq;
-        vcow_gc_defer(&c->drain_gc, drain_cb);
-        return;
-    }
-    /* acquire: pairs with backlog_push. Taken now, so everything in it was
-     * queued before this callback: the grace period before the batch runs
-     * covers it. */
-    struct vcow_version *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
-    /* release: see drain_schedule; from here on we touch neither drain_gc
+    /* While writers are active they pay for the backlog (backpressure). */
+    bool leave_backlog =
+        seq != c->drain_seq && !atomic_load_explicit(&c->closing, memory_order_relaxed);
+    /* seq_cst: see drain_schedule; from here on we touch neither drain_gc
      * nor drain_seq. */
-    atomic_store_explicit(&c->drain_pending, false, memory_order_release);
-    if (chain != NULL)
-        defer_batch(chain);
-    /* A push between the exchange and the flag store found the flag still
-     * set and scheduled nothing: look again. */
+    atomic_store_explicit(&c->drain_pending, false, memory_order_seq_cst);
+    /* Taken now, so everything in them was queued before this callback:
+     * the grace period of the deferral covers it. seq_cst: see above
+     * (acquire would do for the batch's contents). */
+    struct vcow_batch *open = atomic_exchange_explicit(&c->open, NULL, memory_order_seq_cst);
+    if (open != NULL) {
+        if (open->n > 0)
+            defer_batch(open);
+        else
+            batch_delete(open);
+    }
+    if (!leave_backlog) {
+        /* acquire: pairs with backlog_push. */
+        struct vcow_batch *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
+        if (chain != NULL)
+            defer_batch(chain);
+    }
+    /* A backlog left to writers, or pushed after the exchange: look again
+     * a grace period later. */
     if (atomic_load_explicit(&c->help, memory_order_relaxed) != NULL)
         drain_schedule(c);
     vcow_cell_unref(c);
-}
-
-/* Hand what a maintenance pass queued to the reclaimer or the backlog. */
-static void dispatch(struct vcow_cell *c, struct vcow_version *freeq)
-{
-    struct vcow_version *help = NULL, *batch = NULL;
-    while (freeq != NULL) {
-        struct vcow_version *v = freeq;
-        freeq = v->next_free;
-        struct vcow_version **to = v->help ? &help : &batch;
-        v->next_free = *to;
-        *to = v;
-    }
-    if (batch != NULL)
-        defer_batch(batch);
-    if (help != NULL) {
-        backlog_push(c, help);
-        drain_schedule(c);
-    }
 }
 
 void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
@@ -323,15 +395,15 @@ void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
     /* Take the backlog before the grace period: all of it was queued
      * before, so the wait covers every reader of it. acquire: pairs with
      * backlog_push. */
-    struct vcow_version *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
+    struct vcow_batch *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_BACKPRESSURE);
-    if (vcow_gc_synchronize() == VCOW_OK) {
+    if (chain != NULL && vcow_gc_synchronize() == VCOW_OK) {
         atomic_fetch_add_explicit(&c->helped, 1, memory_order_relaxed);
         uint64_t budget = FREE_BUDGET + own_nodes;
         while (chain != NULL) {
-            struct vcow_version *next = chain->next_free;
-            if (!version_free(chain, &budget))
+            struct vcow_batch *next = chain->next;
+            if (!batch_free(chain, &budget))
                 break;
             chain = next;
         }
@@ -349,15 +421,36 @@ enum { MAINT_RUN = 1, MAINT_REQ = 2 };
 /* One pass: trims, then the tail scan; then hand over what died. */
 static void maintain_once(struct vcow_cell *c)
 {
-    struct vcow_version *freeq = NULL;
+    /* The open batch is the claimer's while the pass runs (the drain may
+     * have taken it: then the pass starts a new one). acquire: whoever put
+     * it there (the last claimer) is done writing it. */
+    struct pass p = {atomic_exchange_explicit(&c->open, NULL, memory_order_acquire), NULL,
+                     atomic_load_explicit(&c->closing, memory_order_relaxed), NULL};
     vcow_read_lock(); /* finds follow prev pointers: (i) */
     vcow_history_apply(c);
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_SCAN);
-    scan(c, &freeq);
+    scan(c, &p);
     vcow_read_unlock();
     VCOW_YIELD_POINT();
-    dispatch(c, freeq);
+    if (p.help != NULL) {
+        backlog_push(c, p.help);
+        drain_schedule(c);
+    }
+    if (p.open == NULL)
+        return;
+    if (p.closing) {
+        /* Nothing comes after close's passes: hand it over now. */
+        if (p.open->n > 0)
+            defer_batch(p.open);
+        else
+            batch_delete(p.open);
+        return;
+    }
+    /* seq_cst: see drain_schedule. */
+    atomic_store_explicit(&c->open, p.open, memory_order_seq_cst);
+    if (p.open->n > 0)
+        drain_schedule(c);
 }
 
 /* Let go of the claim; true when nobody asked meanwhile. */
@@ -416,6 +509,38 @@ void vcow_cell_maintain_last(struct vcow_cell *c)
     }
     maintain_once(c);
     atomic_store_explicit(&c->maint, 0, memory_order_release);
+}
+
+/*
+ * Close when batches could not be allocated (the passes stopped short of
+ * the head): free the rest through a batch on our stack, a grace period
+ * before each. Close may wait, and must not leak.
+ */
+static void close_starved(struct vcow_cell *c)
+{
+    for (;;) {
+        struct vcow_batch sb;
+        memset(&sb, 0, offsetof(struct vcow_batch, e));
+        sb.cell = c;
+        sb.fixed = true;
+        struct pass p = {NULL, NULL, true, &sb};
+        vcow_read_lock();
+        scan(c, &p);
+        vcow_read_unlock();
+        if (sb.n == 0)
+            return;
+        /* Close runs outside read sections (it checks): this cannot fail. */
+        (void)vcow_gc_synchronize();
+        batch_free(&sb, NULL);
+    }
+}
+
+void vcow_cell_close_rest(struct vcow_cell *c)
+{
+    /* acquire: pairs with the scan's release of the tail. */
+    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_acquire);
+    if (tail <= atomic_load_explicit(&c->head, memory_order_relaxed)->seq)
+        close_starved(c);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)

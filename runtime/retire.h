@@ -2,13 +2,23 @@
  * runtime/retire.h - retire lists: the nodes version k-1 reaches and
  * version k does not, recorded by the txn that made k.
  *
- * An entry is a node pointer with its low bit as a tag:
- *   untagged  the node alone (its children are still shared by version k)
- *   tagged    the node and its whole subtree (dropped entirely by version k)
- * The first entries live inline (a small update retires a handful of path
- * nodes), more go into chunks. Slots are reserved before a structure
- * operation changes anything, so retiring itself never fails: an operation
- * that runs out of memory halfway cannot leave a half-recorded list.
+ * An entry is one word that carries everything its free needs, so the
+ * reclaimer never reads a retired node it frees alone (reclaim.c (h)):
+ *
+ *   bit  0      1: the node and its whole subtree (dropped entirely by k);
+ *               0: the node alone (its children are still shared by k)
+ *   bits 1-3    the node's kind (enum vcow_kind), or VCOW_RE_CHUNKS: the
+ *               entry is a chain of retire chunks, each entry of which is
+ *               freed (committed lists and batches only)
+ *   bits 4-47   the pointer (nodes are 16-byte aligned)
+ *   bits 48-63  the node's size in bytes, 0 if it does not fit (then the
+ *               free reads it from the node)
+ *
+ * A txn builds its list in a struct vcow_retire (the first entries inline,
+ * more in chunks). Slots are reserved before a structure operation changes
+ * anything, so retiring itself never fails: an operation that runs out of
+ * memory halfway cannot leave a half-recorded list. At commit the list is
+ * sealed into a struct vcow_rlist in the tail of the version object.
  */
 #ifndef VCOW_RUNTIME_RETIRE_H
 #define VCOW_RUNTIME_RETIRE_H
@@ -19,6 +29,7 @@
 
 #define VCOW_RETIRE_INLINE 6
 #define VCOW_RETIRE_CHUNK  62
+#define VCOW_RE_CHUNKS     7u /* the kind field of a chunk-chain entry */
 
 struct vcow_retire_chunk {
     struct vcow_retire_chunk *next;
@@ -27,6 +38,7 @@ struct vcow_retire_chunk {
     uintptr_t e[VCOW_RETIRE_CHUNK];
 };
 
+/* A txn's list while it is built (in the txn). */
 struct vcow_retire {
     uint32_t n_inline;
     uint32_t n_spare;                /* empty chunks reserved on spare */
@@ -37,27 +49,69 @@ struct vcow_retire {
     uint64_t entries;
 };
 
+/*
+ * A committed list, in the tail of its version's object (runtime/cell.h).
+ * Immutable once published; read by the maintenance claimer only.
+ */
+struct vcow_rlist {
+    uint64_t bytes;  /* bytes of the retired nodes (subtrees: root only) */
+    uint32_t chunks; /* chunks the list's chunk chain holds */
+    uint32_t n;      /* entries in e: the inline ones, then one chain entry */
+    uintptr_t e[];
+};
+
+static inline uintptr_t vcow_retire_entry(const void *p, unsigned kind, uint64_t size, int subtree)
+{
+    uintptr_t a = (uintptr_t)p;
+    if (size >= ((uint64_t)1 << 16))
+        size = 0;
+    return a | ((uintptr_t)kind << 1) | (subtree ? 1u : 0u) | ((uintptr_t)size << 48);
+}
+
+static inline void *vcow_retire_ptr(uintptr_t e)
+{
+    return (void *)(e & (((uintptr_t)1 << 48) - 16));
+}
+
+static inline unsigned vcow_retire_kind(uintptr_t e)
+{
+    return (unsigned)(e >> 1) & 7u;
+}
+
 /* Make sure n more entries fit. VCOW_ENOMEM if a chunk cannot be had. */
 int vcow_retire_reserve(struct vcow_retire *r, struct vcow_tally *t, uint32_t n);
 
-/* Append (slots must have been reserved). */
+/* Append (slots must have been reserved). Reads n's header (warm: the txn
+ * just walked it). */
 void vcow_retire_add(struct vcow_retire *r, struct vcow_node *n, int subtree);
 
-/* Bytes of the list's own chunks (used and spare): what freeing it frees
- * besides the nodes. */
+/* Bytes of the list's own chunks in use: what freeing it frees besides
+ * the nodes. */
 uint64_t vcow_retire_meta_bytes(const struct vcow_retire *r);
+
+/* Size of the struct vcow_rlist that r seals into (0: r is empty). */
+uint64_t vcow_retire_sealed_size(const struct vcow_retire *r);
+
+/* Copy r into out (vcow_retire_sealed_size bytes). r keeps everything
+ * until vcow_retire_forget: a commit that loses its CAS still has it. */
+void vcow_retire_seal(const struct vcow_retire *r, struct vcow_rlist *out);
+
+/* The sealed copy was published: it owns the chunks in use now. Spare
+ * chunks are freed; r is empty. */
+void vcow_retire_forget(struct vcow_retire *r, struct vcow_tally *t);
 
 /* Drop the list without freeing the nodes (an aborted txn): frees chunks. */
 void vcow_retire_drop(struct vcow_retire *r, struct vcow_tally *t);
 
 /*
- * Free the nodes of the list and its chunks, at most *budget nodes (every
+ * Free the entries e[0..*n) from the end, at most *budget nodes (every
  * node counts, alone or in a subtree; what was freed is taken off *budget;
- * NULL: no limit). *stack carries an unfinished subtree between calls.
+ * NULL: no limit), chunk chains included (their chunks too). *stack carries
+ * an unfinished subtree between calls; *n shrinks as entries are done.
  * Returns 1 when everything is freed, 0 when more remains (call again with
- * the same r and stack).
+ * the same e, n and stack).
  */
-int vcow_retire_free(struct vcow_retire *r, struct vcow_tally *t, struct vcow_node **stack,
-                     uint64_t *budget, uint64_t *freed_bytes);
+int vcow_retire_free(uintptr_t *e, uint32_t *n, struct vcow_tally *t, struct vcow_node **stack,
+                     uint64_t *budget);
 
 #endif

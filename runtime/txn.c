@@ -29,15 +29,9 @@ static uint64_t new_txn_id(void)
 
 /* ---- begin / discard ---- */
 
-/* Pin the head as the txn's base; allocate its version if it has none. */
+/* Pin the head as the txn's base. */
 int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
 {
-    if (t->ver == NULL) {
-        t->ver = vcow_node_alloc(&t->tally, VCOW_KIND_META, sizeof(*t->ver));
-        if (t->ver == NULL)
-            return VCOW_ENOMEM;
-        memset(t->ver, 0, sizeof(*t->ver));
-    }
     vcow_version *base;
     int rc = vcow_cell_pin_head(c, &base);
     if (rc != VCOW_OK)
@@ -56,7 +50,7 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
  * part now (its published children stay with the base). */
 static void free_if_owned(struct vcow_txn *t, uintptr_t entry)
 {
-    struct vcow_node *n = (struct vcow_node *)(entry & ~(uintptr_t)1);
+    struct vcow_node *n = vcow_retire_ptr(entry);
     if (n->owner == t->id)
         vcow_free_owned(&t->tally, n, t->id);
 }
@@ -74,13 +68,13 @@ static void nest_pop(struct vcow_txn *t)
  * Throw away what the txn built: nodes it created are freed now (nobody
  * ever saw them), retire entries are dropped (the base still reaches those
  * nodes) except entries that are the txn's own dropped subtrees, whose owned
- * part is freed. The version object is kept for reuse; the base unpinned.
+ * part is freed. The base is unpinned.
  */
 void vcow_txn_discard(struct vcow_txn *t)
 {
     while (t->depth > 0)
         nest_pop(t);
-    struct vcow_retire *r = &t->ver->retired;
+    struct vcow_retire *r = &t->retired;
     for (uint32_t i = 0; i < r->n_inline; i++)
         free_if_owned(t, r->e[i]);
     for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next)
@@ -96,12 +90,8 @@ void vcow_txn_discard(struct vcow_txn *t)
     vcow_cell_flush_tally(t->cell, &t->tally);
 }
 
-static void txn_release_version(struct vcow_txn *t)
+static void txn_flush(struct vcow_txn *t)
 {
-    if (t->ver != NULL) {
-        vcow_node_free(&t->tally, VCOW_KIND_META, t->ver, sizeof(*t->ver));
-        t->ver = NULL;
-    }
     if (t->cell != NULL)
         vcow_cell_flush_tally(t->cell, &t->tally);
     else
@@ -119,7 +109,7 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
     t->heap = true;
     int rc = vcow_txn_start(c, t);
     if (rc != VCOW_OK) {
-        txn_release_version(t);
+        txn_flush(t);
         vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
         return rc;
     }
@@ -137,50 +127,69 @@ static int conflict(struct vcow_txn *t)
     return VCOW_ECONFLICT;
 }
 
+/* The version object of a txn, with its retire list sealed into its tail.
+ * NULL on allocation failure. */
+static struct vcow_version *version_new(struct vcow_txn *t)
+{
+    struct vcow_cell *c = t->cell;
+    uint64_t tail = vcow_retire_sealed_size(&t->retired);
+    struct vcow_version *v =
+        vcow_node_alloc(&t->tally, VCOW_KIND_META, sizeof(struct vcow_version) + tail);
+    if (v == NULL)
+        return NULL;
+    memset(v, 0, sizeof(*v));
+    if (tail != 0) {
+        v->rl = (struct vcow_rlist *)(void *)(v + 1);
+        vcow_retire_seal(&t->retired, v->rl);
+    }
+    /* Its time is stamped after the CAS (runtime/stamp.c): a stamp taken
+     * before publication could be earlier than an as-of query that did not
+     * see the version yet. */
+    v->seq = t->base->seq + 1;
+    atomic_init(&v->time_ns, VCOW_TIME_UNSET);
+    v->prev = t->base;
+    v->face.root = t->root;
+    v->face.kind = (uint8_t)c->kind;
+    v->cell = c;
+    atomic_init(&v->face.retained, c->opts.history);
+    atomic_init(&v->live, 1 + (c->opts.history ? 1 : 0));
+    return v;
+}
+
 /*
  * Commit: one CAS of the head, and nothing after it waits for another
- * thread (runtime/reclaim.c (j)). Before the CAS the version is filled and
- * its index slot reserved (the only allocation: VCOW_ENOMEM leaves the txn
- * open). After it, in a read section (a parked committer's slot may be
- * written by helpers, and the index node pruned under it): stamp the time,
- * store the slot; then drop the base's head count and our pin, and ask for
- * maintenance. Every step after the CAS that someone else needs first is
- * done by them (stamp, slot); maintenance is claimed by one thread at a
- * time and never waited for.
+ * thread (runtime/reclaim.c (j)). Before the CAS the version is allocated
+ * and filled and its index slot reserved (the only allocations: VCOW_ENOMEM
+ * leaves the txn open). After it, in a read section (a parked committer's
+ * slot may be written by helpers, and the index node pruned under it):
+ * stamp the time, store the slot; then drop the base's head count and our
+ * pin, and ask for maintenance. Every step after the CAS that someone else
+ * needs first is done by them (stamp, slot); maintenance is claimed by one
+ * thread at a time and never waited for.
  */
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 {
     struct vcow_cell *c = t->cell;
-    struct vcow_version *base = t->base, *v = t->ver;
+    struct vcow_version *base = t->base;
     if (t->depth > 0)
         return VCOW_ESTATE; /* inside a nested structure: leave it first */
     /* relaxed: a hint; the CAS below decides. */
     if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
         return conflict(t); /* lost already */
 
-    /* Fill the version before it can be seen. Its time is stamped after
-     * the CAS (runtime/stamp.c): a stamp taken before publication could be
-     * earlier than an as-of query that did not see the version yet. */
-    v->seq = base->seq + 1;
-    atomic_init(&v->time_ns, VCOW_TIME_UNSET);
-    v->prev = base;
-    v->face.root = t->root;
-    v->face.real = v;
-    v->face.kind = c->kind;
-    v->cell = c;
-    atomic_init(&v->retained, c->opts.history);
-    v->retired_bytes = v->retired.bytes;
-    /* What this commit makes garbage-to-be: the retired nodes, the retire
-     * list's chunks and the base's version object (no longer the head). */
-    v->held_bytes = v->retired.bytes + vcow_retire_meta_bytes(&v->retired) + sizeof(*v);
-    atomic_init(&v->live, 1 + (c->opts.history ? 1 : 0));
+    struct vcow_version *v = version_new(t);
+    if (v == NULL)
+        return VCOW_ENOMEM; /* nothing changed; the txn stays open */
     /* Read now: once published, v may be replaced and freed (no pin). */
-    uint64_t committed = v->seq, held = v->held_bytes, own_nodes = v->retired.entries;
-    int64_t hist = (int64_t)v->retired_bytes;
+    uint64_t committed = v->seq, held = vcow_commit_held(base, v);
+    uint64_t own_nodes = t->retired.entries;
+    int64_t hist = (int64_t)vcow_version_retired_bytes(v);
 
     int rc = vcow_vindex_reserve(&c->index, committed, NULL);
-    if (rc != VCOW_OK)
+    if (rc != VCOW_OK) {
+        vcow_node_free(&t->tally, VCOW_KIND_META, v, vcow_version_alloc_size(v));
         return rc; /* nothing changed; the txn stays open */
+    }
     /* Counted before the CAS, taken back if it fails: so the claimer,
      * which subtracts once the version is trimmed or freed, never sees a
      * count go below zero. relaxed: counters. */
@@ -201,9 +210,12 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
         atomic_fetch_sub_explicit(&c->retired_total, held, memory_order_relaxed);
         if (c->opts.history)
             atomic_fetch_sub_explicit(&c->hist_bytes, hist, memory_order_relaxed);
+        /* Never seen: free it now; the txn's list is still whole. */
+        vcow_node_free(&t->tally, VCOW_KIND_META, v, vcow_version_alloc_size(v));
         return conflict(t);
     }
-    t->ver = NULL;
+    /* The published copy owns the list now. */
+    vcow_retire_forget(&t->retired, &t->tally);
     t->state = TXN_DONE;
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_AFTER_CAS);
@@ -256,7 +268,7 @@ void vcow_txn_free(vcow_txn *t)
         return;
     if (t->state != TXN_DONE)
         vcow_txn_abort(t);
-    txn_release_version(t);
+    txn_flush(t);
     if (t->heap)
         vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
 }
@@ -291,12 +303,11 @@ int vcow_cell_update(vcow_cell *c, vcow_update_fn *fn, void *ctx, uint64_t *seq)
         if (rc != VCOW_ECONFLICT)
             break;
         /* Lost the CAS: commit discarded the txn; begin again. */
-        /* The version object stays with t for the next attempt. */
         ck_backoff_eb(&backoff);
     }
     if (t.state == TXN_OPEN || t.state == TXN_FAILED)
         vcow_txn_abort(&t);
-    txn_release_version(&t);
+    txn_flush(&t);
     return rc;
 }
 
@@ -382,7 +393,7 @@ bool vcow_txn_owns(const vcow_txn *t, const struct vcow_node *n)
 
 int vcow_txn_reserve(vcow_txn *t, uint32_t n)
 {
-    return vcow_retire_reserve(&t->ver->retired, &t->tally, n);
+    return vcow_retire_reserve(&t->retired, &t->tally, n);
 }
 
 void vcow_txn_retire(vcow_txn *t, struct vcow_node *n)
@@ -390,12 +401,12 @@ void vcow_txn_retire(vcow_txn *t, struct vcow_node *n)
     if (n->owner == t->id)
         vcow_txn_free_node(t, n); /* never published: free now */
     else
-        vcow_retire_add(&t->ver->retired, n, 0);
+        vcow_retire_add(&t->retired, n, 0);
 }
 
 void vcow_txn_retire_tree(vcow_txn *t, struct vcow_node *n)
 {
     /* Owned or not, the whole subtree is unreachable from the new version:
      * free it after the base dies (see vcow_txn_discard for aborts). */
-    vcow_retire_add(&t->ver->retired, n, 1);
+    vcow_retire_add(&t->retired, n, 1);
 }
