@@ -129,6 +129,7 @@ int vcow_cell_close(vcow_cell *c)
     if (pinned || atomic_exchange_explicit(&c->closing, true, memory_order_relaxed))
         return VCOW_ESTATE;
     struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_acquire);
+    uint64_t head_seq = head->seq; /* the last pass frees head: read it now */
     /* Drop history's holds on every version, the head's included. */
     atomic_store_explicit(&c->trim_to, head->seq, memory_order_relaxed);
     vcow_cell_maintain_last(c);
@@ -136,7 +137,7 @@ int vcow_cell_close(vcow_cell *c)
         vcow_version_release(head, 1, "vcow_cell_close");
     vcow_version_release(head, 1, "vcow_cell_close"); /* no longer the head */
     vcow_cell_maintain_last(c);
-    vcow_cell_close_rest(c);
+    vcow_cell_close_rest(c, head_seq);
     vcow_cell_unref(c);
     return VCOW_OK;
 }
@@ -193,6 +194,11 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
     for (int k = 0; k < VCOW_KIND_COUNT; k++)
         vcow_striped_sum(&c->count, k, &s->nodes[k], &s->bytes[k]);
     return VCOW_OK;
+}
+
+uint64_t vcow_version_size_of(const void *version)
+{
+    return vcow_version_alloc_size(version);
 }
 
 uint64_t vcow_version_seq(const vcow_version *v)

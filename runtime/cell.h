@@ -170,7 +170,7 @@ struct vcow_cell {
     _Atomic uint64_t conflicts, helped; /* relaxed counters */
     _Atomic bool drain_pending;
     vcow_gc_head drain_gc;
-    uint64_t drain_seq; /* the head when the drain was (re)deferred */
+    uint64_t drain_mark; /* retired_total when the drain was deferred */
     /* The latest t an as-of query answered (runtime/stamp.c (c)). */
     _Atomic int64_t asof_floor;
     /* 1 while open + 1 per batch (+ 1 while a drain is pending): the cell is freed when the last
@@ -252,8 +252,9 @@ void vcow_history_apply(struct vcow_cell *c);
 /* vcow_cell_close: run the last maintenance (waits for a running one). */
 void vcow_cell_maintain_last(struct vcow_cell *c);
 /* vcow_cell_close, after the last maintenance: free what allocation
- * failures left behind (waits for grace periods). */
-void vcow_cell_close_rest(struct vcow_cell *c);
+ * failures left behind, up to the last head, head_seq (waits for grace
+ * periods). */
+void vcow_cell_close_rest(struct vcow_cell *c, uint64_t head_seq);
 /* Free the cell object itself once the last reference goes. */
 void vcow_cell_unref(struct vcow_cell *cell);
 

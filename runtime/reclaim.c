@@ -197,6 +197,10 @@ static void batch_cb(vcow_gc_head *h)
 struct pass {
     struct vcow_batch *open;
     struct vcow_batch *help; /* chain, newest first */
+    /* Open batches this pass filled: deferred after the scan, once the
+     * tail has moved past their versions (a reader whose read section
+     * begins before that may still find them). */
+    struct vcow_batch *full;
     bool closing;
     struct vcow_batch *fixed; /* close_starved: the only batch to fill */
 };
@@ -217,8 +221,10 @@ static struct vcow_batch *room_in(struct vcow_cell *c, struct pass *p, bool back
         nb->next = b;
         p->help = nb;
     } else {
-        if (b != NULL)
-            defer_batch(b); /* full: one deferral per batch (h) */
+        if (b != NULL) {
+            b->next = p->full;
+            p->full = b;
+        }
         p->open = nb;
     }
     return nb;
@@ -329,6 +335,14 @@ static void backlog_push(struct vcow_cell *c, struct vcow_batch *first)
 
 static void drain_cb(vcow_gc_head *h);
 
+/* A figure every commit changes (it adds at least its base's object to
+ * retired_total), read without touching a version: the drain may run
+ * while close frees the last head. relaxed: a hint. */
+static uint64_t activity(struct vcow_cell *c)
+{
+    return atomic_load_explicit(&c->retired_total, memory_order_relaxed);
+}
+
 /* Make sure a drain is pending: once a grace period passed it defers the
  * open batch of a cell that went quiet, and hands a backlog nobody commits
  * against to the reclaimer (g, h). */
@@ -342,24 +356,23 @@ static void drain_schedule(struct vcow_cell *c)
      * and the drain's clear-then-take, either we see the flag clear and
      * schedule, or the drain sees the batch (a store-load pair: release
      * and acquire alone would let both miss). The flag also hands
-     * drain_gc and drain_seq over: a callback that cleared it is done with
+     * drain_gc and drain_mark over: a callback that cleared it is done with
      * both. */
     if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_seq_cst))
         return;
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-    c->drain_seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
+    c->drain_mark = activity(c);
     vcow_gc_defer(&c->drain_gc, drain_cb);
 }
 
 static void drain_cb(vcow_gc_head *h)
 {
     struct vcow_cell *c = vcow_container_of(h, struct vcow_cell, drain_gc);
-    uint64_t seq = atomic_load_explicit(&c->head, memory_order_acquire)->seq;
     /* While writers are active they pay for the backlog (backpressure). */
     bool leave_backlog =
-        seq != c->drain_seq && !atomic_load_explicit(&c->closing, memory_order_relaxed);
+        activity(c) != c->drain_mark && !atomic_load_explicit(&c->closing, memory_order_relaxed);
     /* seq_cst: see drain_schedule; from here on we touch neither drain_gc
-     * nor drain_seq. */
+     * nor drain_mark. */
     atomic_store_explicit(&c->drain_pending, false, memory_order_seq_cst);
     /* Taken now, so everything in them was queued before this callback:
      * the grace period of the deferral covers it. seq_cst: see above
@@ -424,7 +437,7 @@ static void maintain_once(struct vcow_cell *c)
     /* The open batch is the claimer's while the pass runs (the drain may
      * have taken it: then the pass starts a new one). acquire: whoever put
      * it there (the last claimer) is done writing it. */
-    struct pass p = {atomic_exchange_explicit(&c->open, NULL, memory_order_acquire), NULL,
+    struct pass p = {atomic_exchange_explicit(&c->open, NULL, memory_order_acquire), NULL, NULL,
                      atomic_load_explicit(&c->closing, memory_order_relaxed), NULL};
     vcow_read_lock(); /* finds follow prev pointers: (i) */
     vcow_history_apply(c);
@@ -433,6 +446,8 @@ static void maintain_once(struct vcow_cell *c)
     scan(c, &p);
     vcow_read_unlock();
     VCOW_YIELD_POINT();
+    if (p.full != NULL)
+        defer_batch(p.full); /* the full batches of the pass: one deferral (h) */
     if (p.help != NULL) {
         backlog_push(c, p.help);
         drain_schedule(c);
@@ -516,31 +531,31 @@ void vcow_cell_maintain_last(struct vcow_cell *c)
  * the head): free the rest through a batch on our stack, a grace period
  * before each. Close may wait, and must not leak.
  */
-static void close_starved(struct vcow_cell *c)
+static void close_starved(struct vcow_cell *c, uint64_t head_seq)
 {
-    for (;;) {
+    /* acquire: pairs with the scan's release of the tail. Once the tail
+     * passed the head, the head itself is gone: never look at it again. */
+    while (atomic_load_explicit(&c->tail_seq, memory_order_acquire) <= head_seq) {
         struct vcow_batch sb;
         memset(&sb, 0, offsetof(struct vcow_batch, e));
         sb.cell = c;
         sb.fixed = true;
-        struct pass p = {NULL, NULL, true, &sb};
+        struct pass p = {NULL, NULL, NULL, true, &sb};
         vcow_read_lock();
         scan(c, &p);
         vcow_read_unlock();
         if (sb.n == 0)
-            return;
+            vcow__panic("vcow_cell_close", "cell %p: version %llu is still alive at close",
+                        (void *)c, (unsigned long long)atomic_load(&c->tail_seq));
         /* Close runs outside read sections (it checks): this cannot fail. */
         (void)vcow_gc_synchronize();
         batch_free(&sb, NULL);
     }
 }
 
-void vcow_cell_close_rest(struct vcow_cell *c)
+void vcow_cell_close_rest(struct vcow_cell *c, uint64_t head_seq)
 {
-    /* acquire: pairs with the scan's release of the tail. */
-    uint64_t tail = atomic_load_explicit(&c->tail_seq, memory_order_acquire);
-    if (tail <= atomic_load_explicit(&c->head, memory_order_relaxed)->seq)
-        close_starved(c);
+    close_starved(c, head_seq);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)

@@ -149,8 +149,8 @@ int vcow_retire_free(uintptr_t *e, uint32_t *n, struct vcow_tally *t, struct vco
             continue;
         }
         uint64_t size = x >> 48;
-        if (size == 0)
-            size = ((struct vcow_node *)p)->size; /* too big for the entry */
+        if (size == 0) /* too big for the entry, or a sanitizer build */
+            size = kind == VCOW_KIND_META ? vcow_version_size_of(p) : ((struct vcow_node *)p)->size;
         vcow_node_free(t, (enum vcow_kind)kind, p, size);
         if (budget != NULL)
             (*budget)--;

@@ -14,6 +14,11 @@
  *   bits 48-63  the node's size in bytes, 0 if it does not fit (then the
  *               free reads it from the node)
  *
+ * Sanitizer builds (VCOW_SANITIZED) leave bits 48-63 zero: an entry is then
+ * an interior pointer, which LeakSanitizer follows, so memory waiting in a
+ * deferred batch at exit is not reported as leaked. (A release vcow linked
+ * into a program run under LeakSanitizer: call vcow_gc_barrier before exit.)
+ *
  * A txn builds its list in a struct vcow_retire (the first entries inline,
  * more in chunks). Slots are reserved before a structure operation changes
  * anything, so retiring itself never fails: an operation that runs out of
@@ -63,6 +68,9 @@ struct vcow_rlist {
 static inline uintptr_t vcow_retire_entry(const void *p, unsigned kind, uint64_t size, int subtree)
 {
     uintptr_t a = (uintptr_t)p;
+#ifdef VCOW_SANITIZED
+    size = 0;
+#endif
     if (size >= ((uint64_t)1 << 16))
         size = 0;
     return a | ((uintptr_t)kind << 1) | (subtree ? 1u : 0u) | ((uintptr_t)size << 48);
@@ -77,6 +85,10 @@ static inline unsigned vcow_retire_kind(uintptr_t e)
 {
     return (unsigned)(e >> 1) & 7u;
 }
+
+/* The one kind of object besides nodes that entries name: a version
+ * object (kind VCOW_KIND_META; runtime/cell.c). Its allocation size. */
+uint64_t vcow_version_size_of(const void *version);
 
 /* Make sure n more entries fit. VCOW_ENOMEM if a chunk cannot be had. */
 int vcow_retire_reserve(struct vcow_retire *r, struct vcow_tally *t, uint32_t n);
