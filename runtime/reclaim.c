@@ -462,9 +462,11 @@ static void maintain_once(struct vcow_cell *c)
             batch_delete(p.open);
         return;
     }
+    /* Read before the store: from then on the drain may take and free it. */
+    bool filled = p.open->n > 0;
     /* seq_cst: see drain_schedule. */
     atomic_store_explicit(&c->open, p.open, memory_order_seq_cst);
-    if (p.open->n > 0)
+    if (filled)
         drain_schedule(c);
 }
 
