@@ -32,7 +32,8 @@
  *      dead always has a published successor, or the cell is closing.
  *  (e) Version objects themselves are freed through the same deferral: a
  *      reader that loaded the head just before it changed may still read
- *      the version's fields during its read section.
+ *      the version's fields during its read section. So nothing of a dead
+ *      version is reused; what the reclaimer needs lives in its batch (h).
  *  (f) Nodes a txn made and never published are freed at once on abort or
  *      conflict (no reader ever saw them); retire entries it recorded are
  *      dropped, since the base version still reaches those nodes.
@@ -48,11 +49,22 @@
  *      reclaimer by a drain callback once a grace period passed with no
  *      commit. No call other than a commit over the bound frees more than
  *      that: an unpin frees nothing itself.
- *  (h) Freeing is iterative (runtime/node.c) and, on the reclaimer, done in
- *      slices of FREE_BUDGET nodes, re-deferring the rest: one huge dropped
- *      subtree cannot hold up the reclaimer's other work for long. The
- *      versions one maintenance pass queued are deferred as one batch (one
- *      callback, not one per version).
+ *  (h) Batches. Reclaiming t puts t's object and t+1's retire entries
+ *      into the cell's open batch (2 KiB, ~30-240 versions' worth), which
+ *      the claimer keeps filling across passes; a full batch is deferred
+ *      once the pass has moved the tail past its versions (a reader whose
+ *      section begins before that may still find them), so a deferral
+ *      costs one callback per batch, not per version. A cell that goes
+ *      quiet leaves its open batch to the drain, which takes it a grace
+ *      period later and defers it: nothing waits for the next commit.
+ *      Entries carry each node's size and kind (runtime/retire.h): the
+ *      freeing thread reads a retired node only to walk a dropped subtree.
+ *      Freeing is iterative (runtime/node.c) and done in slices of
+ *      FREE_BUDGET nodes, re-deferring the rest: one huge dropped subtree
+ *      cannot hold up the reclaimer's other work for long. A batch that
+ *      cannot be allocated stops the scan where it is (the dead versions
+ *      stay at the tail for the next pass; close frees them through a
+ *      batch on its stack).
  *  (i) Helpers follow prev pointers (stamping, finding a slot its
  *      committer has not written): the claimer stamps a version before it
  *      queues the predecessor, and finds go through the tail check of
