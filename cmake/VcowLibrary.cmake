@@ -24,6 +24,13 @@ list(SORT VCOW_RUNTIME_SOURCES)
 file(GLOB VCOW_BASE_SOURCES CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}"
      "${PROJECT_SOURCE_DIR}/base/*.c")
 set(VCOW_GC_COMMON_SOURCES gc/thread.c ${VCOW_BASE_SOURCES})
+# USDT probes (base/trace.h): Debian's systemtap-sdt-dev, header only;
+# compiled out where it is absent or VCOW_TRACING is off.
+option(VCOW_TRACING "Build the USDT probes (needs sys/sdt.h)" ON)
+if(VCOW_TRACING)
+  include(CheckIncludeFile)
+  check_include_file(sys/sdt.h VCOW_HAVE_SDT)
+endif()
 
 function(vcow_add_library name type backend)
   set(root "${PROJECT_SOURCE_DIR}")
@@ -45,6 +52,9 @@ function(vcow_add_library name type backend)
     PUBLIC $<BUILD_INTERFACE:${root}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
     PRIVATE ${root})
   target_compile_definitions(${name} PRIVATE ${gcdef})
+  if(VCOW_HAVE_SDT)
+    target_compile_definitions(${name} PRIVATE VCOW_HAVE_SDT)
+  endif()
   # Static consumers need the dependencies too; the shared library hides them.
   if(type STREQUAL "STATIC")
     set(vis PUBLIC)

@@ -7,6 +7,7 @@
  */
 #include "cell.h"
 #include "park.h"
+#include "base/trace.h"
 #include "base/yield.h"
 #include <vcow/error.h>
 
@@ -40,10 +41,14 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
     return VCOW_OK;
 }
 
-static int pin_found(struct vcow_version *v, vcow_version **out)
+/* Pin a version found in the index (in a read section). */
+static int pin_found(struct vcow_cell *c, struct vcow_version *v, vcow_version **out)
 {
     if (v == NULL || !vcow_version_tryget(v))
         return VCOW_ENOENT;
+    /* relaxed: only which probe fires depends on it. */
+    if (v != atomic_load_explicit(&c->head, memory_order_relaxed))
+        VCOW_TRACE2(pin_old, c, v->seq);
     *out = v;
     return VCOW_OK;
 }
@@ -53,7 +58,7 @@ int vcow_cell_pin_at(vcow_cell *c, uint64_t seq, vcow_version **out)
     if (c == NULL || out == NULL)
         return VCOW_EINVAL;
     vcow_read_lock();
-    int rc = pin_found(vcow_cell_find(c, seq), out);
+    int rc = pin_found(c, vcow_cell_find(c, seq), out);
     vcow_read_unlock();
     return rc;
 }
@@ -87,7 +92,7 @@ int vcow_cell_pin_as_of(vcow_cell *c, int64_t t_ns, vcow_version **out)
             hi = mid - 1;
         }
     }
-    int rc = pin_found(best, out);
+    int rc = pin_found(c, best, out);
     vcow_read_unlock();
     return rc;
 }
@@ -125,6 +130,7 @@ void vcow_version_unpin(vcow_version *v)
         vcow__panic("vcow_version_unpin",
                     "version %llu of cell %p was unpinned more often than it was pinned",
                     (unsigned long long)v->seq, (void *)c);
+    VCOW_TRACE2(unpin_old, c, v->seq);
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_UNPIN);
     vcow_cell_maintain(c); /* v may be at the tail: reclaim it */

@@ -89,6 +89,7 @@
 
 #include "cell.h"
 #include "park.h"
+#include "base/trace.h"
 #include "base/yield.h"
 #include <vcow/error.h>
 #include <vcow/mem.h>
@@ -175,6 +176,7 @@ static bool batch_free(struct vcow_batch *b, uint64_t *budget)
     else
         atomic_fetch_add_explicit(&c->pending_freed, b->to_free, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->freed_total, b->held_sub, memory_order_relaxed);
+    VCOW_TRACE3(reclaim, c, b->held_sub, b->backlog ? 0 : b->to_free);
     batch_delete(b);
     return true;
 }
@@ -421,6 +423,10 @@ void vcow_cell_backpressure(struct vcow_cell *c, uint64_t own_nodes)
      * before, so the wait covers every reader of it. acquire: pairs with
      * backlog_push. */
     struct vcow_batch *chain = atomic_exchange_explicit(&c->help, NULL, memory_order_acquire);
+    /* relaxed: the figure the probe reports. */
+    VCOW_TRACE2(backpressure, c,
+                atomic_load_explicit(&c->backlogged, memory_order_relaxed) -
+                    atomic_load_explicit(&c->backlog_freed, memory_order_relaxed));
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_BACKPRESSURE);
     if (chain != NULL && vcow_gc_synchronize() == VCOW_OK) {

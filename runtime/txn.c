@@ -8,6 +8,7 @@
 #include "cell.h"
 #include "txn.h"
 #include "park.h"
+#include "base/trace.h"
 #include "base/yield.h"
 
 /* ---- txn ids: owner stamps, unique per process, no shared counter per txn ---- */
@@ -121,6 +122,7 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
 
 static int conflict(struct vcow_txn *t)
 {
+    VCOW_TRACE2(conflict, t->cell, t->base->seq);
     atomic_fetch_add_explicit(&t->cell->conflicts, 1, memory_order_relaxed);
     vcow_txn_discard(t);
     t->state = TXN_DONE;
@@ -214,6 +216,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
         vcow_node_free(&t->tally, VCOW_KIND_META, v, vcow_version_alloc_size(v));
         return conflict(t);
     }
+    VCOW_TRACE3(commit, c, committed, own_nodes);
     /* The published copy owns the list now. */
     vcow_retire_forget(&t->retired, &t->tally);
     t->state = TXN_DONE;

@@ -8,7 +8,8 @@ set -eu
 
 core="build-essential cmake ninja-build pkg-config clang clang-format
       liburcu-dev libck-dev libjemalloc-dev libxxhash-dev
-      libbenchmark-dev liblmdb-dev zlib1g-dev libjansson-dev libmicrohttpd-dev"
+      libbenchmark-dev liblmdb-dev zlib1g-dev libjansson-dev libmicrohttpd-dev
+      systemtap-sdt-dev binutils"
 demo="wrk curl"
 bench="python3-matplotlib"
 
