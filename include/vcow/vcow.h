@@ -5,6 +5,7 @@
 #define VCOW_VCOW_H
 
 #include <vcow/common.h>
+#include <vcow/version.h>
 #include <vcow/error.h>
 #include <vcow/gc.h>
 #include <vcow/mem.h>

@@ -16,13 +16,19 @@ cmake --build "$work/consumer" >/dev/null
 echo "== pkg-config vcow"
 libdir=$(dirname "$(find "$work/prefix" -name vcow.pc)")
 export PKG_CONFIG_PATH="$libdir"
-req=$(pkg-config --print-requires vcow)
+# The backend is private (a static link needs it, a shared one does not):
+# it must be named in Requires.private and stay off the shared link line.
+req=$(pkg-config --print-requires-private vcow)
 case "$gc" in
     ck-epoch) want=ck ;;
     *) want=lib$gc ;;
 esac
 echo "Requires: $req"
-echo "$req" | grep -q "^$want" || { echo "vcow.pc must require $want"; exit 1; }
+echo "$req" | grep -q "^$want" || { echo "vcow.pc must require $want (privately)"; exit 1; }
+if pkg-config --libs vcow | grep -q -- "-lurcu\|-lck"; then
+    echo "pkg-config --libs vcow must not name the backend: $(pkg-config --libs vcow)"
+    exit 1
+fi
 # shellcheck disable=SC2046
 "$cc" -o "$work/consumer_pc" "$src/consumer.c" $(pkg-config --cflags --libs vcow)
 LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/consumer_pc"

@@ -41,6 +41,9 @@ static void commit_i64(vcow_cell *c, int64_t x)
 
 static void test_basic(void)
 {
+    /* The library we run with is the one whose header we compiled with. */
+    CHECK_EQ_INT(vcow_library_version_number(), VCOW_VERSION_NUMBER);
+    CHECK(strcmp(vcow_library_version(), VCOW_VERSION_STRING) == 0);
     vcow_cell *c;
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, NULL, &c));
     CHECK(vcow_cell_kind(c) == VCOW_KIND_BOX);
