@@ -75,7 +75,7 @@ static void copy_body(struct hnode *dst, const struct hnode *src)
     dst->hdr.type = src->hdr.type;
 }
 
-int hamt_val_check(vcow_val val)
+int vcow__hamt_val_check(vcow_val val)
 {
     switch (val.type) {
     case VCOW_T_BYTES:
@@ -230,7 +230,7 @@ static int build_pair(vcow_txn *t, const struct hent *e1, uint64_t h1, const str
     return VCOW_OK;
 }
 
-int hamt_map_single(vcow_txn *t, const struct hkey *k, vcow_val val, struct hnode **out)
+int vcow__hamt_map_single(vcow_txn *t, const struct hkey *k, vcow_val val, struct hnode **out)
 {
     struct plan pl = {.n = 0};
     struct hnode *n = plan_alloc(t, &pl, bitmap_size(1, 0));
@@ -288,7 +288,7 @@ static struct hnode *relink(vcow_txn *t, struct hnode *const *path, struct hnode
     return child;
 }
 
-int hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_val val)
+int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_val val)
 {
     struct hnode *path[HAMT_COLL_DEPTH + 1];
     struct hnode *n = *rootp;
@@ -429,7 +429,7 @@ int hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_v
 
 /* ---- delete ---- */
 
-int hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
+int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
 {
     struct hnode *path[HAMT_COLL_DEPTH + 1];
     struct hnode *n = *rootp;
@@ -536,7 +536,7 @@ int hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
 
 /* ---- own the path to an entry (for nested-map paths) ---- */
 
-struct hent *hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct hkey *k, int *rc)
+struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct hkey *k, int *rc)
 {
     struct hnode **slot = rootp;
     for (unsigned d = 0;; d++) {
@@ -591,11 +591,11 @@ int vcow_hamt_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
     if (rc != VCOW_OK)
         return rc;
-    if (key_check(key, klen) != VCOW_OK || hamt_val_check(val) != VCOW_OK)
+    if (key_check(key, klen) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
-    rc = hamt_map_set(t, &root, &k, val);
+    rc = vcow__hamt_map_set(t, &root, &k, val);
     if (rc == VCOW_OK)
         vcow_txn_set_root(t, &root->hdr);
     return rc;
@@ -610,7 +610,7 @@ int vcow_hamt_del(vcow_txn *t, const void *key, size_t klen)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
-    rc = hamt_map_del(t, &root, &k);
+    rc = vcow__hamt_map_del(t, &root, &k);
     if (rc == VCOW_OK)
         vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
     return rc;

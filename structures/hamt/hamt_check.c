@@ -38,7 +38,7 @@ static int check_entry(const struct hent *e)
         if (e->raw[2] > val_cap(e))
             FAIL("inline value length %u", e->raw[2]);
     } else if (ty == VCOW_T_MAP) {
-        return hamt_check_map(e->root);
+        return vcow__hamt_check_map(e->root);
     } else if (ty == VCOW_T_TREE || ty == VCOW_T_ROPE) {
         /* Checked by their own checkers, through a view (vcow_view_of). */
         if (e->nested != NULL && e->nested->kind != vcow_nested_kind(ty))
@@ -145,7 +145,7 @@ static int check_node(const struct hnode *n, struct chk c, bool root, uint64_t *
     return VCOW_OK;
 }
 
-int hamt_check_map(const struct hnode *root)
+int vcow__hamt_check_map(const struct hnode *root)
 {
     if (root == NULL)
         return VCOW_OK;
@@ -158,7 +158,7 @@ int vcow_hamt_debug_check(const vcow_version *v)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
         return VCOW_EINVAL;
-    return hamt_check_map((const struct hnode *)vcow_version_root(v));
+    return vcow__hamt_check_map((const struct hnode *)vcow_version_root(v));
 }
 
 int vcow_hamt_debug_check_txn(const vcow_txn *t)
@@ -166,5 +166,5 @@ int vcow_hamt_debug_check_txn(const vcow_txn *t)
     int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
     if (rc != VCOW_OK)
         return rc;
-    return hamt_check_map((const struct hnode *)vcow_txn_root(t));
+    return vcow__hamt_check_map((const struct hnode *)vcow_txn_root(t));
 }

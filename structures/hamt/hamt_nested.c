@@ -16,7 +16,7 @@ static int map_at(const struct hnode *root, const char *path, const struct hnode
         return VCOW_OK;
     }
     vcow_val v;
-    int rc = hamt_get_path(root, path, &v);
+    int rc = vcow__hamt_get_path(root, path, &v);
     if (rc != VCOW_OK)
         return rc;
     if (v.type != VCOW_T_MAP)
@@ -31,7 +31,7 @@ int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_
         return VCOW_EINVAL;
     const struct hnode *m;
     int rc = map_at((const struct hnode *)vcow_version_root(v), path, &m);
-    return rc != VCOW_OK ? rc : hamt_iter_root(m, fn, ctx);
+    return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
 }
 
 int vcow_hamt_iter_path_txn(const vcow_txn *t, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
@@ -43,7 +43,7 @@ int vcow_hamt_iter_path_txn(const vcow_txn *t, const char *path, vcow_hamt_iter_
         return VCOW_EINVAL;
     const struct hnode *m;
     rc = map_at((const struct hnode *)vcow_txn_root(t), path, &m);
-    return rc != VCOW_OK ? rc : hamt_iter_root(m, fn, ctx);
+    return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
 }
 
 int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
@@ -59,5 +59,6 @@ int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char
     if (ra == VCOW_EINVAL || rb == VCOW_EINVAL || (ra == VCOW_ENOENT && rb == VCOW_ENOENT))
         return ra == VCOW_EINVAL || rb == VCOW_EINVAL ? VCOW_EINVAL : VCOW_ENOENT;
     struct hpair vp = {a, b};
-    return hamt_diff_roots(&vp, ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn, ctx);
+    return vcow__hamt_diff_roots(&vp, ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn,
+                                 ctx);
 }

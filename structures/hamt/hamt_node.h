@@ -268,34 +268,34 @@ static inline int key_cmp(const unsigned char *a, size_t alen, const unsigned ch
 /* ---- shared between the parts (hamt.c, hamt_path.c, hamt_read.c) ---- */
 
 /* Check a value a caller wants to store. */
-int hamt_val_check(vcow_val val);
+int vcow__hamt_val_check(vcow_val val);
 
 /* Set / delete in the map whose root is *rootp (a txn's root or a nested
  * map root held in an owned entry). Atomic: on error nothing changed. */
-int hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_val val);
-int hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k);
+int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_val val);
+int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k);
 
 /* Make every node on the way from *rootp to key's entry owned by t
  * (copying published ones: the content does not change) and return the
  * entry, now writable in place; NULL with *rc set when absent or on error. */
-struct hent *hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct hkey *k, int *rc);
+struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct hkey *k, int *rc);
 
 /* Build a fresh map holding one entry (key -> val). */
-int hamt_map_single(vcow_txn *t, const struct hkey *k, vcow_val val, struct hnode **out);
+int vcow__hamt_map_single(vcow_txn *t, const struct hkey *k, vcow_val val, struct hnode **out);
 
 /* The versions two compared maps come from: nested trees and ropes are
  * compared through views of them (their kinds' equal hooks). */
 struct hpair {
     const vcow_version *a, *b;
 };
-bool hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b);
-bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b);
-int hamt_check_map(const struct hnode *root);
+bool vcow__hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b);
+bool vcow__hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b);
+int vcow__hamt_check_map(const struct hnode *root);
 
 /* Shared by the read, path and nested-map files. */
-int hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
-int hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx);
-int hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                    vcow_hamt_diff_fn *fn, void *ctx);
+int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
+int vcow__hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx);
+int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
+                          vcow_hamt_diff_fn *fn, void *ctx);
 
 #endif

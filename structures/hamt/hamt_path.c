@@ -5,9 +5,9 @@
  * A nested map is a VCOW_T_MAP value whose root is a hamt node of the same
  * lineage. A write at path a.b.c:
  *   1. makes the nodes from the top root to entry "a", then from a's map
- *      root to entry "b", owned by the txn (hamt_own_path: copies that keep
+ *      root to entry "b", owned by the txn (vcow__hamt_own_path: copies that keep
  *      the content, so a failure on the way changes no content);
- *   2. sets "c" in b's map (atomic: hamt_map_set), writing the new nested
+ *   2. sets "c" in b's map (atomic: vcow__hamt_map_set), writing the new nested
  *      root straight into b's entry, which is now in an owned node.
  * A missing intermediate map is built fresh (a chain of one-entry maps)
  * and inserted with one atomic set; on failure the chain is freed.
@@ -81,7 +81,7 @@ static int build_chain(vcow_txn *t, const struct seg *segs, unsigned from, unsig
             v.u.root = inner;
         }
         struct hnode *m;
-        int rc = hamt_map_single(t, &k, v, &m);
+        int rc = vcow__hamt_map_single(t, &k, v, &m);
         if (rc != VCOW_OK) {
             free_fresh(t, inner);
             return rc;
@@ -105,7 +105,7 @@ static int descend(vcow_txn *t, struct hnode **rootp, const struct seg *segs, un
     for (unsigned i = 0; i + 1 < n; i++) {
         struct hkey k = seg_key(&segs[i]);
         int rc;
-        struct hent *e = hamt_own_path(t, slot, &k, &rc);
+        struct hent *e = vcow__hamt_own_path(t, slot, &k, &rc);
         if (e == NULL) {
             if (rc != VCOW_ENOENT || !create)
                 return rc;
@@ -116,7 +116,7 @@ static int descend(vcow_txn *t, struct hnode **rootp, const struct seg *segs, un
             vcow_val mv;
             mv.type = VCOW_T_MAP;
             mv.u.root = chain;
-            rc = hamt_map_set(t, slot, &k, mv);
+            rc = vcow__hamt_map_set(t, slot, &k, mv);
             if (rc != VCOW_OK)
                 free_fresh(t, chain);
             *done = rc == VCOW_OK;
@@ -137,7 +137,7 @@ int vcow_hamt_set_path(vcow_txn *t, const char *path, vcow_val val)
         return rc;
     struct seg segs[PATH_MAX_DEPTH];
     unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || hamt_val_check(val) != VCOW_OK)
+    if (split(path, segs, &n) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
         return VCOW_EINVAL;
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
     struct hnode **slot = NULL;
@@ -145,7 +145,7 @@ int vcow_hamt_set_path(vcow_txn *t, const char *path, vcow_val val)
     rc = descend(t, &root, segs, n, true, val, &slot, &done);
     if (rc == VCOW_OK && !done) {
         struct hkey k = seg_key(&segs[n - 1]);
-        rc = hamt_map_set(t, slot, &k, val);
+        rc = vcow__hamt_map_set(t, slot, &k, val);
     }
     /* Even on failure the root may have been copied (content unchanged). */
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
@@ -168,7 +168,7 @@ int vcow_hamt_del_path(vcow_txn *t, const char *path)
     rc = descend(t, &root, segs, n, false, none, &slot, &done);
     if (rc == VCOW_OK) {
         struct hkey k = seg_key(&segs[n - 1]);
-        rc = hamt_map_del(t, slot, &k);
+        rc = vcow__hamt_map_del(t, slot, &k);
     }
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
     return rc;
@@ -205,7 +205,7 @@ int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
     vcow_val empty = {type_of_kind(kind), {.root = NULL}};
     struct seg segs[PATH_MAX_DEPTH];
     unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || hamt_val_check(empty) != VCOW_OK)
+    if (split(path, segs, &n) != VCOW_OK || vcow__hamt_val_check(empty) != VCOW_OK)
         return VCOW_EINVAL;
     if (vcow_txn_nest_full(t))
         return VCOW_ERANGE;
@@ -218,11 +218,11 @@ int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
     struct hkey k = seg_key(&segs[n - 1]);
     struct hent *e = NULL;
     if (rc == VCOW_OK) {
-        e = hamt_own_path(t, slot, &k, &rc);
+        e = vcow__hamt_own_path(t, slot, &k, &rc);
         if (e == NULL && rc == VCOW_ENOENT) {
-            rc = hamt_map_set(t, slot, &k, empty);
+            rc = vcow__hamt_map_set(t, slot, &k, empty);
             if (rc == VCOW_OK)
-                e = hamt_own_path(t, slot, &k, &rc);
+                e = vcow__hamt_own_path(t, slot, &k, &rc);
         }
     }
     /* Even on failure the root may have been copied (content unchanged). */
@@ -249,7 +249,7 @@ int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view
 }
 
 /* Read a path starting at map root m. */
-int hamt_get_path(const struct hnode *m, const char *path, vcow_val *out)
+int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out)
 {
     struct seg segs[PATH_MAX_DEPTH];
     unsigned n;
@@ -275,7 +275,7 @@ int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
         return VCOW_EINVAL;
-    return hamt_get_path((const struct hnode *)vcow_version_root(v), path, out);
+    return vcow__hamt_get_path((const struct hnode *)vcow_version_root(v), path, out);
 }
 
 int vcow_hamt_get_path_txn(const vcow_txn *t, const char *path, vcow_val *out)
@@ -283,7 +283,7 @@ int vcow_hamt_get_path_txn(const vcow_txn *t, const char *path, vcow_val *out)
     int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
     if (rc != VCOW_OK)
         return rc;
-    return hamt_get_path((const struct hnode *)vcow_txn_root(t), path, out);
+    return vcow__hamt_get_path((const struct hnode *)vcow_txn_root(t), path, out);
 }
 
 /* ---- cell conveniences ---- */
@@ -313,7 +313,7 @@ static bool is_hamt_cell(const vcow_cell *c)
 
 int vcow_hamt_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
-    if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK || hamt_val_check(val) != VCOW_OK)
+    if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
         return VCOW_EINVAL;
     struct kv a = {key, klen, val};
     return vcow_cell_update(c, set_fn, &a, seq);

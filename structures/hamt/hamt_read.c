@@ -6,7 +6,7 @@
  * Since the shape is canonical (hamt_node.h) equal maps have equal shapes,
  * so equality and diff walk both maps side by side and skip every pair of
  * pointer-equal subtrees. Recursion depth is bounded by HAMT_COLL_DEPTH
- * per map (nested maps recurse only through hamt_val_equal).
+ * per map (nested maps recurse only through vcow__hamt_val_equal).
  */
 #include "hamt_node.h"
 
@@ -101,7 +101,7 @@ static int iter_node(const struct hnode *n, vcow_hamt_iter_fn *fn, void *ctx)
     return VCOW_OK;
 }
 
-int hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx)
+int vcow__hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx)
 {
     return root == NULL ? VCOW_OK : iter_node(root, fn, ctx);
 }
@@ -110,12 +110,12 @@ int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx)
 {
     if (!is_hamt(v) || fn == NULL)
         return VCOW_EINVAL;
-    return hamt_iter_root(version_map(v), fn, ctx);
+    return vcow__hamt_iter_root(version_map(v), fn, ctx);
 }
 
 /* ---- equality ---- */
 
-bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b)
+bool vcow__hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b)
 {
     if (ent_type(a) != ent_type(b))
         return false;
@@ -131,7 +131,7 @@ bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct h
     case VCOW_T_BOOL:
         return x.u.b == y.u.b;
     case VCOW_T_MAP:
-        return hamt_map_equal(vp, a->root, b->root);
+        return vcow__hamt_map_equal(vp, a->root, b->root);
     case VCOW_T_TREE:
     case VCOW_T_ROPE: {
         if (a->nested == b->nested)
@@ -147,10 +147,11 @@ bool hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct h
 static bool ent_equal(const struct hpair *vp, const struct hent *a, const struct hent *b)
 {
     vcow_slice ka = ent_slice(a), kb = ent_slice(b);
-    return ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0 && hamt_val_equal(vp, a, b);
+    return ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0 &&
+           vcow__hamt_val_equal(vp, a, b);
 }
 
-bool hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b)
+bool vcow__hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct hnode *b)
 {
     if (a == b)
         return true;
@@ -165,7 +166,7 @@ bool hamt_map_equal(const struct hpair *vp, const struct hnode *a, const struct 
             return false;
     struct hnode **ca = children(a), **cb = children(b);
     for (unsigned i = 0; i < nn; i++)
-        if (!hamt_map_equal(vp, ca[i], cb[i]))
+        if (!vcow__hamt_map_equal(vp, ca[i], cb[i]))
             return false;
     return true;
 }
@@ -175,7 +176,7 @@ int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
     if (!is_hamt(a) || !is_hamt(b) || eq == NULL)
         return VCOW_EINVAL;
     struct hpair vp = {a, b};
-    *eq = hamt_map_equal(&vp, version_map(a), version_map(b));
+    *eq = vcow__hamt_map_equal(&vp, version_map(a), version_map(b));
     return VCOW_OK;
 }
 
@@ -203,7 +204,7 @@ static int diff_all(struct diff *df, const struct hnode *n, int added, const str
             vcow_slice ss = ent_slice(skip);
             if (ss.len == ks.len && memcmp(ss.ptr, ks.ptr, ks.len) == 0) {
                 *skip_found = true;
-                if (!hamt_val_equal(df->vp, skip, e))
+                if (!vcow__hamt_val_equal(df->vp, skip, e))
                     rc = added ? df->fn(ks, ent_val(skip), ent_val(e), df->ctx)
                                : df->fn(ks, ent_val(e), ent_val(skip), df->ctx);
                 if (rc != 0)
@@ -240,7 +241,7 @@ static int diff_ent_ent(struct diff *df, const struct hent *a, const struct hent
 {
     vcow_slice ka = ent_slice(a), kb = ent_slice(b);
     if (ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0)
-        return hamt_val_equal(df->vp, a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
+        return vcow__hamt_val_equal(df->vp, a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
     int rc = df->fn(ka, ent_val(a), none_val, df->ctx);
     return rc != 0 ? rc : df->fn(kb, none_val, ent_val(b), df->ctx);
 }
@@ -321,11 +322,11 @@ int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_
     if (!is_hamt(a) || !is_hamt(b) || fn == NULL)
         return VCOW_EINVAL;
     struct hpair vp = {a, b};
-    return hamt_diff_roots(&vp, version_map(a), version_map(b), fn, ctx);
+    return vcow__hamt_diff_roots(&vp, version_map(a), version_map(b), fn, ctx);
 }
 
-int hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                    vcow_hamt_diff_fn *fn, void *ctx)
+int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
+                          vcow_hamt_diff_fn *fn, void *ctx)
 {
     struct diff df = {fn, ctx, vp};
     bool dummy = false;

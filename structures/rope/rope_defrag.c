@@ -66,12 +66,12 @@ int vcow_rope_defrag(vcow_txn *t)
     if (root == NULL)
         return VCOW_OK;
     struct rope_sum s;
-    rope_node_sum(root, &s);
+    vcow__rope_node_sum(root, &s);
     if (s.bytes == 0) { /* a delta chain that deleted everything */
-        uint32_t slots = rope_drop_slots(t, root);
+        uint32_t slots = vcow__rope_drop_slots(t, root);
         if (slots > 0 && vcow_txn_reserve(t, slots) != VCOW_OK)
             return VCOW_ENOMEM;
-        rope_drop(t, root);
+        vcow__rope_drop(t, root);
         vcow_txn_set_root(t, NULL);
         return VCOW_OK;
     }
@@ -81,12 +81,12 @@ int vcow_rope_defrag(vcow_txn *t)
     uint32_t *lens = malloc(nl * sizeof(*lens));
     struct vcow_node **nodes = malloc(total * sizeof(*nodes));
     size_t made = 0;
-    uint32_t slots = rope_drop_slots(t, root);
+    uint32_t slots = vcow__rope_drop_slots(t, root);
     if (lens == NULL || nodes == NULL || (slots > 0 && vcow_txn_reserve(t, slots) != VCOW_OK))
         goto nomem;
     pack(root, s.bytes, lens, NULL);
     for (; made < nl; made++) {
-        struct rope_leaf *l = rope_leaf_alloc(t, rope_cap_exact(lens[made]));
+        struct rope_leaf *l = vcow__rope_leaf_alloc(t, vcow__rope_cap_exact(lens[made]));
         if (l == NULL)
             goto nomem;
         nodes[made] = &l->hdr;
@@ -102,7 +102,7 @@ int vcow_rope_defrag(vcow_txn *t)
     pack(root, s.bytes, NULL, (struct rope_leaf **)nodes);
     for (size_t k = 0; k < nl; k++) {
         LEAF(nodes[k])->len = lens[k];
-        rope_leaf_recount(LEAF(nodes[k]));
+        vcow__rope_leaf_recount(LEAF(nodes[k]));
     }
     size_t lo = 0, m = nl, next = nl;
     uint32_t height = 0;
@@ -116,14 +116,14 @@ int vcow_rope_defrag(vcow_txn *t)
             in->height = height;
             in->n = (uint32_t)cnt;
             for (size_t j = 0; j < cnt; j++)
-                rope_inner_set(in, (uint32_t)j, nodes[at + j]);
+                vcow__rope_inner_set(in, (uint32_t)j, nodes[at + j]);
             at += cnt;
         }
         lo = next;
         next += groups;
         m = groups;
     }
-    rope_drop(t, root);
+    vcow__rope_drop(t, root);
     vcow_txn_set_root(t, nodes[lo]);
     free(lens);
     free(nodes);

@@ -11,7 +11,7 @@
  * delta is never "materialised on read": reads map positions down the
  * chain (rope_delta_read.c), O(chain + log m).
  *
- * The policy (rope_delta_try), in a cell with history and without
+ * The policy (vcow__rope_delta_try), in a cell with history and without
  * rope_no_deltas:
  *   1. an insert of at most ROPE_DELTA_INS bytes, or a delete, on a root
  *      that is a published tree, NULL, or a delta chain becomes a delta;
@@ -31,7 +31,7 @@
  *
  * Allocation failure. A delta is one allocation, made before anything
  * changes. Materialising can fail halfway through its edits, so while it
- * runs, rope_retire only records the published nodes the machinery
+ * runs, vcow__rope_retire only records the published nodes the machinery
  * replaces (in a per-thread list: a txn is used by one thread at a time,
  * and the list lives for one call); on success they are retired, on
  * failure the new nodes are freed and the root restored. The tree at the
@@ -68,7 +68,7 @@
 
 #include "rope_int.h"
 
-bool rope_deltas_on(const vcow_txn *t)
+bool vcow__rope_deltas_on(const vcow_txn *t)
 {
     const struct vcow_cell_opts *o = vcow_txn_opts(t);
     return o->history && !o->rope_no_deltas;
@@ -76,11 +76,11 @@ bool rope_deltas_on(const vcow_txn *t)
 
 /* ---- cached metrics ---- */
 
-void rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot, const struct rope_sum *pa,
-                     const struct rope_sum *pad, unsigned edges)
+void vcow__rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot,
+                           const struct rope_sum *pa, const struct rope_sum *pad, unsigned edges)
 {
     struct rope_sum ss;
-    rope_count(d->b, d->ins, &ss);
+    vcow__rope_count(d->b, d->ins, &ss);
     unsigned f = edges & (ROPE_D_A_CR | ROPE_D_AD_CR | ROPE_D_C_LF);
     bool has_s = d->ins > 0, has_c = pad->bytes < tot->bytes;
     if (has_s && d->b[0] == '\n')
@@ -120,22 +120,22 @@ static void delta_measure(const struct vcow_node *base, struct rope_delta *d)
     struct rope_sum tot, pa, pad;
     unsigned edges = 0;
     uint64_t e = (uint64_t)d->pos + d->del;
-    rope_node_sum(base, &tot);
-    rope_prefix(base, d->pos, &pa);
+    vcow__rope_node_sum(base, &tot);
+    vcow__rope_prefix(base, d->pos, &pa);
     if (d->del > 0)
-        rope_prefix(base, e, &pad);
+        vcow__rope_prefix(base, e, &pad);
     else
         pad = pa;
     /* A text with no line break has no CR and no LF: skip the lookups. */
     if (tot.lines > 0) {
-        if (d->pos > 0 && rope_byte_at(base, d->pos - 1) == '\r')
+        if (d->pos > 0 && vcow__rope_byte_at(base, d->pos - 1) == '\r')
             edges |= ROPE_D_A_CR;
-        if (d->del == 0 ? (edges & ROPE_D_A_CR) : rope_byte_at(base, e - 1) == '\r')
+        if (d->del == 0 ? (edges & ROPE_D_A_CR) : vcow__rope_byte_at(base, e - 1) == '\r')
             edges |= ROPE_D_AD_CR;
-        if (e < tot.bytes && rope_byte_at(base, e) == '\n')
+        if (e < tot.bytes && vcow__rope_byte_at(base, e) == '\n')
             edges |= ROPE_D_C_LF;
     }
-    rope_delta_fill(d, &tot, &pa, &pad, edges);
+    vcow__rope_delta_fill(d, &tot, &pa, &pad, edges);
 }
 
 static struct rope_delta *delta_alloc(vcow_txn *t, size_t ins)
@@ -208,9 +208,9 @@ static int fold(vcow_txn *t, struct rope_delta *d, uint64_t p2, uint64_t del2,
     return VCOW_OK;
 }
 
-int rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n)
+int vcow__rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n)
 {
-    if (n > ROPE_DELTA_INS || !rope_deltas_on(t))
+    if (n > ROPE_DELTA_INS || !vcow__rope_deltas_on(t))
         return 1;
     struct vcow_node *root = vcow_txn_root(t);
     if (root != NULL && vcow_txn_owns(t, root)) {
@@ -267,7 +267,7 @@ static void hold(struct vcow_node *n, uintptr_t subtree)
     h->e[h->n++] = (uintptr_t)n | subtree;
 }
 
-void rope_retire(vcow_txn *t, struct vcow_node *n)
+void vcow__rope_retire(vcow_txn *t, struct vcow_node *n)
 {
     if (holding != NULL && !vcow_txn_owns(t, n))
         hold(n, 0);
@@ -275,7 +275,7 @@ void rope_retire(vcow_txn *t, struct vcow_node *n)
         vcow_txn_retire(t, n); /* ours: freed now */
 }
 
-void rope_retire_tree(vcow_txn *t, struct vcow_node *n)
+void vcow__rope_retire_tree(vcow_txn *t, struct vcow_node *n)
 {
     if (holding != NULL)
         hold(n, 1); /* only published subtrees are dropped whole */
@@ -294,7 +294,7 @@ static void free_owned(vcow_txn *t, struct vcow_node *n)
     vcow_txn_free_node(t, n);
 }
 
-int rope_materialise(vcow_txn *t)
+int vcow__rope_materialise(vcow_txn *t)
 {
     struct vcow_node *root = vcow_txn_root(t), *n = root;
     if (!rope_is_delta(root))
@@ -314,9 +314,9 @@ int rope_materialise(vcow_txn *t)
     for (int i = k - 1; i >= 0 && rc == VCOW_OK; i--) {
         const struct rope_delta *d = chain[i];
         if (d->del > 0)
-            rc = rope_tree_delete(t, d->pos, (uint64_t)d->pos + d->del);
+            rc = vcow__rope_tree_delete(t, d->pos, (uint64_t)d->pos + d->del);
         if (rc == VCOW_OK && d->ins > 0)
-            rc = rope_tree_insert(t, d->pos, d->b, d->ins);
+            rc = vcow__rope_tree_insert(t, d->pos, d->b, d->ins);
     }
     holding = NULL;
     uint32_t slots = (uint32_t)h.n;

@@ -1,5 +1,5 @@
 /*
- * structures/rope/rope_delta_check.c - the invariant checker for a delta
+ * structures/rope/vcow__rope_delta_check.c - the invariant checker for a delta
  * chain: O(chain * m).
  *
  * For each delta from the root down: the header (kind, size, depth one more
@@ -7,7 +7,7 @@
  * on code point boundaries, not empty, valid UTF-8 inserted), its cached
  * metrics against a recount of the base's text by scanning it (not through
  * the cached numbers), and its own text's metrics by scanning it through
- * the chain; then the tree at the bottom (rope_check_tree).
+ * the chain; then the tree at the bottom (vcow__rope_check_tree).
  */
 #include <string.h>
 
@@ -24,7 +24,7 @@ static void scan_add(struct scan *sc, const unsigned char *p, size_t n)
     struct rope_sum t;
     if (n == 0)
         return;
-    rope_count(p, n, &t);
+    vcow__rope_count(p, n, &t);
     if (sc->s.bytes == 0)
         sc->first = p[0];
     else if (sc->last == '\r' && p[0] == '\n')
@@ -76,20 +76,20 @@ static unsigned edge_flags(const struct scan *sc)
 static bool boundary(const struct vcow_node *root, uint64_t x)
 {
     uint64_t b;
-    return rope_to_byte(root, VCOW_ROPE_BYTES, x, &b) == VCOW_OK;
+    return vcow__rope_to_byte(root, VCOW_ROPE_BYTES, x, &b) == VCOW_OK;
 }
 
 static bool check_delta(const struct rope_delta *d)
 {
     const struct vcow_node *base = d->base;
     struct rope_sum bs;
-    rope_node_sum(base, &bs);
+    vcow__rope_node_sum(base, &bs);
     uint64_t e = (uint64_t)d->pos + d->del;
     if (d->hdr.kind != VCOW_KIND_ROPE || d->hdr.size < ROPE_DELTA_HDR + (uint32_t)d->ins ||
         d->ins > ROPE_DELTA_INS || d->depth != rope_delta_depth(base) + 1 ||
         d->depth > ROPE_DELTA_CHAIN || (d->del == 0 && d->ins == 0) || e > bs.bytes)
         return false;
-    if (!boundary(base, d->pos) || !boundary(base, e) || !rope_utf8_valid(d->b, d->ins))
+    if (!boundary(base, d->pos) || !boundary(base, e) || !vcow__rope_utf8_valid(d->b, d->ins))
         return false;
     /* The base by scanning: prefixes at pos and pos + del, edge bytes. */
     uint64_t at[2] = {d->pos, e};
@@ -103,7 +103,7 @@ static bool check_delta(const struct rope_delta *d)
         edges |= ROPE_D_A_CR;
     if (e > 0 && pre[1].last == '\r')
         edges |= ROPE_D_AD_CR;
-    if (e < bs.bytes && rope_byte_at(base, e) == '\n')
+    if (e < bs.bytes && vcow__rope_byte_at(base, e) == '\n')
         edges |= ROPE_D_C_LF;
     /* What the fields must be, from the recount. */
     _Alignas(struct rope_delta) unsigned char want_buf[ROPE_DELTA_HDR + ROPE_DELTA_INS] = {0};
@@ -114,7 +114,7 @@ static bool check_delta(const struct rope_delta *d)
     memcpy(want->b, d->b, d->ins);
     struct rope_sum tot = ball.s;
     tot.flags = edge_flags(&ball);
-    rope_delta_fill(want, &tot, &pre[0].s, &pre[1].s, edges);
+    vcow__rope_delta_fill(want, &tot, &pre[0].s, &pre[1].s, edges);
     if (memcmp((const char *)want + offsetof(struct rope_delta, bytes),
                (const char *)d + offsetof(struct rope_delta, bytes),
                offsetof(struct rope_delta, depth) - offsetof(struct rope_delta, bytes)) != 0 ||
@@ -126,7 +126,7 @@ static bool check_delta(const struct rope_delta *d)
            tall.s.lines == d->lines && edge_flags(&tall) == (d->flags & 3u);
 }
 
-int rope_delta_check(const struct vcow_node *root)
+int vcow__rope_delta_check(const struct vcow_node *root)
 {
     const struct vcow_node *n = root;
     while (rope_is_delta(n)) {
@@ -134,5 +134,5 @@ int rope_delta_check(const struct vcow_node *root)
             return VCOW_ECORRUPT;
         n = CDELTA(n)->base;
     }
-    return rope_check_tree(n);
+    return vcow__rope_check_tree(n);
 }

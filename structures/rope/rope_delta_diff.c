@@ -1,5 +1,5 @@
 /*
- * structures/rope/rope_delta_diff.c - diff of two versions when either root
+ * structures/rope/vcow__rope_delta_diff.c - diff of two versions when either root
  * is a delta.
  *
  * The diff is found as its complement, the matched segments (text equal
@@ -127,8 +127,8 @@ static int report(const struct vcow_node *ra, const struct vcow_node *rb, uint64
             free(y);
             return VCOW_ENOMEM;
         }
-        rope_copy_bytes(ra, a0, a1, x);
-        rope_copy_bytes(rb, b0, b1, y);
+        vcow__rope_copy_bytes(ra, a0, a1, x);
+        vcow__rope_copy_bytes(rb, b0, b1, y);
         trim(x, na, y, nb, &pre, &suf);
         free(x);
         free(y);
@@ -150,8 +150,8 @@ static int chain_of(const struct vcow_node *root, const struct vcow_node **out)
     return k;
 }
 
-int rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow_rope_diff_fn *fn,
-                    void *ctx)
+int vcow__rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb,
+                          vcow_rope_diff_fn *fn, void *ctx)
 {
     const struct vcow_node *ca[ROPE_DELTA_CHAIN + 2], *cb[ROPE_DELTA_CHAIN + 2];
     int na = chain_of(ra, ca), nb = chain_of(rb, cb), ia = na - 1, ib = nb - 1;
@@ -169,14 +169,14 @@ int rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow
     }
     struct segs s = {NULL, 0, 0}, t = {NULL, 0, 0};
     struct rope_sum sa, sb;
-    rope_node_sum(ca[ia], &sa);
-    rope_node_sum(cb[ib], &sb);
+    vcow__rope_node_sum(ca[ia], &sa);
+    vcow__rope_node_sum(cb[ib], &sb);
     int rc;
     if (common) {
         rc = seg_push(&s, 0, 0, sa.bytes);
     } else {
         struct collect c = {&s, 0, 0};
-        rc = rope_tree_diff(ca[ia], cb[ib], collect_fn, &c);
+        rc = vcow__rope_tree_diff(ca[ia], cb[ib], collect_fn, &c);
         if (rc == VCOW_OK)
             rc = seg_push(&s, c.pa, c.pb, sa.bytes - c.pa);
     }
@@ -191,8 +191,8 @@ int rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow
         }
     }
     /* 3. the gaps */
-    rope_node_sum(ra, &sa);
-    rope_node_sum(rb, &sb);
+    vcow__rope_node_sum(ra, &sa);
+    vcow__rope_node_sum(rb, &sb);
     uint64_t pa = 0, pb = 0;
     for (size_t i = 0; i <= s.n && rc == VCOW_OK; i++) {
         uint64_t a = i < s.n ? s.v[i].a : sa.bytes, b = i < s.n ? s.v[i].b : sb.bytes;

@@ -54,8 +54,8 @@ static inline unsigned seam_a_s(const struct rope_delta *d)
     return (d->flags & ROPE_D_A_CR) && (d->flags & ROPE_D_S_LF);
 }
 
-int rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_t pos,
-                       uint64_t *byte)
+int vcow__rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_t pos,
+                             uint64_t *byte)
 {
     uint64_t total = total_units(CDELTA(n), u);
     if (pos > total)
@@ -69,7 +69,7 @@ int rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_
         const struct rope_delta *d = CDELTA(n);
         uint64_t a = a_units(d, u), s = s_units(d, u);
         if (pos > a && pos <= a + s) {
-            int64_t off = rope_unit_to_off(d->b, d->ins, u, pos - a);
+            int64_t off = vcow__rope_unit_to_off(d->b, d->ins, u, pos - a);
             if (off < 0 || (off < d->ins && rope_is_cont(d->b[off])))
                 return VCOW_ERANGE;
             *byte = d->pos + (uint64_t)off + shift;
@@ -82,20 +82,20 @@ int rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_
         n = d->base;
     }
     uint64_t b;
-    int rc = rope_tree_to_byte(n, u, pos, &b);
+    int rc = vcow__rope_tree_to_byte(n, u, pos, &b);
     if (rc == VCOW_OK)
         *byte = b + shift;
     return rc;
 }
 
-int rope_delta_from_byte(const struct vcow_node *n, uint64_t byte, enum vcow_rope_unit u,
-                         uint64_t *out)
+int vcow__rope_delta_from_byte(const struct vcow_node *n, uint64_t byte, enum vcow_rope_unit u,
+                               uint64_t *out)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
         const struct rope_delta *d = CDELTA(n);
         if (byte > d->pos && byte <= (uint64_t)d->pos + d->ins) {
-            *out = shift + a_units(d, u) + rope_count_unit(d->b, byte - d->pos, u);
+            *out = shift + a_units(d, u) + vcow__rope_count_unit(d->b, byte - d->pos, u);
             return VCOW_OK;
         }
         if (byte > d->pos) {
@@ -105,29 +105,29 @@ int rope_delta_from_byte(const struct vcow_node *n, uint64_t byte, enum vcow_rop
         n = d->base;
     }
     uint64_t x;
-    int rc = rope_tree_from_byte(n, byte, u, &x);
+    int rc = vcow__rope_tree_from_byte(n, byte, u, &x);
     if (rc == VCOW_OK)
         *out = x + shift;
     return rc;
 }
 
-uint64_t rope_delta_lines_before(const struct vcow_node *n, uint64_t x)
+uint64_t vcow__rope_delta_lines_before(const struct vcow_node *n, uint64_t x)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
         const struct rope_delta *d = CDELTA(n);
         if (x > d->pos && x <= (uint64_t)d->pos + d->ins)
-            return shift + d->a_lines + rope_count_lines(d->b, x - d->pos) - seam_a_s(d);
+            return shift + d->a_lines + vcow__rope_count_lines(d->b, x - d->pos) - seam_a_s(d);
         if (x > d->pos) {
             x = x - d->ins + d->del;
             shift += (uint64_t)(int64_t)d->c_lines;
         }
         n = d->base;
     }
-    return shift + rope_tree_lines_before(n, x);
+    return shift + vcow__rope_tree_lines_before(n, x);
 }
 
-unsigned char rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
+unsigned char vcow__rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
 {
     while (rope_is_delta(n)) {
         const struct rope_delta *d = CDELTA(n);
@@ -137,7 +137,7 @@ unsigned char rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
             x = x - d->ins + d->del;
         n = d->base;
     }
-    return rope_tree_byte_at(n, x);
+    return vcow__rope_tree_byte_at(n, x);
 }
 
 /*
@@ -146,7 +146,7 @@ unsigned char rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
  * ends after the LF that may follow it; the next ones are S's, then C's
  * (the base's, renumbered by c_lines).
  */
-uint64_t rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
+uint64_t vcow__rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
@@ -161,7 +161,7 @@ uint64_t rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
             if (d->ins > 0 && ks <= d->s_lines) {
                 bool s_cr = f & ROPE_D_S_CR;
                 if (ks < d->s_lines || !s_cr)
-                    return shift + d->pos + rope_line_to_off(d->b, d->ins, ks);
+                    return shift + d->pos + vcow__rope_line_to_off(d->b, d->ins, ks);
                 return shift + d->pos + d->ins + ((f & ROPE_D_C_LF) != 0);
             }
             k -= (uint64_t)(int64_t)d->c_lines;
@@ -169,7 +169,7 @@ uint64_t rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
         }
         n = d->base;
     }
-    return shift + rope_tree_line_byte(n, k);
+    return shift + vcow__rope_tree_line_byte(n, k);
 }
 
 /* ---- prefix metrics ---- */
@@ -180,15 +180,15 @@ static void leaf_prefix(const struct rope_leaf *l, uint32_t off, struct rope_sum
 {
     if (l->cps == l->len) { /* ASCII: as many code points and UTF-16 units as bytes */
         o->cps = o->u16 = off;
-        o->lines = l->lines == 0 ? 0 : rope_count_lines(l->b, off);
+        o->lines = l->lines == 0 ? 0 : vcow__rope_count_lines(l->b, off);
         return;
     }
     if (off * 2 <= l->len) {
-        rope_count(l->b, off, o);
+        vcow__rope_count(l->b, off, o);
         return;
     }
     struct rope_sum s;
-    rope_count(l->b + off, l->len - off, &s);
+    vcow__rope_count(l->b + off, l->len - off, &s);
     /* lines(l) = lines(prefix) + lines(suffix) - seam(prefix, suffix) */
     bool seam = off < l->len && l->b[off - 1] == '\r' && l->b[off] == '\n';
     o->cps = l->cps - s.cps;
@@ -211,7 +211,7 @@ static void tree_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *
             p -= in->bytes[i];
             i++;
         }
-        /* as in rope_tree_lines_before: child i's leading LF after a CR */
+        /* as in vcow__rope_tree_lines_before: child i's leading LF after a CR */
         if (i > 0)
             k -= (in->flags[i - 1] & ROPE_LAST_CR) && (in->flags[i] & ROPE_FIRST_LF);
         n = in->kid[i];
@@ -230,14 +230,14 @@ static void tree_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *
     out->flags = 0;
 }
 
-void rope_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *out)
+void vcow__rope_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *out)
 {
     uint64_t x0 = x, sc = 0, su = 0, sl = 0;
     while (rope_is_delta(n)) {
         const struct rope_delta *d = CDELTA(n);
         if (x > d->pos && x <= (uint64_t)d->pos + d->ins) {
             struct rope_sum s;
-            rope_count(d->b, x - d->pos, &s);
+            vcow__rope_count(d->b, x - d->pos, &s);
             out->bytes = x0;
             out->cps = sc + d->a_cps + s.cps;
             out->u16 = su + d->a_u16 + s.u16;

@@ -34,7 +34,7 @@ static uint64_t cur_bytes(const struct cur *c)
     if (c->d > 0)
         return c->stk[c->d - 1]->bytes[c->idx[c->d - 1]];
     struct rope_sum s;
-    rope_node_sum(c->node, &s);
+    vcow__rope_node_sum(c->node, &s);
     return s.bytes;
 }
 
@@ -49,7 +49,7 @@ static void cur_seek(struct cur *c, const struct vcow_node *root, uint64_t pos)
     if (c->end)
         return;
     struct rope_sum s;
-    rope_node_sum(root, &s);
+    vcow__rope_node_sum(root, &s);
     if (pos >= s.bytes) {
         c->end = true;
         c->pos = s.bytes;
@@ -225,8 +225,8 @@ static int changed_region(struct diff *d)
     }
 }
 
-int rope_tree_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow_rope_diff_fn *fn,
-                   void *ctx)
+int vcow__rope_tree_diff(const struct vcow_node *ra, const struct vcow_node *rb,
+                         vcow_rope_diff_fn *fn, void *ctx)
 {
     struct diff d;
     memset(&d, 0, sizeof(d));
@@ -283,6 +283,6 @@ int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_dif
         return VCOW_EINVAL;
     const struct vcow_node *ra = vcow_version_root(va), *rb = vcow_version_root(vb);
     if (rope_is_delta(ra) || rope_is_delta(rb))
-        return rope_delta_diff(ra, rb, fn, ctx);
-    return rope_tree_diff(ra, rb, fn, ctx);
+        return vcow__rope_delta_diff(ra, rb, fn, ctx);
+    return vcow__rope_tree_diff(ra, rb, fn, ctx);
 }

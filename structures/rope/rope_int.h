@@ -168,12 +168,13 @@ static inline bool rope_is_cont(unsigned char c)
 }
 
 /* rope_text.c: UTF-8 scanning. */
-bool rope_utf8_valid(const unsigned char *s, size_t n);
-void rope_count(const unsigned char *s, size_t n, struct rope_sum *out);
-uint64_t rope_count_unit(const unsigned char *s, size_t n, enum vcow_rope_unit unit);
+bool vcow__rope_utf8_valid(const unsigned char *s, size_t n);
+void vcow__rope_count(const unsigned char *s, size_t n, struct rope_sum *out);
+uint64_t vcow__rope_count_unit(const unsigned char *s, size_t n, enum vcow_rope_unit unit);
 /* Byte offset of unit position k within s (k <= units in s); -1 when k
  * falls inside a surrogate pair. */
-int64_t rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit unit, uint64_t k);
+int64_t vcow__rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit unit,
+                               uint64_t k);
 
 /* The same within a leaf: an ASCII chunk (as many units as bytes, most
  * chunks of most texts) needs no scan. */
@@ -183,74 +184,76 @@ static inline int64_t rope_leaf_unit_to_off(const struct rope_leaf *l, enum vcow
     uint32_t units = unit == VCOW_ROPE_BYTES ? l->len : unit == VCOW_ROPE_CHARS ? l->cps : l->u16;
     if (units == l->len)
         return (int64_t)k;
-    return rope_unit_to_off(l->b, l->len, unit, k);
+    return vcow__rope_unit_to_off(l->b, l->len, unit, k);
 }
 /* Byte offset just after the k-th line break of s (1 <= k <= breaks). */
-size_t rope_line_to_off(const unsigned char *s, size_t n, uint64_t k);
+size_t vcow__rope_line_to_off(const unsigned char *s, size_t n, uint64_t k);
 /* Line breaks ending in s[0..n) counted standalone (a CR at s[n-1] counts). */
-uint64_t rope_count_lines(const unsigned char *s, size_t n);
+uint64_t vcow__rope_count_lines(const unsigned char *s, size_t n);
 
 /* rope_node.c: node summaries and read descents. */
-void rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out);
-void rope_node_sum(const struct vcow_node *n, struct rope_sum *out);
-void rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid);
-uint64_t rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit);
+void vcow__rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out);
+void vcow__rope_node_sum(const struct vcow_node *n, struct rope_sum *out);
+void vcow__rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid);
+uint64_t vcow__rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit);
 /* The leaf holding unit position pos (root: a tree): with right = false, a
  * position on a chunk boundary belongs to the chunk before it (inserts),
  * else to the one after it. Sets *off to the byte offset of the leaf's
  * start. */
-const struct rope_leaf *rope_find(const struct vcow_node *root, enum vcow_rope_unit unit,
-                                  uint64_t pos, bool right, uint64_t *start, uint64_t *ustart);
+const struct rope_leaf *vcow__rope_find(const struct vcow_node *root, enum vcow_rope_unit unit,
+                                        uint64_t pos, bool right, uint64_t *start,
+                                        uint64_t *ustart);
 /*
  * The read primitives on any root (tree, delta chain or NULL); each has a
  * tree-only version rope_tree_* (rope_node.c) and a chain version
  * rope_delta_* (rope_delta_read.c) that maps the position down the chain.
  *
- * rope_to_byte: pos in `from` to a byte offset; VCOW_ERANGE past the end
- * or inside a code point. rope_from_byte: the reverse (byte on a code point
- * boundary). rope_lines_before: line breaks ending at or before byte p
- * (standalone count of [0, p)). rope_line_byte: the byte just after the
+ * vcow__rope_to_byte: pos in `from` to a byte offset; VCOW_ERANGE past the end
+ * or inside a code point. vcow__rope_from_byte: the reverse (byte on a code point
+ * boundary). vcow__rope_lines_before: line breaks ending at or before byte p
+ * (standalone count of [0, p)). vcow__rope_line_byte: the byte just after the
  * k-th line break (1 <= k <= breaks).
  */
-int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                 uint64_t *byte);
-int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                   uint64_t *out);
-uint64_t rope_lines_before(const struct vcow_node *root, uint64_t p);
-unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p);
-uint64_t rope_line_byte(const struct vcow_node *root, uint64_t k);
-void rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to, unsigned char *dst);
-const struct vcow_node *rope_root_of(const vcow_version *v);
+int vcow__rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                       uint64_t *byte);
+int vcow__rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                         uint64_t *out);
+uint64_t vcow__rope_lines_before(const struct vcow_node *root, uint64_t p);
+unsigned char vcow__rope_byte_at(const struct vcow_node *root, uint64_t p);
+uint64_t vcow__rope_line_byte(const struct vcow_node *root, uint64_t k);
+void vcow__rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to,
+                           unsigned char *dst);
+const struct vcow_node *vcow__rope_root_of(const vcow_version *v);
 
-int rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                      uint64_t *byte);
-int rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                        uint64_t *out);
-uint64_t rope_tree_lines_before(const struct vcow_node *root, uint64_t p);
-unsigned char rope_tree_byte_at(const struct vcow_node *root, uint64_t p);
-uint64_t rope_tree_line_byte(const struct vcow_node *root, uint64_t k);
+int vcow__rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                            uint64_t *byte);
+int vcow__rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                              uint64_t *out);
+uint64_t vcow__rope_tree_lines_before(const struct vcow_node *root, uint64_t p);
+unsigned char vcow__rope_tree_byte_at(const struct vcow_node *root, uint64_t p);
+uint64_t vcow__rope_tree_line_byte(const struct vcow_node *root, uint64_t k);
 
 /* rope_delta_read.c: the same on a delta root. */
-int rope_delta_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                       uint64_t *byte);
-int rope_delta_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                         uint64_t *out);
-uint64_t rope_delta_lines_before(const struct vcow_node *root, uint64_t p);
-unsigned char rope_delta_byte_at(const struct vcow_node *root, uint64_t p);
-uint64_t rope_delta_line_byte(const struct vcow_node *root, uint64_t k);
+int vcow__rope_delta_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                             uint64_t *byte);
+int vcow__rope_delta_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                               uint64_t *out);
+uint64_t vcow__rope_delta_lines_before(const struct vcow_node *root, uint64_t p);
+unsigned char vcow__rope_delta_byte_at(const struct vcow_node *root, uint64_t p);
+uint64_t vcow__rope_delta_line_byte(const struct vcow_node *root, uint64_t k);
 /* Metrics of the text [0, x) of any root (lines standalone). */
-void rope_prefix(const struct vcow_node *root, uint64_t x, struct rope_sum *out);
+void vcow__rope_prefix(const struct vcow_node *root, uint64_t x, struct rope_sum *out);
 
-/* rope_read.c / rope_delta_check.c: the invariant checker. */
-int rope_check_tree(const struct vcow_node *root);
-int rope_delta_check(const struct vcow_node *root);
+/* rope_read.c / vcow__rope_delta_check.c: the invariant checker. */
+int vcow__rope_check_tree(const struct vcow_node *root);
+int vcow__rope_delta_check(const struct vcow_node *root);
 
-/* rope_diff.c / rope_delta_diff.c: diff of two roots. rope_tree_diff
- * needs two trees; rope_delta_diff takes any roots. */
-int rope_tree_diff(const struct vcow_node *a, const struct vcow_node *b, vcow_rope_diff_fn *fn,
-                   void *ctx);
-int rope_delta_diff(const struct vcow_node *a, const struct vcow_node *b, vcow_rope_diff_fn *fn,
-                    void *ctx);
+/* rope_diff.c / vcow__rope_delta_diff.c: diff of two roots. vcow__rope_tree_diff
+ * needs two trees; vcow__rope_delta_diff takes any roots. */
+int vcow__rope_tree_diff(const struct vcow_node *a, const struct vcow_node *b,
+                         vcow_rope_diff_fn *fn, void *ctx);
+int vcow__rope_delta_diff(const struct vcow_node *a, const struct vcow_node *b,
+                          vcow_rope_diff_fn *fn, void *ctx);
 
 /* rope_write.c: the edit machinery rope_move.c and rope_defrag.c share. */
 #define ROPE_POOL_MAX (4 * (ROPE_MAX_H + 2))
@@ -270,50 +273,50 @@ struct rope_entry {
     uint8_t flags;
 };
 
-bool rope_unit_ok(enum vcow_rope_unit u);
-struct rope_leaf *rope_leaf_alloc(vcow_txn *t, uint32_t cap);
-uint32_t rope_cap_exact(uint32_t len);
-void rope_leaf_recount(struct rope_leaf *l);
-void rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *e);
-void rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *e);
+bool vcow__rope_unit_ok(enum vcow_rope_unit u);
+struct rope_leaf *vcow__rope_leaf_alloc(vcow_txn *t, uint32_t cap);
+uint32_t vcow__rope_cap_exact(uint32_t len);
+void vcow__rope_leaf_recount(struct rope_leaf *l);
+void vcow__rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *e);
+void vcow__rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *e);
 /* Insert kid at slot i of in (ours); a full node is split with a node from
  * the pool and the new right half returned (else NULL). */
-struct rope_inner *rope_inner_insert(struct rope_pool *p, struct rope_inner *in, uint32_t i,
-                                     struct vcow_node *kid);
-/* Retire slots rope_drop needs; drop a whole subtree (ours freed now). */
-uint32_t rope_drop_slots(const vcow_txn *t, const struct vcow_node *n);
-void rope_drop(vcow_txn *t, struct vcow_node *n);
-void rope_collapse_root(vcow_txn *t);
+struct rope_inner *vcow__rope_inner_insert(struct rope_pool *p, struct rope_inner *in, uint32_t i,
+                                           struct vcow_node *kid);
+/* Retire slots vcow__rope_drop needs; drop a whole subtree (ours freed now). */
+uint32_t vcow__rope_drop_slots(const vcow_txn *t, const struct vcow_node *n);
+void vcow__rope_drop(vcow_txn *t, struct vcow_node *n);
+void vcow__rope_collapse_root(vcow_txn *t);
 /* The merge policy at byte pos (optional: skipped when memory is short). */
-void rope_merge_small(vcow_txn *t, uint64_t pos);
+void vcow__rope_merge_small(vcow_txn *t, uint64_t pos);
 /* Byte edits on the txn's tree (not a delta root): positions on code
  * point boundaries, n <= ROPE_DELTA_INS for inserts. */
-int rope_tree_insert(vcow_txn *t, uint64_t pos, const unsigned char *s, size_t n);
-int rope_tree_delete(vcow_txn *t, uint64_t a, uint64_t b);
+int vcow__rope_tree_insert(vcow_txn *t, uint64_t pos, const unsigned char *s, size_t n);
+int vcow__rope_tree_delete(vcow_txn *t, uint64_t a, uint64_t b);
 
 /* rope_delta.c: the write side of deltas. */
 /* Whether the txn's cell records small edits as deltas (history on,
  * rope_no_deltas off). */
-bool rope_deltas_on(const vcow_txn *t);
+bool vcow__rope_deltas_on(const vcow_txn *t);
 /* Record the edit "delete [pos, pos + del), insert s[0..n) at pos" (bytes,
  * checked) as a delta: VCOW_OK, VCOW_ENOMEM (nothing changed), or 1 when
  * the policy says no (the caller materialises and edits the tree). */
-int rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n);
+int vcow__rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n);
 /* Fold the txn's delta chain, if any, into a tree the txn owns. VCOW_OK or
  * VCOW_ENOMEM with nothing changed. */
-int rope_materialise(vcow_txn *t);
+int vcow__rope_materialise(vcow_txn *t);
 /* Fill a delta's cached metrics from those of its base: tot (the whole
  * base), pa (base [0, pos)), pad (base [0, pos + del)) and the edge bits
  * ROPE_D_A_CR | ROPE_D_AD_CR | ROPE_D_C_LF; pos, del, ins and b must be
  * set. */
-void rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot, const struct rope_sum *pa,
-                     const struct rope_sum *pad, unsigned edges);
+void vcow__rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot,
+                           const struct rope_sum *pa, const struct rope_sum *pad, unsigned edges);
 /*
  * Retiring in the edit machinery goes through these: while a chain is
  * being materialised, published nodes are only recorded (and retired when
  * it succeeds), so a failure can be undone (rope_delta.c).
  */
-void rope_retire(vcow_txn *t, struct vcow_node *n);
-void rope_retire_tree(vcow_txn *t, struct vcow_node *n);
+void vcow__rope_retire(vcow_txn *t, struct vcow_node *n);
+void vcow__rope_retire_tree(vcow_txn *t, struct vcow_node *n);
 
 #endif

@@ -109,7 +109,7 @@ static uint64_t node_bytes(const struct vcow_node *n)
     return b;
 }
 
-/* rope_inner_insert with its split node allocated here. */
+/* vcow__rope_inner_insert with its split node allocated here. */
 static bool mv_insert(struct mv *m, struct rope_inner *in, uint32_t i, struct vcow_node *kid,
                       struct rope_inner **q)
 {
@@ -121,7 +121,7 @@ static bool mv_insert(struct mv *m, struct rope_inner *in, uint32_t i, struct vc
             return false;
         p.nin = 1;
     }
-    *q = rope_inner_insert(&p, in, i, kid);
+    *q = vcow__rope_inner_insert(&p, in, i, kid);
     return true;
 }
 
@@ -137,8 +137,8 @@ static struct vcow_node *join(struct mv *m, struct vcow_node *l, struct vcow_nod
                 return NULL;
             for (uint32_t j = 0; j < INNER(r)->n; j++) {
                 struct rope_entry e;
-                rope_entry_get(INNER(r), j, &e);
-                rope_entry_put(a, a->n++, &e);
+                vcow__rope_entry_get(INNER(r), j, &e);
+                vcow__rope_entry_put(a, a->n++, &e);
             }
             mv_drop(m, r);
             return &a->hdr;
@@ -146,8 +146,8 @@ static struct vcow_node *join(struct mv *m, struct vcow_node *l, struct vcow_nod
         struct rope_inner *root = mv_inner(m, hl + 1);
         if (root == NULL)
             return NULL;
-        rope_inner_set(root, 0, l);
-        rope_inner_set(root, 1, r);
+        vcow__rope_inner_set(root, 0, l);
+        vcow__rope_inner_set(root, 1, r);
         root->n = 2;
         return &root->hdr;
     }
@@ -176,7 +176,7 @@ static struct vcow_node *join(struct mv *m, struct vcow_node *l, struct vcow_nod
     for (int d = k - 2; d >= 0; d--) {
         struct rope_inner *pa = path[d];
         uint32_t at = right ? pa->n - 1 : 0;
-        rope_inner_set(pa, at, &path[d + 1]->hdr);
+        vcow__rope_inner_set(pa, at, &path[d + 1]->hdr);
         if (q != NULL && !mv_insert(m, pa, at + 1, &q->hdr, &q))
             return NULL;
     }
@@ -185,8 +185,8 @@ static struct vcow_node *join(struct mv *m, struct vcow_node *l, struct vcow_nod
     struct rope_inner *root = mv_inner(m, path[0]->height + 1);
     if (root == NULL)
         return NULL;
-    rope_inner_set(root, 0, &path[0]->hdr);
-    rope_inner_set(root, 1, &q->hdr);
+    vcow__rope_inner_set(root, 0, &path[0]->hdr);
+    vcow__rope_inner_set(root, 1, &q->hdr);
     root->n = 2;
     return &root->hdr;
 }
@@ -205,16 +205,17 @@ static void split(struct mv *m, struct vcow_node *n, uint64_t pos, struct vcow_n
     if (rope_is_leaf(n)) {
         const struct rope_leaf *l = CLEAF(n);
         uint32_t p = (uint32_t)pos;
-        struct rope_leaf *a = mv_alloc(m, ROPE_LEAF_HDR + rope_cap_exact(p), ROPE_LEAF);
-        struct rope_leaf *b = mv_alloc(m, ROPE_LEAF_HDR + rope_cap_exact(l->len - p), ROPE_LEAF);
+        struct rope_leaf *a = mv_alloc(m, ROPE_LEAF_HDR + vcow__rope_cap_exact(p), ROPE_LEAF);
+        struct rope_leaf *b =
+            mv_alloc(m, ROPE_LEAF_HDR + vcow__rope_cap_exact(l->len - p), ROPE_LEAF);
         if (a == NULL || b == NULL)
             return;
         memcpy(a->b, l->b, p);
         a->len = p;
-        rope_leaf_recount(a);
+        vcow__rope_leaf_recount(a);
         memcpy(b->b, l->b + p, l->len - p);
         b->len = l->len - p;
-        rope_leaf_recount(b);
+        vcow__rope_leaf_recount(b);
         mv_drop(m, n);
         *lo = &a->hdr;
         *hi = &b->hdr;
@@ -234,15 +235,15 @@ static void split(struct mv *m, struct vcow_node *n, uint64_t pos, struct vcow_n
     if (i + 1 < in->n && (rn = mv_inner(m, in->height)) != NULL) {
         for (uint32_t j = i + 1; j < in->n; j++) {
             struct rope_entry e;
-            rope_entry_get(in, j, &e);
-            rope_entry_put(rn, rn->n++, &e);
+            vcow__rope_entry_get(in, j, &e);
+            vcow__rope_entry_put(rn, rn->n++, &e);
         }
     }
     if (i > 0 && (ln = mv_inner(m, in->height)) != NULL) {
         for (uint32_t j = 0; j < i; j++) {
             struct rope_entry e;
-            rope_entry_get(in, j, &e);
-            rope_entry_put(ln, ln->n++, &e);
+            vcow__rope_entry_get(in, j, &e);
+            vcow__rope_entry_put(ln, ln->n++, &e);
         }
     }
     if (m->failed)
@@ -271,7 +272,7 @@ static int mv_finish(struct mv *m, struct vcow_node *root)
         for (size_t i = 0; i < m->n_old; i++)
             vcow_txn_retire(m->t, m->old[i]);
         vcow_txn_set_root(m->t, root);
-        rope_collapse_root(m->t);
+        vcow__rope_collapse_root(m->t);
     }
     free(m->fresh);
     free(m->old);
@@ -283,17 +284,17 @@ int vcow_rope_move(vcow_txn *t, enum vcow_rope_unit unit, uint64_t from, uint64_
     int rc = vcow_txn_writable(t, VCOW_KIND_ROPE);
     if (rc != VCOW_OK)
         return rc;
-    if (!rope_unit_ok(unit))
+    if (!vcow__rope_unit_ok(unit))
         return VCOW_EINVAL;
     if (from + len < from)
         return VCOW_ERANGE;
     struct vcow_node *root = vcow_txn_root(t);
     uint64_t a, b, d;
-    rc = rope_to_byte(root, unit, from, &a);
+    rc = vcow__rope_to_byte(root, unit, from, &a);
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, from + len, &b);
+        rc = vcow__rope_to_byte(root, unit, from + len, &b);
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, to, &d);
+        rc = vcow__rope_to_byte(root, unit, to, &d);
     if (rc != VCOW_OK)
         return rc;
     if (d > a && d < b)
@@ -302,7 +303,7 @@ int vcow_rope_move(vcow_txn *t, enum vcow_rope_unit unit, uint64_t from, uint64_
         return VCOW_OK;
     /* Split and join work on trees: fold a delta chain in first (the text
      * stays the same, so a failure after this still changes nothing). */
-    rc = rope_materialise(t);
+    rc = vcow__rope_materialise(t);
     if (rc != VCOW_OK)
         return rc;
     root = vcow_txn_root(t);
@@ -318,8 +319,8 @@ int vcow_rope_move(vcow_txn *t, enum vcow_rope_unit unit, uint64_t from, uint64_
     struct vcow_node *res = join(&m, join(&m, X, B), Y);
     rc = mv_finish(&m, res);
     if (rc == VCOW_OK) {
-        rope_merge_small(t, dd);
-        rope_merge_small(t, dd + (b - a));
+        vcow__rope_merge_small(t, dd);
+        vcow__rope_merge_small(t, dd + (b - a));
     }
     return rc;
 }

@@ -31,12 +31,12 @@ bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
 const struct vcow_kind_ops vcow_rope_ops = {
     .name = "rope", .walk = rope_walk, .equal = vcow_rope_nested_equal};
 
-const struct vcow_node *rope_root_of(const vcow_version *v)
+const struct vcow_node *vcow__rope_root_of(const vcow_version *v)
 {
     return vcow_version_root(v);
 }
 
-void rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out)
+void vcow__rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out)
 {
     out->bytes = l->len;
     out->cps = l->cps;
@@ -56,14 +56,14 @@ static inline unsigned seam(const struct rope_inner *in, uint32_t i)
     return (in->flags[i - 1] & ROPE_LAST_CR) && (in->flags[i] & ROPE_FIRST_LF);
 }
 
-void rope_node_sum(const struct vcow_node *n, struct rope_sum *out)
+void vcow__rope_node_sum(const struct vcow_node *n, struct rope_sum *out)
 {
     if (n == NULL) {
         memset(out, 0, sizeof(*out));
         return;
     }
     if (rope_is_leaf(n)) {
-        rope_leaf_sum(CLEAF(n), out);
+        vcow__rope_leaf_sum(CLEAF(n), out);
         return;
     }
     if (rope_is_delta(n)) {
@@ -92,10 +92,10 @@ void rope_node_sum(const struct vcow_node *n, struct rope_sum *out)
     out->flags = (in->flags[0] & ROPE_FIRST_LF) | (in->flags[in->n - 1] & ROPE_LAST_CR);
 }
 
-void rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid)
+void vcow__rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *kid)
 {
     struct rope_sum s;
-    rope_node_sum(kid, &s);
+    vcow__rope_node_sum(kid, &s);
     in->kid[i] = (struct vcow_node *)kid;
     in->bytes[i] = (uint32_t)s.bytes;
     in->cps[i] = (uint32_t)s.cps;
@@ -104,7 +104,7 @@ void rope_inner_set(struct rope_inner *in, uint32_t i, const struct vcow_node *k
     in->flags[i] = (uint8_t)s.flags;
 }
 
-uint64_t rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit)
+uint64_t vcow__rope_unit_of(const struct rope_sum *s, enum vcow_rope_unit unit)
 {
     return unit == VCOW_ROPE_BYTES ? s->bytes : unit == VCOW_ROPE_CHARS ? s->cps : s->u16;
 }
@@ -114,8 +114,8 @@ static inline const uint32_t *unit_array(const struct rope_inner *in, enum vcow_
     return unit == VCOW_ROPE_BYTES ? in->bytes : unit == VCOW_ROPE_CHARS ? in->cps : in->u16;
 }
 
-const struct rope_leaf *rope_find(const struct vcow_node *n, enum vcow_rope_unit unit, uint64_t pos,
-                                  bool right, uint64_t *start, uint64_t *ustart)
+const struct rope_leaf *vcow__rope_find(const struct vcow_node *n, enum vcow_rope_unit unit,
+                                        uint64_t pos, bool right, uint64_t *start, uint64_t *ustart)
 {
     uint64_t b = 0, u = 0;
     while (!rope_is_leaf(n)) {
@@ -145,12 +145,12 @@ const struct rope_leaf *rope_find(const struct vcow_node *n, enum vcow_rope_unit
     return CLEAF(n);
 }
 
-int rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                      uint64_t *byte)
+int vcow__rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                            uint64_t *byte)
 {
     struct rope_sum s;
-    rope_node_sum(root, &s);
-    uint64_t total = rope_unit_of(&s, from);
+    vcow__rope_node_sum(root, &s);
+    uint64_t total = vcow__rope_unit_of(&s, from);
     if (pos > total)
         return VCOW_ERANGE;
     if (pos == 0 || pos == total) {
@@ -159,7 +159,7 @@ int rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, ui
     }
     uint64_t start, ustart;
     const struct rope_leaf *l =
-        rope_find(root, from, pos, from == VCOW_ROPE_BYTES, &start, &ustart);
+        vcow__rope_find(root, from, pos, from == VCOW_ROPE_BYTES, &start, &ustart);
     if (from == VCOW_ROPE_BYTES) {
         if (rope_is_cont(l->b[pos - start]))
             return VCOW_ERANGE;
@@ -173,16 +173,16 @@ int rope_tree_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, ui
     return VCOW_OK;
 }
 
-int rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
-                 uint64_t *byte)
+int vcow__rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                       uint64_t *byte)
 {
     if (rope_is_delta(root))
-        return rope_delta_to_byte(root, from, pos, byte);
-    return rope_tree_to_byte(root, from, pos, byte);
+        return vcow__rope_delta_to_byte(root, from, pos, byte);
+    return vcow__rope_tree_to_byte(root, from, pos, byte);
 }
 
-int rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                        uint64_t *out)
+int vcow__rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                              uint64_t *out)
 {
     if (to == VCOW_ROPE_BYTES || byte == 0) {
         *out = byte;
@@ -202,19 +202,19 @@ int rope_tree_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_r
         }
         n = in->kid[i];
     }
-    *out = u + rope_count_unit(CLEAF(n)->b, pos, to);
+    *out = u + vcow__rope_count_unit(CLEAF(n)->b, pos, to);
     return VCOW_OK;
 }
 
-int rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
-                   uint64_t *out)
+int vcow__rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                         uint64_t *out)
 {
     if (rope_is_delta(root) && to != VCOW_ROPE_BYTES && byte > 0)
-        return rope_delta_from_byte(root, byte, to, out);
-    return rope_tree_from_byte(root, byte, to, out);
+        return vcow__rope_delta_from_byte(root, byte, to, out);
+    return vcow__rope_tree_from_byte(root, byte, to, out);
 }
 
-uint64_t rope_tree_lines_before(const struct vcow_node *n, uint64_t p)
+uint64_t vcow__rope_tree_lines_before(const struct vcow_node *n, uint64_t p)
 {
     uint64_t k = 0;
     while (n != NULL && p > 0 && !rope_is_leaf(n)) {
@@ -234,29 +234,29 @@ uint64_t rope_tree_lines_before(const struct vcow_node *n, uint64_t p)
         n = in->kid[i];
     }
     if (n != NULL && p > 0)
-        k += rope_count_lines(CLEAF(n)->b, p);
+        k += vcow__rope_count_lines(CLEAF(n)->b, p);
     return k;
 }
 
-uint64_t rope_lines_before(const struct vcow_node *root, uint64_t p)
+uint64_t vcow__rope_lines_before(const struct vcow_node *root, uint64_t p)
 {
     if (rope_is_delta(root))
-        return rope_delta_lines_before(root, p);
-    return rope_tree_lines_before(root, p);
+        return vcow__rope_delta_lines_before(root, p);
+    return vcow__rope_tree_lines_before(root, p);
 }
 
-unsigned char rope_tree_byte_at(const struct vcow_node *root, uint64_t p)
+unsigned char vcow__rope_tree_byte_at(const struct vcow_node *root, uint64_t p)
 {
     uint64_t start;
-    const struct rope_leaf *l = rope_find(root, VCOW_ROPE_BYTES, p, true, &start, NULL);
+    const struct rope_leaf *l = vcow__rope_find(root, VCOW_ROPE_BYTES, p, true, &start, NULL);
     return l->b[p - start];
 }
 
-unsigned char rope_byte_at(const struct vcow_node *root, uint64_t p)
+unsigned char vcow__rope_byte_at(const struct vcow_node *root, uint64_t p)
 {
     if (rope_is_delta(root))
-        return rope_delta_byte_at(root, p);
-    return rope_tree_byte_at(root, p);
+        return vcow__rope_delta_byte_at(root, p);
+    return vcow__rope_tree_byte_at(root, p);
 }
 
 static inline unsigned seam_next(const struct rope_inner *in, uint32_t i)
@@ -264,7 +264,7 @@ static inline unsigned seam_next(const struct rope_inner *in, uint32_t i)
     return (in->flags[i] & ROPE_LAST_CR) && (in->flags[i + 1] & ROPE_FIRST_LF);
 }
 
-uint64_t rope_tree_line_byte(const struct vcow_node *n, uint64_t k)
+uint64_t vcow__rope_tree_line_byte(const struct vcow_node *n, uint64_t k)
 {
     uint64_t b = 0;
     while (!rope_is_leaf(n)) {
@@ -281,14 +281,14 @@ uint64_t rope_tree_line_byte(const struct vcow_node *n, uint64_t k)
         }
         n = in->kid[i];
     }
-    return b + rope_line_to_off(CLEAF(n)->b, CLEAF(n)->len, k);
+    return b + vcow__rope_line_to_off(CLEAF(n)->b, CLEAF(n)->len, k);
 }
 
-uint64_t rope_line_byte(const struct vcow_node *root, uint64_t k)
+uint64_t vcow__rope_line_byte(const struct vcow_node *root, uint64_t k)
 {
     if (rope_is_delta(root))
-        return rope_delta_line_byte(root, k);
-    return rope_tree_line_byte(root, k);
+        return vcow__rope_delta_line_byte(root, k);
+    return vcow__rope_tree_line_byte(root, k);
 }
 
 /* ---- chunk iteration ----
@@ -443,7 +443,8 @@ bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
     return true;
 }
 
-void rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to, unsigned char *dst)
+void vcow__rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to,
+                           unsigned char *dst)
 {
     vcow_rope_slice s = {root, from, to};
     vcow_rope_iter it;

@@ -30,7 +30,7 @@ static bool unit_ok(enum vcow_rope_unit u)
 static void len_of(const struct vcow_node *root, struct vcow_rope_metrics *out)
 {
     struct rope_sum s;
-    rope_node_sum(root, &s);
+    vcow__rope_node_sum(root, &s);
     out->bytes = s.bytes;
     out->chars = s.cps;
     out->utf16 = s.u16;
@@ -64,9 +64,9 @@ int vcow_rope_convert(const vcow_version *v, enum vcow_rope_unit from, uint64_t 
     int rc = root_of(v, &root);
     uint64_t b;
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, from, pos, &b);
+        rc = vcow__rope_to_byte(root, from, pos, &b);
     if (rc == VCOW_OK)
-        rc = rope_from_byte(root, b, to, out);
+        rc = vcow__rope_from_byte(root, b, to, out);
     return rc;
 }
 
@@ -80,14 +80,14 @@ int vcow_rope_line_start(const vcow_version *v, uint64_t line, enum vcow_rope_un
     if (rc != VCOW_OK)
         return rc;
     struct rope_sum s;
-    rope_node_sum(root, &s);
+    vcow__rope_node_sum(root, &s);
     if (line > s.lines)
         return VCOW_ERANGE;
     if (line == 0) {
         *pos = 0;
         return VCOW_OK;
     }
-    return rope_from_byte(root, rope_line_byte(root, line), unit, pos);
+    return vcow__rope_from_byte(root, vcow__rope_line_byte(root, line), unit, pos);
 }
 
 int vcow_rope_line_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t pos, uint64_t *line,
@@ -99,17 +99,18 @@ int vcow_rope_line_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t 
     int rc = root_of(v, &root);
     uint64_t b;
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, pos, &b);
+        rc = vcow__rope_to_byte(root, unit, pos, &b);
     if (rc != VCOW_OK)
         return rc;
     struct rope_sum s;
-    rope_node_sum(root, &s);
-    uint64_t k = rope_lines_before(root, b);
+    vcow__rope_node_sum(root, &s);
+    uint64_t k = vcow__rope_lines_before(root, b);
     /* Between the CR and the LF of a pair: still on the line before. */
-    if (b > 0 && b < s.bytes && rope_byte_at(root, b - 1) == '\r' && rope_byte_at(root, b) == '\n')
+    if (b > 0 && b < s.bytes && vcow__rope_byte_at(root, b - 1) == '\r' &&
+        vcow__rope_byte_at(root, b) == '\n')
         k--;
-    uint64_t lstart = k == 0 ? 0 : rope_line_byte(root, k), ustart;
-    rope_from_byte(root, lstart, unit, &ustart);
+    uint64_t lstart = k == 0 ? 0 : vcow__rope_line_byte(root, k), ustart;
+    vcow__rope_from_byte(root, lstart, unit, &ustart);
     *line = k;
     *col = pos - ustart;
     return VCOW_OK;
@@ -123,13 +124,13 @@ static int copy_range(const struct vcow_node *root, enum vcow_rope_unit unit, ui
         return VCOW_EINVAL;
     if (from > to)
         return VCOW_ERANGE;
-    int rc = rope_to_byte(root, unit, from, &a);
+    int rc = vcow__rope_to_byte(root, unit, from, &a);
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, to, &b);
+        rc = vcow__rope_to_byte(root, unit, to, &b);
     if (rc != VCOW_OK)
         return rc;
     if (a < b)
-        rope_copy_bytes(root, a, b, buf);
+        vcow__rope_copy_bytes(root, a, b, buf);
     if (n != NULL)
         *n = (size_t)(b - a);
     return VCOW_OK;
@@ -162,9 +163,9 @@ int vcow_rope_slice_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t
     int rc = root_of(v, &root);
     uint64_t a, b;
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, from, &a);
+        rc = vcow__rope_to_byte(root, unit, from, &a);
     if (rc == VCOW_OK)
-        rc = rope_to_byte(root, unit, to, &b);
+        rc = vcow__rope_to_byte(root, unit, to, &b);
     if (rc != VCOW_OK)
         return rc;
     out->root = root;
@@ -178,7 +179,7 @@ int vcow_rope_slice_copy(const vcow_rope_slice *s, void *buf)
     if (s == NULL || (buf == NULL && s->from < s->to))
         return VCOW_EINVAL;
     if (s->from < s->to)
-        rope_copy_bytes(s->root, s->from, s->to, buf);
+        vcow__rope_copy_bytes(s->root, s->from, s->to, buf);
     return VCOW_OK;
 }
 
@@ -193,9 +194,9 @@ static bool check_node(const struct vcow_node *n, uint32_t height, struct rope_s
         if (height != 0 || l->len == 0 || l->len > rope_leaf_cap(l) ||
             rope_leaf_cap(l) > ROPE_LEAF_MAX || n->size < ROPE_LEAF_HDR)
             return false;
-        if (!rope_utf8_valid(l->b, l->len))
+        if (!vcow__rope_utf8_valid(l->b, l->len))
             return false;
-        rope_count(l->b, l->len, out);
+        vcow__rope_count(l->b, l->len, out);
         return out->cps == l->cps && out->u16 == l->u16 && out->lines == l->lines;
     }
     if (n->type != ROPE_INNER || n->size != sizeof(struct rope_inner))
@@ -211,11 +212,11 @@ static bool check_node(const struct vcow_node *n, uint32_t height, struct rope_s
             s.lines != in->lines[i] || s.flags != in->flags[i])
             return false;
     }
-    rope_node_sum(n, out);
+    vcow__rope_node_sum(n, out);
     return true;
 }
 
-int rope_check_tree(const struct vcow_node *root)
+int vcow__rope_check_tree(const struct vcow_node *root)
 {
     struct rope_sum s;
     if (root == NULL)
@@ -229,7 +230,7 @@ int rope_check_tree(const struct vcow_node *root)
 
 static int check_root(const struct vcow_node *root)
 {
-    return rope_is_delta(root) ? rope_delta_check(root) : rope_check_tree(root);
+    return rope_is_delta(root) ? vcow__rope_delta_check(root) : vcow__rope_check_tree(root);
 }
 
 int vcow_rope_check(const vcow_version *v)

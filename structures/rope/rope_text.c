@@ -12,7 +12,7 @@
 #include "rope_int.h"
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, <= U+10FFFF. */
-bool rope_utf8_valid(const unsigned char *s, size_t n)
+bool vcow__rope_utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -102,7 +102,7 @@ static uint64_t count_four(const unsigned char *s, size_t n)
     return k;
 }
 
-uint64_t rope_count_lines(const unsigned char *s, size_t n)
+uint64_t vcow__rope_count_lines(const unsigned char *s, size_t n)
 {
     uint64_t k = 0;
     const unsigned char *p = s, *end = s + n;
@@ -120,12 +120,12 @@ uint64_t rope_count_lines(const unsigned char *s, size_t n)
     return k;
 }
 
-void rope_count(const unsigned char *s, size_t n, struct rope_sum *out)
+void vcow__rope_count(const unsigned char *s, size_t n, struct rope_sum *out)
 {
     out->bytes = n;
     out->cps = count_starts(s, n);
     out->u16 = out->cps + count_four(s, n);
-    out->lines = rope_count_lines(s, n);
+    out->lines = vcow__rope_count_lines(s, n);
     out->flags = 0;
     if (n > 0 && s[0] == '\n')
         out->flags |= ROPE_FIRST_LF;
@@ -133,7 +133,7 @@ void rope_count(const unsigned char *s, size_t n, struct rope_sum *out)
         out->flags |= ROPE_LAST_CR;
 }
 
-uint64_t rope_count_unit(const unsigned char *s, size_t n, enum vcow_rope_unit unit)
+uint64_t vcow__rope_count_unit(const unsigned char *s, size_t n, enum vcow_rope_unit unit)
 {
     switch (unit) {
     case VCOW_ROPE_BYTES:
@@ -150,7 +150,8 @@ static size_t utf8_seq_len(unsigned char c)
     return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-int64_t rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit unit, uint64_t k)
+int64_t vcow__rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit unit,
+                               uint64_t k)
 {
     if (unit == VCOW_ROPE_BYTES)
         return (int64_t)k;
@@ -190,7 +191,7 @@ int64_t rope_unit_to_off(const unsigned char *s, size_t n, enum vcow_rope_unit u
     return (int64_t)i;
 }
 
-size_t rope_line_to_off(const unsigned char *s, size_t n, uint64_t k)
+size_t vcow__rope_line_to_off(const unsigned char *s, size_t n, uint64_t k)
 {
     size_t i = 0;
     while (i < n) {

@@ -46,7 +46,7 @@ static void pool_free(vcow_txn *t, struct rope_pool *p)
     p->nin = p->uin = p->nlf = p->ulf = 0;
 }
 
-struct rope_leaf *rope_leaf_alloc(vcow_txn *t, uint32_t cap)
+struct rope_leaf *vcow__rope_leaf_alloc(vcow_txn *t, uint32_t cap)
 {
     struct rope_leaf *l = vcow_txn_alloc(t, VCOW_KIND_ROPE, ROPE_LEAF_HDR + (size_t)cap);
     if (l != NULL) {
@@ -75,7 +75,7 @@ static int pool_fill(vcow_txn *t, struct rope_pool *p, int n_inner, const uint32
         p->in[p->nin++] = in;
     }
     for (int i = 0; i < n_leaf; i++) {
-        struct rope_leaf *l = rope_leaf_alloc(t, leaf_caps[i]);
+        struct rope_leaf *l = vcow__rope_leaf_alloc(t, leaf_caps[i]);
         if (l == NULL) {
             pool_free(t, p);
             return VCOW_ENOMEM;
@@ -98,7 +98,7 @@ static struct rope_leaf *pool_leaf(struct rope_pool *p)
 /* Capacity for a leaf of len bytes: exact (16-byte steps) for a copy of a
  * published leaf, which history may keep forever; with slack for one the
  * txn keeps editing. */
-uint32_t rope_cap_exact(uint32_t len)
+uint32_t vcow__rope_cap_exact(uint32_t len)
 {
     uint32_t c = (len + 15u) & ~15u;
     return c > ROPE_LEAF_MAX ? ROPE_LEAF_MAX : c;
@@ -118,7 +118,7 @@ static struct rope_inner *own_inner(vcow_txn *t, struct rope_pool *p, struct rop
     struct rope_inner *c = pool_inner(p);
     memcpy((char *)c + sizeof(c->hdr), (const char *)n + sizeof(n->hdr),
            sizeof(*c) - sizeof(c->hdr));
-    rope_retire(t, &n->hdr);
+    vcow__rope_retire(t, &n->hdr);
     return c;
 }
 
@@ -138,7 +138,7 @@ static void path_update(vcow_txn *t, struct rope_pool *p, struct rope_inner *con
                         struct vcow_node *now, struct vcow_node **top)
 {
     struct rope_sum ns;
-    rope_leaf_sum(LEAF(now), &ns);
+    vcow__rope_leaf_sum(LEAF(now), &ns);
     bool fast = ns.flags == was->flags;
     uint32_t db = (uint32_t)(ns.bytes - was->bytes), dc = (uint32_t)(ns.cps - was->cps);
     uint32_t du = (uint32_t)(ns.u16 - was->u16), dl = (uint32_t)(ns.lines - was->lines);
@@ -153,7 +153,7 @@ static void path_update(vcow_txn *t, struct rope_pool *p, struct rope_inner *con
             in->u16[i] += du;
             in->lines[i] += dl;
         } else {
-            rope_inner_set(in, i, now);
+            vcow__rope_inner_set(in, i, now);
         }
         now = &in->hdr;
     }
@@ -234,10 +234,10 @@ static void comb_copy(unsigned char *dst, const struct rope_leaf *l, uint32_t of
         memcpy(dst, l->b + (x - n), y - x);
 }
 
-void rope_leaf_recount(struct rope_leaf *l)
+void vcow__rope_leaf_recount(struct rope_leaf *l)
 {
     struct rope_sum s;
-    rope_count(l->b, l->len, &s);
+    vcow__rope_count(l->b, l->len, &s);
     l->cps = (uint32_t)s.cps;
     l->u16 = (uint32_t)s.u16;
     l->lines = (uint32_t)s.lines;
@@ -249,7 +249,7 @@ static void leaf_insert(struct rope_leaf *dst, const struct rope_leaf *l, uint32
                         const unsigned char *s, uint32_t n)
 {
     struct rope_sum ts;
-    rope_count(s, n, &ts);
+    vcow__rope_count(s, n, &ts);
     bool a_cr = off > 0 && l->b[off - 1] == '\r';
     bool b_lf = off < l->len && l->b[off] == '\n';
     uint32_t lines = l->lines + seam_at(a_cr, b_lf) + (uint32_t)ts.lines -
@@ -280,7 +280,7 @@ static uint32_t split_point(const struct rope_leaf *l, uint32_t off, const unsig
     return k;
 }
 
-void rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *e)
+void vcow__rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *e)
 {
     e->kid = in->kid[i];
     e->bytes = in->bytes[i];
@@ -290,7 +290,7 @@ void rope_entry_get(const struct rope_inner *in, uint32_t i, struct rope_entry *
     e->flags = in->flags[i];
 }
 
-void rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *e)
+void vcow__rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *e)
 {
     in->kid[i] = e->kid;
     in->bytes[i] = e->bytes;
@@ -303,7 +303,7 @@ void rope_entry_put(struct rope_inner *in, uint32_t i, const struct rope_entry *
 static void entry_of(const struct vcow_node *kid, struct rope_entry *e)
 {
     struct rope_sum s;
-    rope_node_sum(kid, &s);
+    vcow__rope_node_sum(kid, &s);
     e->kid = (struct vcow_node *)kid;
     e->bytes = (uint32_t)s.bytes;
     e->cps = (uint32_t)s.cps;
@@ -314,34 +314,34 @@ static void entry_of(const struct vcow_node *kid, struct rope_entry *e)
 
 /* Insert kid at index i of in (which is ours); when in is full, split it
  * into in and q (from the pool) and return q, else NULL. */
-struct rope_inner *rope_inner_insert(struct rope_pool *p, struct rope_inner *in, uint32_t i,
-                                     struct vcow_node *kid)
+struct rope_inner *vcow__rope_inner_insert(struct rope_pool *p, struct rope_inner *in, uint32_t i,
+                                           struct vcow_node *kid)
 {
     uint32_t n = in->n;
     if (n < ROPE_FAN) {
         for (uint32_t j = n; j > i; j--) {
             struct rope_entry x;
-            rope_entry_get(in, j - 1, &x);
-            rope_entry_put(in, j, &x);
+            vcow__rope_entry_get(in, j - 1, &x);
+            vcow__rope_entry_put(in, j, &x);
         }
-        rope_inner_set(in, i, kid);
+        vcow__rope_inner_set(in, i, kid);
         in->n = n + 1;
         return NULL;
     }
     struct rope_entry e[ROPE_FAN + 1];
     for (uint32_t j = 0; j < i; j++)
-        rope_entry_get(in, j, &e[j]);
+        vcow__rope_entry_get(in, j, &e[j]);
     entry_of(kid, &e[i]);
     for (uint32_t j = i; j < n; j++)
-        rope_entry_get(in, j, &e[j + 1]);
+        vcow__rope_entry_get(in, j, &e[j + 1]);
     /* Appending at the end keeps the left node full (packed appends). */
     uint32_t nl = i == n ? ROPE_FAN_FILL : (n + 2) / 2;
     struct rope_inner *q = pool_inner(p);
     q->height = in->height;
     for (uint32_t j = 0; j < nl; j++)
-        rope_entry_put(in, j, &e[j]);
+        vcow__rope_entry_put(in, j, &e[j]);
     for (uint32_t j = nl; j <= n; j++)
-        rope_entry_put(q, j - nl, &e[j]);
+        vcow__rope_entry_put(q, j - nl, &e[j]);
     in->n = nl;
     q->n = n + 1 - nl;
     return q;
@@ -361,7 +361,7 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
         struct rope_leaf *l = pool_leaf(&p);
         memcpy(l->b, s, n);
         l->len = n;
-        rope_leaf_recount(l);
+        vcow__rope_leaf_recount(l);
         vcow_txn_set_root(t, &l->hdr);
         return VCOW_OK;
     }
@@ -380,13 +380,13 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
     if (len > ROPE_LEAF_MAX) {
         split = split_point(l, off, s, n, off == l->len);
         /* Appending: the left part is finished, the right one grows. */
-        caps[0] = owned && off != l->len ? cap_grow(split) : rope_cap_exact(split);
-        caps[1] = owned ? cap_grow(len - split) : rope_cap_exact(len - split);
+        caps[0] = owned && off != l->len ? cap_grow(split) : vcow__rope_cap_exact(split);
+        caps[1] = owned ? cap_grow(len - split) : vcow__rope_cap_exact(len - split);
         n_leaf = 2;
     } else if (owned && rope_leaf_cap(l) >= len) {
         in_place = true;
     } else {
-        caps[0] = owned ? cap_grow(len) : rope_cap_exact(len);
+        caps[0] = owned ? cap_grow(len) : vcow__rope_cap_exact(len);
         n_leaf = 1;
     }
     bool carry = n_leaf == 2;
@@ -412,7 +412,7 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
 
     /* 2. Apply. */
     struct rope_sum was;
-    rope_leaf_sum(l, &was);
+    vcow__rope_leaf_sum(l, &was);
     struct vcow_node *left, *right = NULL;
     if (in_place) {
         leaf_insert(l, l, off, s, n);
@@ -420,7 +420,7 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
     } else if (n_leaf == 1) {
         struct rope_leaf *d = pool_leaf(&p);
         leaf_insert(d, l, off, s, n);
-        rope_retire(t, &l->hdr);
+        vcow__rope_retire(t, &l->hdr);
         left = &d->hdr;
     } else {
         struct rope_leaf *a = pool_leaf(&p), *b = pool_leaf(&p);
@@ -428,9 +428,9 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
         comb_copy(b->b, l, off, s, n, split, len);
         a->len = split;
         b->len = len - split;
-        rope_leaf_recount(a);
-        rope_leaf_recount(b);
-        rope_retire(t, &l->hdr);
+        vcow__rope_leaf_recount(a);
+        vcow__rope_leaf_recount(b);
+        vcow__rope_retire(t, &l->hdr);
         left = &a->hdr;
         right = &b->hdr;
     }
@@ -442,9 +442,9 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
     for (int d = pp->h - 1; d >= 0; d--) {
         struct rope_inner *in = own_inner(t, &p, pp->n[d]);
         uint32_t i = pp->idx[d];
-        rope_inner_set(in, i, left);
+        vcow__rope_inner_set(in, i, left);
         if (right != NULL) {
-            struct rope_inner *q = rope_inner_insert(&p, in, i + 1, right);
+            struct rope_inner *q = vcow__rope_inner_insert(&p, in, i + 1, right);
             right = q != NULL ? &q->hdr : NULL;
         }
         left = &in->hdr;
@@ -453,8 +453,8 @@ static int insert_piece(vcow_txn *t, uint64_t pos, const unsigned char *s, uint3
         struct rope_inner *r = pool_inner(&p);
         r->height = rope_height(left) + 1;
         r->n = 2;
-        rope_inner_set(r, 0, left);
-        rope_inner_set(r, 1, right);
+        vcow__rope_inner_set(r, 0, left);
+        vcow__rope_inner_set(r, 1, right);
         left = &r->hdr;
     }
     vcow_txn_set_root(t, left);
@@ -469,37 +469,37 @@ struct del_plan {
     uint32_t retire;
 };
 
-/* Retire slots needed to rope_drop a whole subtree: our own nodes are freed at
+/* Retire slots needed to vcow__rope_drop a whole subtree: our own nodes are freed at
  * once (their published children retired as trees), a published subtree
  * takes one slot. */
-uint32_t rope_drop_slots(const vcow_txn *t, const struct vcow_node *n)
+uint32_t vcow__rope_drop_slots(const vcow_txn *t, const struct vcow_node *n)
 {
     if (!vcow_txn_owns(t, n))
         return 1;
     if (rope_is_leaf(n))
         return 0;
     if (rope_is_delta(n))
-        return CDELTA(n)->base != NULL ? rope_drop_slots(t, CDELTA(n)->base) : 0;
+        return CDELTA(n)->base != NULL ? vcow__rope_drop_slots(t, CDELTA(n)->base) : 0;
     uint32_t k = 0;
     for (uint32_t i = 0; i < CINNER(n)->n; i++)
-        k += rope_drop_slots(t, CINNER(n)->kid[i]);
+        k += vcow__rope_drop_slots(t, CINNER(n)->kid[i]);
     return k;
 }
 
-void rope_drop(vcow_txn *t, struct vcow_node *n)
+void vcow__rope_drop(vcow_txn *t, struct vcow_node *n)
 {
     if (!vcow_txn_owns(t, n)) {
-        rope_retire_tree(t, n);
+        vcow__rope_retire_tree(t, n);
         return;
     }
     if (rope_is_delta(n)) {
         if (DELTA(n)->base != NULL)
-            rope_drop(t, DELTA(n)->base);
+            vcow__rope_drop(t, DELTA(n)->base);
     } else if (!rope_is_leaf(n)) {
         for (uint32_t i = 0; i < INNER(n)->n; i++)
-            rope_drop(t, INNER(n)->kid[i]);
+            vcow__rope_drop(t, INNER(n)->kid[i]);
     }
-    rope_retire(t, n); /* ours: freed now */
+    vcow__rope_retire(t, n); /* ours: freed now */
 }
 
 /* Plan deleting [a, b) from n, which keeps some of its text. */
@@ -509,7 +509,7 @@ static void del_count(const vcow_txn *t, const struct vcow_node *n, uint64_t a, 
     bool owned = vcow_txn_owns(t, n);
     if (rope_is_leaf(n)) {
         if (!owned) {
-            pl->caps[pl->n_leaf++] = rope_cap_exact(CLEAF(n)->len - (uint32_t)(b - a));
+            pl->caps[pl->n_leaf++] = vcow__rope_cap_exact(CLEAF(n)->len - (uint32_t)(b - a));
             pl->retire++;
         }
         return;
@@ -525,7 +525,7 @@ static void del_count(const vcow_txn *t, const struct vcow_node *n, uint64_t a, 
         if (cum + w > a) {
             uint64_t x = a > cum ? a - cum : 0, y = b < cum + w ? b - cum : w;
             if (x == 0 && y == w)
-                pl->retire += rope_drop_slots(t, in->kid[i]);
+                pl->retire += vcow__rope_drop_slots(t, in->kid[i]);
             else
                 del_count(t, in->kid[i], x, y, pl);
         }
@@ -540,7 +540,7 @@ static struct vcow_node *del_apply(vcow_txn *t, struct rope_pool *p, struct vcow
         struct rope_leaf *l = LEAF(n), *d = l;
         uint32_t x = (uint32_t)a, y = (uint32_t)b, len = l->len;
         struct rope_sum ds;
-        rope_count(l->b + x, y - x, &ds);
+        vcow__rope_count(l->b + x, y - x, &ds);
         bool a_cr = x > 0 && l->b[x - 1] == '\r';
         bool b_lf = y < len && l->b[y] == '\n';
         uint32_t lines = l->lines - (uint32_t)ds.lines + seam_at(a_cr, l->b[x] == '\n') +
@@ -552,7 +552,7 @@ static struct vcow_node *del_apply(vcow_txn *t, struct rope_pool *p, struct vcow
             d = pool_leaf(p);
             memcpy(d->b, l->b, x);
             memcpy(d->b + x, l->b + y, len - y);
-            rope_retire(t, n);
+            vcow__rope_retire(t, n);
         }
         d->len = len - (y - x);
         p->small |= d->len < ROPE_LEAF_MIN;
@@ -567,17 +567,17 @@ static struct vcow_node *del_apply(vcow_txn *t, struct rope_pool *p, struct vcow
     for (uint32_t i = 0; i < n_kids; i++) {
         uint64_t w = in->bytes[i];
         struct rope_entry e;
-        rope_entry_get(in, i, &e);
+        vcow__rope_entry_get(in, i, &e);
         if (cum < b && cum + w > a) {
             uint64_t x = a > cum ? a - cum : 0, y = b < cum + w ? b - cum : w;
             if (x == 0 && y == w) {
-                rope_drop(t, e.kid);
+                vcow__rope_drop(t, e.kid);
                 cum += w;
                 continue;
             }
             entry_of(del_apply(t, p, e.kid, x, y), &e);
         }
-        rope_entry_put(in, keep++, &e);
+        vcow__rope_entry_put(in, keep++, &e);
         cum += w;
     }
     in->n = keep;
@@ -585,12 +585,12 @@ static struct vcow_node *del_apply(vcow_txn *t, struct rope_pool *p, struct vcow
 }
 
 /* Replace a root that has one child by the child (repeatedly). */
-void rope_collapse_root(vcow_txn *t)
+void vcow__rope_collapse_root(vcow_txn *t)
 {
     struct vcow_node *r = vcow_txn_root(t);
     while (r != NULL && !rope_is_leaf(r) && INNER(r)->n == 1 && vcow_txn_owns(t, r)) {
         struct vcow_node *k = INNER(r)->kid[0];
-        rope_retire(t, r); /* ours: freed now, no slot */
+        vcow__rope_retire(t, r); /* ours: freed now, no slot */
         r = k;
     }
     vcow_txn_set_root(t, r);
@@ -602,7 +602,7 @@ void rope_collapse_root(vcow_txn *t)
  * along a path the txn already owns (the one an edit just copied), so it
  * costs at most one chunk; skipped when memory is short.
  */
-void rope_merge_small(vcow_txn *t, uint64_t pos)
+void vcow__rope_merge_small(vcow_txn *t, uint64_t pos)
 {
     struct vcow_node *root = vcow_txn_root(t);
     if (root == NULL || rope_is_leaf(root))
@@ -629,7 +629,7 @@ void rope_merge_small(vcow_txn *t, uint64_t pos)
     if (slots > 0 && vcow_txn_reserve(t, slots) != VCOW_OK)
         return;
     if (!a_ours || rope_leaf_cap(a) < len) {
-        d = rope_leaf_alloc(t, cap_grow(len));
+        d = vcow__rope_leaf_alloc(t, cap_grow(len));
         if (d == NULL)
             return;
         memcpy(d->b, a->b, a->len);
@@ -641,19 +641,19 @@ void rope_merge_small(vcow_txn *t, uint64_t pos)
     d->lines = a->lines + b->lines - seam;
     d->len = len;
     if (d != a)
-        rope_retire(t, &a->hdr);
-    rope_retire(t, &b->hdr);
-    rope_inner_set(par, lo, &d->hdr);
+        vcow__rope_retire(t, &a->hdr);
+    vcow__rope_retire(t, &b->hdr);
+    vcow__rope_inner_set(par, lo, &d->hdr);
     for (uint32_t k = lo + 1; k + 1 < par->n; k++) {
         struct rope_entry e;
-        rope_entry_get(par, k + 1, &e);
-        rope_entry_put(par, k, &e);
+        vcow__rope_entry_get(par, k + 1, &e);
+        vcow__rope_entry_put(par, k, &e);
     }
     par->n--;
     /* Fix the metrics cached above the parent (the path is ours). */
     for (int dd = path.h - 2; dd >= 0; dd--)
-        rope_inner_set(path.n[dd], path.idx[dd], &path.n[dd + 1]->hdr);
-    rope_collapse_root(t);
+        vcow__rope_inner_set(path.n[dd], path.idx[dd], &path.n[dd + 1]->hdr);
+    vcow__rope_collapse_root(t);
 }
 
 /* Delete bytes [a, b) (code point boundaries, a < b <= length). */
@@ -661,12 +661,12 @@ static int delete_bytes(vcow_txn *t, uint64_t a, uint64_t b, bool merge)
 {
     struct vcow_node *root = vcow_txn_root(t);
     struct rope_sum s;
-    rope_node_sum(root, &s);
+    vcow__rope_node_sum(root, &s);
     if (a == 0 && b == s.bytes) {
-        if (rope_drop_slots(t, root) > 0 &&
-            vcow_txn_reserve(t, rope_drop_slots(t, root)) != VCOW_OK)
+        if (vcow__rope_drop_slots(t, root) > 0 &&
+            vcow_txn_reserve(t, vcow__rope_drop_slots(t, root)) != VCOW_OK)
             return VCOW_ENOMEM;
-        rope_drop(t, root);
+        vcow__rope_drop(t, root);
         vcow_txn_set_root(t, NULL);
         return VCOW_OK;
     }
@@ -676,15 +676,15 @@ static int delete_bytes(vcow_txn *t, uint64_t a, uint64_t b, bool merge)
     if (pool_fill(t, &p, pl.n_inner, pl.caps, pl.n_leaf, pl.retire) != VCOW_OK)
         return VCOW_ENOMEM;
     vcow_txn_set_root(t, del_apply(t, &p, root, a, b));
-    rope_collapse_root(t);
+    vcow__rope_collapse_root(t);
     if (merge && p.small)
-        rope_merge_small(t, a);
+        vcow__rope_merge_small(t, a);
     return VCOW_OK;
 }
 
 /* ---- the public writes ---- */
 
-bool rope_unit_ok(enum vcow_rope_unit u)
+bool vcow__rope_unit_ok(enum vcow_rope_unit u)
 {
     return u == VCOW_ROPE_BYTES || u == VCOW_ROPE_CHARS || u == VCOW_ROPE_UTF16;
 }
@@ -775,7 +775,8 @@ static bool delta_path(const vcow_txn *t, const struct vcow_node *root, size_t i
 {
     if (rope_is_delta(root))
         return true;
-    return ins <= ROPE_DELTA_INS && (root == NULL || !vcow_txn_owns(t, root)) && rope_deltas_on(t);
+    return ins <= ROPE_DELTA_INS && (root == NULL || !vcow_txn_owns(t, root)) &&
+           vcow__rope_deltas_on(t);
 }
 
 /* An edit in bytes (positions checked) on a root that takes the delta
@@ -783,18 +784,18 @@ static bool delta_path(const vcow_txn *t, const struct vcow_node *root, size_t i
  * is materialised. */
 static int edit_delta_path(vcow_txn *t, uint64_t a, uint64_t b, const unsigned char *s, size_t n)
 {
-    int rc = rope_delta_try(t, a, b - a, s, n);
+    int rc = vcow__rope_delta_try(t, a, b - a, s, n);
     if (rc <= 0)
         return rc; /* done, or VCOW_ENOMEM with nothing changed */
-    rc = rope_materialise(t);
+    rc = vcow__rope_materialise(t);
     if (rc != VCOW_OK)
         return rc;
     /* From here the text is what it was, as a tree the txn owns: a failed
      * edit still leaves it unchanged. */
     if (a < b)
-        rc = rope_tree_delete(t, a, b);
+        rc = vcow__rope_tree_delete(t, a, b);
     if (rc == VCOW_OK && n > 0)
-        rc = rope_tree_insert(t, a, s, n);
+        rc = vcow__rope_tree_insert(t, a, s, n);
     return rc;
 }
 
@@ -804,18 +805,18 @@ int vcow_rope_insert(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, const 
     int rc = vcow_txn_writable(t, VCOW_KIND_ROPE);
     if (rc != VCOW_OK)
         return rc;
-    if (!rope_unit_ok(unit) || (text == NULL && len > 0))
+    if (!vcow__rope_unit_ok(unit) || (text == NULL && len > 0))
         return VCOW_EINVAL;
-    if (!rope_utf8_valid(text, len))
+    if (!vcow__rope_utf8_valid(text, len))
         return VCOW_EINVAL;
     struct vcow_node *root = vcow_txn_root(t);
     if (delta_path(t, root, len)) {
         uint64_t b;
         struct rope_sum s;
-        rc = rope_to_byte(root, unit, pos, &b);
+        rc = vcow__rope_to_byte(root, unit, pos, &b);
         if (rc != VCOW_OK)
             return rc;
-        rope_node_sum(root, &s);
+        vcow__rope_node_sum(root, &s);
         if (len > VCOW_ROPE_MAX_BYTES - s.bytes)
             return VCOW_ERANGE;
         return len == 0 ? VCOW_OK : edit_delta_path(t, b, b, text, len);
@@ -834,7 +835,7 @@ int vcow_rope_insert(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, const 
         return rc;
     if (len == 0)
         return VCOW_OK;
-    uint64_t total = 0; /* bytes only: cheaper than a full rope_node_sum */
+    uint64_t total = 0; /* bytes only: cheaper than a full vcow__rope_node_sum */
     if (rope_is_leaf(root)) {
         total = LEAF(root)->len;
     } else {
@@ -854,7 +855,7 @@ int vcow_rope_append(vcow_txn *t, const void *text, size_t len)
     if (rc != VCOW_OK)
         return rc;
     struct rope_sum s;
-    rope_node_sum(vcow_txn_root(t), &s);
+    vcow__rope_node_sum(vcow_txn_root(t), &s);
     return vcow_rope_insert(t, VCOW_ROPE_BYTES, s.bytes, text, len);
 }
 
@@ -866,7 +867,7 @@ static int delete_in_leaf(vcow_txn *t, const struct path *path, uint64_t a, uint
     uint32_t cap = 0, retire = 0;
     int n_leaf = 0, n_inner = 0;
     if (!vcow_txn_owns(t, &l->hdr)) {
-        cap = rope_cap_exact(l->len - (uint32_t)(b - a));
+        cap = vcow__rope_cap_exact(l->len - (uint32_t)(b - a));
         n_leaf = 1;
         retire++;
     }
@@ -880,12 +881,12 @@ static int delete_in_leaf(vcow_txn *t, const struct path *path, uint64_t a, uint
     if (pool_fill(t, &p, n_inner, &cap, n_leaf, retire) != VCOW_OK)
         return VCOW_ENOMEM;
     struct rope_sum was;
-    rope_leaf_sum(l, &was);
+    vcow__rope_leaf_sum(l, &was);
     struct vcow_node *kid = del_apply(t, &p, &l->hdr, a - path->start, b - path->start);
     path_update(t, &p, path->n, path->idx, path->h, &was, kid, &kid);
     vcow_txn_set_root(t, kid);
     if (p.small)
-        rope_merge_small(t, a);
+        vcow__rope_merge_small(t, a);
     return VCOW_OK;
 }
 
@@ -894,16 +895,16 @@ int vcow_rope_delete(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, uint64
     int rc = vcow_txn_writable(t, VCOW_KIND_ROPE);
     if (rc != VCOW_OK)
         return rc;
-    if (!rope_unit_ok(unit))
+    if (!vcow__rope_unit_ok(unit))
         return VCOW_EINVAL;
     struct vcow_node *root = vcow_txn_root(t);
     uint64_t a, b;
     if (pos + len < pos)
         return VCOW_ERANGE;
     if (delta_path(t, root, 0)) {
-        rc = rope_to_byte(root, unit, pos, &a);
+        rc = vcow__rope_to_byte(root, unit, pos, &a);
         if (rc == VCOW_OK)
-            rc = rope_to_byte(root, unit, pos + len, &b);
+            rc = vcow__rope_to_byte(root, unit, pos + len, &b);
         if (rc != VCOW_OK || a == b)
             return rc;
         return edit_delta_path(t, a, b, NULL, 0);
@@ -926,7 +927,7 @@ int vcow_rope_delete(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, uint64
         if (a < b && b - a < l->len)
             return delete_in_leaf(t, &path, a, b);
     } else {
-        rc = rope_to_byte(root, unit, pos + len, &b);
+        rc = vcow__rope_to_byte(root, unit, pos + len, &b);
         if (rc != VCOW_OK)
             return rc;
     }
@@ -935,12 +936,12 @@ int vcow_rope_delete(vcow_txn *t, enum vcow_rope_unit unit, uint64_t pos, uint64
 
 /* ---- byte edits on a tree (materialising a delta chain) ---- */
 
-int rope_tree_insert(vcow_txn *t, uint64_t pos, const unsigned char *s, size_t n)
+int vcow__rope_tree_insert(vcow_txn *t, uint64_t pos, const unsigned char *s, size_t n)
 {
     return insert_bytes(t, pos, s, n);
 }
 
-int rope_tree_delete(vcow_txn *t, uint64_t a, uint64_t b)
+int vcow__rope_tree_delete(vcow_txn *t, uint64_t a, uint64_t b)
 {
     struct vcow_node *root = vcow_txn_root(t);
     struct path path;

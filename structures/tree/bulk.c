@@ -79,8 +79,8 @@ static bool push(struct bulk *b, struct tnode *x, struct kref sep)
             return true;
         struct vcow_node *one[3];
         struct op o;
-        bt_op_init(&o, b->t, one, 1);
-        struct tnode *y = bt_inner_build(&o, L->e, L->n, h + 1);
+        vcow__bt_op_init(&o, b->t, one, 1);
+        struct tnode *y = vcow__bt_inner_build(&o, L->e, L->n, h + 1);
         if (y == NULL)
             return false;
         sep = L->e[0].sep;
@@ -95,8 +95,8 @@ static int validate(const struct kord *ord, const struct vcow_tree_kv *items, si
     if (n != 0 && items == NULL)
         return VCOW_EINVAL;
     for (size_t i = 0; i < n; i++) {
-        if (bt_check_key(items[i].key.ptr, items[i].key.len) != VCOW_OK ||
-            bt_check_val(&items[i].val) != VCOW_OK)
+        if (vcow__bt_check_key(items[i].key.ptr, items[i].key.len) != VCOW_OK ||
+            vcow__bt_check_val(&items[i].val) != VCOW_OK)
             return VCOW_EINVAL;
         if (i > 0 && ord_cmp(ord, items[i - 1].key.ptr, items[i - 1].key.len, items[i].key.ptr,
                              items[i].key.len) >= 0)
@@ -144,20 +144,20 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
         struct lent e[TREE_LB];
         struct vcow_node *one[3 * (TREE_LB + 1)];
         struct op o;
-        bt_op_init(&o, t, one, TREE_LB + 1);
+        vcow__bt_op_init(&o, t, one, TREE_LB + 1);
         for (unsigned i = 0; i < s && ok; i++)
-            ok = bt_make_lent(&o, items[pos + i].key.ptr, items[pos + i].key.len,
-                              &items[pos + i].val, &e[i]) == VCOW_OK;
-        struct tnode *x = ok ? bt_leaf_build(&o, e, s) : NULL;
+            ok = vcow__bt_make_lent(&o, items[pos + i].key.ptr, items[pos + i].key.len,
+                                    &items[pos + i].val, &e[i]) == VCOW_OK;
+        struct tnode *x = ok ? vcow__bt_leaf_build(&o, e, s) : NULL;
         if (x == NULL) {
-            bt_op_abort(&o);
+            vcow__bt_op_abort(&o);
             ok = false;
             break;
         }
         struct kref sep = {NULL, 0};
         if (pos > 0) {
             struct kref prev = {items[pos - 1].key.ptr, (uint32_t)items[pos - 1].key.len};
-            sep = bt_short_sep(&ord, prev, leaf_key(x, 0));
+            sep = vcow__bt_short_sep(&ord, prev, leaf_key(x, 0));
         }
         pos += s;
         ok = push(&b, x, sep); /* on failure x is in a level buffer */

@@ -103,7 +103,7 @@ static int check_node(const struct kord *ord, const struct tnode *x, bool root,
     return VCOW_OK;
 }
 
-int bt_tree_check_root(const struct kord *ord, const struct tnode *r)
+int vcow__bt_tree_check_root(const struct kord *ord, const struct tnode *r)
 {
     if (r == NULL)
         return VCOW_OK;

@@ -35,8 +35,8 @@ static inline void prefetch_pfx(const uint64_t *pfx, unsigned n)
 
 /* The searches under a comparator: plain binary searches on full keys
  * (the prefixes say nothing about a foreign order). */
-unsigned bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
-                            size_t klen, bool *eq)
+unsigned vcow__bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                                  size_t klen, bool *eq)
 {
     unsigned lo = 0, hi = tn_n(x);
     const struct lslot *s = leaf_slots(x);
@@ -56,8 +56,8 @@ unsigned bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const
     return lo;
 }
 
-unsigned bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
-                            size_t klen)
+unsigned vcow__bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                                  size_t klen)
 {
     unsigned lo = 1, hi = tn_n(x);
     const struct isep *s = in_sep(x);
@@ -71,7 +71,7 @@ unsigned bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const
     return lo - 1;
 }
 
-unsigned bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq)
+unsigned vcow__bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq)
 {
     unsigned lo = 0, hi = tn_n(x);
     const uint64_t *pfx = tn_pfx(x);
@@ -99,7 +99,7 @@ unsigned bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen,
     return lo;
 }
 
-unsigned bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen)
+unsigned vcow__bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen)
 {
     /* The number of separators sep[1..n-1] that are <= key. */
     unsigned lo = 1, hi = tn_n(x);
@@ -123,7 +123,7 @@ unsigned bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen)
     return lo - 1;
 }
 
-void bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e)
+void vcow__bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e)
 {
     const struct lslot *s = &leaf_slots(x)[i];
     e->k.p = tn_bytes(x, s->koff);
@@ -137,7 +137,7 @@ void bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e)
         e->vbytes = tn_bytes(x, (uint32_t)s->v);
 }
 
-void bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e)
+void vcow__bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e)
 {
     e->child = &in_child(x)[i]->hdr;
     e->cnt = in_cnt(x)[i];
@@ -174,7 +174,7 @@ static void fill_val(uint8_t type, uint8_t blob, uint32_t len, uint64_t v, const
     }
 }
 
-void bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out)
+void vcow__bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out)
 {
     const uint8_t *inl = NULL;
     if (s->vtype == VCOW_T_BYTES && !s->vblob)
@@ -182,12 +182,12 @@ void bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out)
     fill_val(s->vtype, s->vblob, s->vlen, s->v, inl, out);
 }
 
-void bt_lent_to_val(const struct lent *e, vcow_val *out)
+void vcow__bt_lent_to_val(const struct lent *e, vcow_val *out)
 {
     fill_val(e->vtype, e->vblob, e->vlen, e->v, e->vbytes, out);
 }
 
-struct kref bt_tn_minkey(const struct tnode *x)
+struct kref vcow__bt_tn_minkey(const struct tnode *x)
 {
     while (!tn_leaf(x))
         x = in_child(x)[0];

@@ -5,7 +5,7 @@
  */
 #include "tree.h"
 
-void bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap)
+void vcow__bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap)
 {
     o->t = t;
     o->ord = bt_ord(vcow_txn_opts(t));
@@ -17,7 +17,7 @@ void bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap)
     o->failed = false;
 }
 
-void *bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind)
+void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind)
 {
     if (o->failed || o->nalloc == o->cap || size > UINT32_MAX) {
         o->failed = true;
@@ -32,7 +32,7 @@ void *bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind)
     return n;
 }
 
-void bt_op_retire(struct op *o, struct vcow_node *n)
+void vcow__bt_op_retire(struct op *o, struct vcow_node *n)
 {
     if (o->nret == o->cap) {
         o->failed = true;
@@ -41,7 +41,7 @@ void bt_op_retire(struct op *o, struct vcow_node *n)
     o->ret[o->nret++] = n;
 }
 
-void bt_op_retire_tree(struct op *o, struct vcow_node *n)
+void vcow__bt_op_retire_tree(struct op *o, struct vcow_node *n)
 {
     if (o->nrtree == o->cap) {
         o->failed = true;
@@ -50,13 +50,13 @@ void bt_op_retire_tree(struct op *o, struct vcow_node *n)
     o->rtree[o->nrtree++] = n;
 }
 
-void bt_op_retire_val(struct op *o, const struct lent *e)
+void vcow__bt_op_retire_val(struct op *o, const struct lent *e)
 {
     if (e->vblob)
-        bt_op_retire(o, (struct vcow_node *)(uintptr_t)e->v);
+        vcow__bt_op_retire(o, (struct vcow_node *)(uintptr_t)e->v);
 }
 
-int bt_op_abort(struct op *o)
+int vcow__bt_op_abort(struct op *o)
 {
     for (unsigned i = o->nalloc; i-- > 0;)
         vcow_txn_free_node(o->t, o->alloc[i]);
@@ -64,16 +64,16 @@ int bt_op_abort(struct op *o)
     return VCOW_ENOMEM;
 }
 
-int bt_op_finish(struct op *o, struct tnode *root)
+int vcow__bt_op_finish(struct op *o, struct tnode *root)
 {
     if (o->failed)
-        return bt_op_abort(o);
+        return vcow__bt_op_abort(o);
     uint32_t need = o->nrtree;
     for (unsigned i = 0; i < o->nret; i++)
         if (!vcow_txn_owns(o->t, o->ret[i]))
             need++;
     if (need != 0 && vcow_txn_reserve(o->t, need) != VCOW_OK)
-        return bt_op_abort(o);
+        return vcow__bt_op_abort(o);
     /* From here nothing can fail. */
     vcow_txn_set_root(o->t, root != NULL ? &root->hdr : NULL);
     for (unsigned i = 0; i < o->nret; i++)
@@ -83,7 +83,7 @@ int bt_op_finish(struct op *o, struct tnode *root)
     return VCOW_OK;
 }
 
-struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n)
+struct tnode *vcow__bt_leaf_build(struct op *o, const struct lent *e, unsigned n)
 {
     size_t size = sizeof(struct tnode) + (size_t)n * (8 + sizeof(struct lslot));
     for (unsigned i = 0; i < n; i++) {
@@ -91,7 +91,7 @@ struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n)
         if (e[i].vtype == VCOW_T_BYTES && !e[i].vblob)
             size += e[i].vlen;
     }
-    struct tnode *x = bt_op_alloc(o, size, VCOW_KIND_TREE);
+    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_KIND_TREE);
     if (x == NULL)
         return NULL;
     x->hdr.type = T_LEAF;
@@ -125,12 +125,12 @@ struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n)
     return x;
 }
 
-struct tnode *bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height)
+struct tnode *vcow__bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height)
 {
     size_t size = sizeof(struct tnode) + (size_t)n * 32;
     for (unsigned i = 1; i < n; i++)
         size += e[i].sep.len;
-    struct tnode *x = bt_op_alloc(o, size, VCOW_KIND_TREE);
+    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_KIND_TREE);
     if (x == NULL)
         return NULL;
     x->hdr.type = T_INNER;
@@ -163,9 +163,9 @@ struct tnode *bt_inner_build(struct op *o, const struct ient *e, unsigned n, uin
     return x;
 }
 
-struct tnode *bt_tn_clone(struct op *o, const struct tnode *x)
+struct tnode *vcow__bt_tn_clone(struct op *o, const struct tnode *x)
 {
-    struct tnode *y = bt_op_alloc(o, x->hdr.size, VCOW_KIND_TREE);
+    struct tnode *y = vcow__bt_op_alloc(o, x->hdr.size, VCOW_KIND_TREE);
     if (y != NULL) {
         y->hdr.type = x->hdr.type;
         y->hdr.aux = x->hdr.aux;
@@ -176,7 +176,7 @@ struct tnode *bt_tn_clone(struct op *o, const struct tnode *x)
     return y;
 }
 
-struct kref bt_short_sep(const struct kord *ord, struct kref a, struct kref b)
+struct kref vcow__bt_short_sep(const struct kord *ord, struct kref a, struct kref b)
 {
     if (ord->fn != NULL)
         return b; /* a prefix of b may sort anywhere under a foreign order */
@@ -197,57 +197,58 @@ struct pair_buf {
     } u;
 };
 
-int bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
-                    struct tnode **out, struct kref *outsep)
+int vcow__bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
+                          struct tnode **out, struct kref *outsep)
 {
     struct pair_buf pb;
     unsigned na = tn_n(a), nb = tn_n(b), n = na + nb;
     bool leaf = tn_leaf(a);
     if (leaf) {
         for (unsigned i = 0; i < na; i++)
-            bt_leaf_get_ent(a, i, &pb.u.l[i]);
+            vcow__bt_leaf_get_ent(a, i, &pb.u.l[i]);
         for (unsigned i = 0; i < nb; i++)
-            bt_leaf_get_ent(b, i, &pb.u.l[na + i]);
+            vcow__bt_leaf_get_ent(b, i, &pb.u.l[na + i]);
     } else {
         for (unsigned i = 0; i < na; i++)
-            bt_inner_get_ent(a, i, &pb.u.in[i]);
+            vcow__bt_inner_get_ent(a, i, &pb.u.in[i]);
         for (unsigned i = 0; i < nb; i++)
-            bt_inner_get_ent(b, i, &pb.u.in[na + i]);
+            vcow__bt_inner_get_ent(b, i, &pb.u.in[na + i]);
         pb.u.in[na].sep = sep;
     }
     int made;
     if (n <= tn_max(a)) {
-        out[0] = leaf ? bt_leaf_build(o, pb.u.l, n) : bt_inner_build(o, pb.u.in, n, a->height);
+        out[0] = leaf ? vcow__bt_leaf_build(o, pb.u.l, n)
+                      : vcow__bt_inner_build(o, pb.u.in, n, a->height);
         made = 1;
     } else {
         unsigned m = n / 2;
         if (leaf) {
-            out[0] = bt_leaf_build(o, pb.u.l, m);
-            out[1] = bt_leaf_build(o, pb.u.l + m, n - m);
+            out[0] = vcow__bt_leaf_build(o, pb.u.l, m);
+            out[1] = vcow__bt_leaf_build(o, pb.u.l + m, n - m);
             if (out[1] != NULL)
-                *outsep = bt_short_sep(&o->ord, pb.u.l[m - 1].k, leaf_key(out[1], 0));
+                *outsep = vcow__bt_short_sep(&o->ord, pb.u.l[m - 1].k, leaf_key(out[1], 0));
         } else {
-            out[0] = bt_inner_build(o, pb.u.in, m, a->height);
-            out[1] = bt_inner_build(o, pb.u.in + m, n - m, a->height);
+            out[0] = vcow__bt_inner_build(o, pb.u.in, m, a->height);
+            out[1] = vcow__bt_inner_build(o, pb.u.in + m, n - m, a->height);
             *outsep = pb.u.in[m].sep;
         }
         made = out[1] != NULL ? 2 : 0;
     }
     if (out[0] == NULL)
         made = 0;
-    bt_op_retire(o, &a->hdr);
-    bt_op_retire(o, &b->hdr);
+    vcow__bt_op_retire(o, &a->hdr);
+    vcow__bt_op_retire(o, &b->hdr);
     return made;
 }
 
-int bt_check_key(const void *key, size_t klen)
+int vcow__bt_check_key(const void *key, size_t klen)
 {
     if (klen > VCOW_TREE_MAX_KEY || (key == NULL && klen != 0))
         return VCOW_EINVAL;
     return VCOW_OK;
 }
 
-int bt_check_val(const vcow_val *v)
+int vcow__bt_check_val(const vcow_val *v)
 {
     switch (v->type) {
     case VCOW_T_BYTES:
@@ -263,7 +264,8 @@ int bt_check_val(const vcow_val *v)
     }
 }
 
-int bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v, struct lent *e)
+int vcow__bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v,
+                       struct lent *e)
 {
     e->k.p = key;
     e->k.len = (uint32_t)klen;

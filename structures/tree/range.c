@@ -11,7 +11,7 @@
  * join(l, r), all keys of l below those of r (Adams / Blelloch et al.,
  * "Just Join for Parallel Ordered Sets", the B-tree case):
  *   1. equal heights: one root if they fit, else a new root over both
- *      (bt_pair_combine first if either root is underfull);
+ *      (vcow__bt_pair_combine first if either root is underfull);
  *   2. l taller: walk down l's right spine to height(r) + 1, append r
  *      as the last child (combined with its left neighbour if r's root is
  *      underfull), split upward where a node overflows;
@@ -40,8 +40,8 @@ static struct tnode *node_of(struct op *o, const struct tnode *x, unsigned from,
         return in_child(x)[from];
     struct ient e[TREE_B];
     for (unsigned i = from; i < to; i++)
-        bt_inner_get_ent(x, i, &e[i - from]);
-    return bt_inner_build(o, e, to - from, x->height);
+        vcow__bt_inner_get_ent(x, i, &e[i - from]);
+    return vcow__bt_inner_build(o, e, to - from, x->height);
 }
 
 /* Split an entry list of m (<= TREE_B + 1) inner entries into 1 or 2 nodes. */
@@ -49,12 +49,12 @@ static int build_split(struct op *o, struct ient *e, unsigned m, uint32_t height
                        struct tnode **out, struct kref *osep)
 {
     if (m <= TREE_B) {
-        out[0] = bt_inner_build(o, e, m, height);
+        out[0] = vcow__bt_inner_build(o, e, m, height);
         return out[0] != NULL ? 1 : 0;
     }
     unsigned h = m / 2;
-    out[0] = bt_inner_build(o, e, h, height);
-    out[1] = bt_inner_build(o, e + h, m - h, height);
+    out[0] = vcow__bt_inner_build(o, e, h, height);
+    out[1] = vcow__bt_inner_build(o, e + h, m - h, height);
     *osep = e[h].sep;
     return out[0] != NULL && out[1] != NULL ? 2 : 0;
 }
@@ -72,7 +72,7 @@ static int join_right(struct op *o, struct tnode *x, struct tnode *r, struct kre
     unsigned n = tn_n(x), m = n;
     struct ient e[TREE_B + 1];
     for (unsigned i = 0; i < n; i++)
-        bt_inner_get_ent(x, i, &e[i]);
+        vcow__bt_inner_get_ent(x, i, &e[i]);
     struct tnode *pc[2];
     struct kref ps;
     int made;
@@ -83,7 +83,7 @@ static int join_right(struct op *o, struct tnode *x, struct tnode *r, struct kre
             m = n + 1;
             made = -1;
         } else {
-            made = bt_pair_combine(o, in_child(x)[n - 1], r, rmin, pc, &ps);
+            made = vcow__bt_pair_combine(o, in_child(x)[n - 1], r, rmin, pc, &ps);
         }
     } else {
         made = join_right(o, in_child(x)[n - 1], r, rmin, pc, &ps);
@@ -98,7 +98,7 @@ static int join_right(struct op *o, struct tnode *x, struct tnode *r, struct kre
             m = n + 1;
         }
     }
-    bt_op_retire(o, &x->hdr);
+    vcow__bt_op_retire(o, &x->hdr);
     return build_split(o, e, m, x->height, out, osep);
 }
 
@@ -109,7 +109,7 @@ static int join_left(struct op *o, struct tnode *l, struct tnode *x, struct kref
     unsigned n = tn_n(x), m;
     struct ient e[TREE_B + 1];
     for (unsigned i = 0; i < n; i++)
-        bt_inner_get_ent(x, i, &e[i + 1]);
+        vcow__bt_inner_get_ent(x, i, &e[i + 1]);
     e[1].sep = xmin;
     struct tnode *pc[2];
     struct kref ps;
@@ -120,10 +120,10 @@ static int join_left(struct op *o, struct tnode *l, struct tnode *x, struct kref
             e[0].sep.p = NULL;
             e[0].sep.len = 0;
             m = n + 1;
-            bt_op_retire(o, &x->hdr);
+            vcow__bt_op_retire(o, &x->hdr);
             return build_split(o, e, m, x->height, out, osep);
         }
-        made = bt_pair_combine(o, l, in_child(x)[0], xmin, pc, &ps);
+        made = vcow__bt_pair_combine(o, l, in_child(x)[0], xmin, pc, &ps);
     } else {
         made = join_left(o, l, in_child(x)[0], xmin, pc, &ps);
     }
@@ -141,7 +141,7 @@ static int join_left(struct op *o, struct tnode *l, struct tnode *x, struct kref
     set_ent(f, pc[0]);
     f->sep.p = NULL;
     f->sep.len = 0;
-    bt_op_retire(o, &x->hdr);
+    vcow__bt_op_retire(o, &x->hdr);
     return build_split(o, f, m, x->height, out, osep);
 }
 
@@ -157,10 +157,10 @@ static struct tnode *new_root(struct op *o, struct tnode **c, int made, struct k
     e[0].sep.len = 0;
     set_ent(&e[1], c[1]);
     e[1].sep = sep;
-    return bt_inner_build(o, e, 2, c[0]->height + 1);
+    return vcow__bt_inner_build(o, e, 2, c[0]->height + 1);
 }
 
-struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
+struct tnode *vcow__bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
 {
     if (o->failed)
         return NULL;
@@ -169,7 +169,7 @@ struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
     if (r == NULL)
         return l;
     struct tnode *c[2];
-    struct kref sep, rmin = bt_tn_minkey(r);
+    struct kref sep, rmin = vcow__bt_tn_minkey(r);
     int made;
     if (l->height == r->height) {
         if (tn_n(l) >= tn_min(l) && tn_n(r) >= tn_min(r)) {
@@ -177,7 +177,7 @@ struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
             c[1] = r;
             return new_root(o, c, 2, rmin);
         }
-        made = bt_pair_combine(o, l, r, rmin, c, &sep);
+        made = vcow__bt_pair_combine(o, l, r, rmin, c, &sep);
     } else if (l->height > r->height) {
         made = join_right(o, l, r, rmin, c, &sep);
     } else {
@@ -204,20 +204,20 @@ static struct tnode *leaf_cut(struct op *o, struct tnode *x, unsigned a, unsigne
     struct lent e[TREE_LB];
     unsigned n = tn_n(x), m = 0;
     for (unsigned i = 0; i < n; i++) {
-        bt_leaf_get_ent(x, i, &e[m]);
+        vcow__bt_leaf_get_ent(x, i, &e[m]);
         if (i >= a && i < b)
-            bt_op_retire_val(o, &e[m]);
+            vcow__bt_op_retire_val(o, &e[m]);
         else
             m++;
     }
-    bt_op_retire(o, &x->hdr);
-    return m == 0 ? NULL : bt_leaf_build(o, e, m);
+    vcow__bt_op_retire(o, &x->hdr);
+    return m == 0 ? NULL : vcow__bt_leaf_build(o, e, m);
 }
 
 static void drop_children(struct op *o, const struct tnode *x, unsigned from, unsigned to)
 {
     for (unsigned i = from; i < to; i++)
-        bt_op_retire_tree(o, &in_child(x)[i]->hdr);
+        vcow__bt_op_retire_tree(o, &in_child(x)[i]->hdr);
 }
 
 /* The entries of x with rank < r. */
@@ -226,7 +226,7 @@ static struct tnode *split_lt(struct op *o, struct tnode *x, uint64_t r)
     if (r >= x->total)
         return x;
     if (r == 0) {
-        bt_op_retire_tree(o, &x->hdr);
+        vcow__bt_op_retire_tree(o, &x->hdr);
         return NULL;
     }
     if (tn_leaf(x))
@@ -235,8 +235,8 @@ static struct tnode *split_lt(struct op *o, struct tnode *x, uint64_t r)
     drop_children(o, x, ci + 1, tn_n(x));
     struct tnode *sub = split_lt(o, in_child(x)[ci], r);
     struct tnode *left = node_of(o, x, 0, ci);
-    bt_op_retire(o, &x->hdr);
-    return bt_tree_join(o, left, sub);
+    vcow__bt_op_retire(o, &x->hdr);
+    return vcow__bt_tree_join(o, left, sub);
 }
 
 /* The entries of x with rank >= r. */
@@ -245,7 +245,7 @@ static struct tnode *split_ge(struct op *o, struct tnode *x, uint64_t r)
     if (r == 0)
         return x;
     if (r >= x->total) {
-        bt_op_retire_tree(o, &x->hdr);
+        vcow__bt_op_retire_tree(o, &x->hdr);
         return NULL;
     }
     if (tn_leaf(x))
@@ -254,8 +254,8 @@ static struct tnode *split_ge(struct op *o, struct tnode *x, uint64_t r)
     drop_children(o, x, 0, ci);
     struct tnode *sub = split_ge(o, in_child(x)[ci], r);
     struct tnode *right = node_of(o, x, ci + 1, tn_n(x));
-    bt_op_retire(o, &x->hdr);
-    return bt_tree_join(o, sub, right);
+    vcow__bt_op_retire(o, &x->hdr);
+    return vcow__bt_tree_join(o, sub, right);
 }
 
 /* Inner x with child ci replaced by c (same height, root-valid): the
@@ -265,14 +265,14 @@ static struct tnode *replace_child(struct op *o, struct tnode *x, unsigned ci, s
     unsigned n = tn_n(x), m = n;
     struct ient e[TREE_B];
     for (unsigned j = 0; j < n; j++)
-        bt_inner_get_ent(x, j, &e[j]);
+        vcow__bt_inner_get_ent(x, j, &e[j]);
     set_ent(&e[ci], c);
     if (tn_n(c) < tn_min(c) && n > 1) {
         unsigned l = ci > 0 ? ci - 1 : ci;
         struct tnode *out[2];
         struct kref osep;
-        int made = bt_pair_combine(o, (struct tnode *)e[l].child, (struct tnode *)e[l + 1].child,
-                                   e[l + 1].sep, out, &osep);
+        int made = vcow__bt_pair_combine(o, (struct tnode *)e[l].child,
+                                         (struct tnode *)e[l + 1].child, e[l + 1].sep, out, &osep);
         if (made == 0)
             return NULL;
         set_ent(&e[l], out[0]);
@@ -284,10 +284,10 @@ static struct tnode *replace_child(struct op *o, struct tnode *x, unsigned ci, s
             m--;
         }
     }
-    bt_op_retire(o, &x->hdr);
-    struct tnode *y = bt_inner_build(o, e, m, x->height);
+    vcow__bt_op_retire(o, &x->hdr);
+    struct tnode *y = vcow__bt_inner_build(o, e, m, x->height);
     if (y != NULL && m == 1) {
-        bt_op_retire(o, &y->hdr); /* a single child stands for itself */
+        vcow__bt_op_retire(o, &y->hdr); /* a single child stands for itself */
         y = in_child(y)[0];
     }
     return y;
@@ -314,17 +314,17 @@ static struct tnode *del_ranks(struct op *o, struct tnode *x, uint64_t a, uint64
         if (sub != NULL && sub->height == c->height)
             return replace_child(o, x, i, sub);
         struct tnode *left = node_of(o, x, 0, i), *right = node_of(o, x, i + 1, tn_n(x));
-        bt_op_retire(o, &x->hdr);
-        return bt_tree_join(o, bt_tree_join(o, left, sub), right);
+        vcow__bt_op_retire(o, &x->hdr);
+        return vcow__bt_tree_join(o, vcow__bt_tree_join(o, left, sub), right);
     }
     drop_children(o, x, i + 1, j);
     struct tnode *li = split_lt(o, in_child(x)[i], ra);
     struct tnode *rj = split_ge(o, in_child(x)[j], rb + 1);
     struct tnode *left = node_of(o, x, 0, i), *right = node_of(o, x, j + 1, tn_n(x));
-    bt_op_retire(o, &x->hdr);
-    struct tnode *l = bt_tree_join(o, left, li);
-    struct tnode *r = bt_tree_join(o, rj, right);
-    return bt_tree_join(o, l, r);
+    vcow__bt_op_retire(o, &x->hdr);
+    struct tnode *l = vcow__bt_tree_join(o, left, li);
+    struct tnode *r = vcow__bt_tree_join(o, rj, right);
+    return vcow__bt_tree_join(o, l, r);
 }
 
 #define RANGE_CAP 4096
@@ -338,8 +338,8 @@ int vcow_tree_del_range(vcow_txn *t, const void *lo, size_t lolen, const void *h
     struct tnode *root = (struct tnode *)vcow_txn_root(t);
     uint64_t from, to;
     struct kord ord = bt_ord(vcow_txn_opts(t));
-    rc = bt_root_bounds(&ord, root, lo, lolen, hi, hilen, flags & ~(unsigned)VCOW_TREE_REVERSE,
-                        &from, &to);
+    rc = vcow__bt_root_bounds(&ord, root, lo, lolen, hi, hilen,
+                              flags & ~(unsigned)VCOW_TREE_REVERSE, &from, &to);
     if (rc != VCOW_OK)
         return rc;
     if (deleted != NULL)
@@ -351,9 +351,9 @@ int vcow_tree_del_range(vcow_txn *t, const void *lo, size_t lolen, const void *h
     if (buf == NULL)
         return VCOW_ENOMEM;
     struct op o;
-    bt_op_init(&o, t, buf, RANGE_CAP);
+    vcow__bt_op_init(&o, t, buf, RANGE_CAP);
     struct tnode *nr = del_ranks(&o, root, from, to);
-    rc = o.failed ? bt_op_abort(&o) : bt_op_finish(&o, nr);
+    rc = o.failed ? vcow__bt_op_abort(&o) : vcow__bt_op_finish(&o, nr);
     vcow_node_free(NULL, VCOW_KIND_META, buf, bytes);
     if (rc == VCOW_OK && deleted != NULL)
         *deleted = to - from;

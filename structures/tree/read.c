@@ -38,11 +38,11 @@ static void put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val
         k->len = kr.len;
     }
     if (val != NULL)
-        bt_slot_to_val(leaf, &leaf_slots(leaf)[i], val);
+        vcow__bt_slot_to_val(leaf, &leaf_slots(leaf)[i], val);
 }
 
-int bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
-                vcow_val *out)
+int vcow__bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
+                      vcow_val *out)
 {
     if (x == NULL)
         return VCOW_ENOENT;
@@ -53,12 +53,12 @@ int bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, 
     if (!eq)
         return VCOW_ENOENT;
     if (out != NULL)
-        bt_slot_to_val(x, &leaf_slots(x)[i], out);
+        vcow__bt_slot_to_val(x, &leaf_slots(x)[i], out);
     return VCOW_OK;
 }
 
-uint64_t bt_root_rank(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
-                      bool upper)
+uint64_t vcow__bt_root_rank(const struct kord *ord, const struct tnode *x, const void *key,
+                            size_t klen, bool upper)
 {
     uint64_t r = 0;
     if (x == NULL)
@@ -133,33 +133,35 @@ static void cur_prev(struct cursor *c)
     }
 }
 
-int bt_root_bounds(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
-                   const void *hi, size_t hilen, unsigned flags, uint64_t *from, uint64_t *to)
+int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *x, const void *lo,
+                         size_t lolen, const void *hi, size_t hilen, unsigned flags, uint64_t *from,
+                         uint64_t *to)
 {
-    if ((!(flags & VCOW_TREE_NO_LO) && bt_check_key(lo, lolen) != VCOW_OK) ||
-        (!(flags & VCOW_TREE_NO_HI) && bt_check_key(hi, hilen) != VCOW_OK))
+    if ((!(flags & VCOW_TREE_NO_LO) && vcow__bt_check_key(lo, lolen) != VCOW_OK) ||
+        (!(flags & VCOW_TREE_NO_HI) && vcow__bt_check_key(hi, hilen) != VCOW_OK))
         return VCOW_EINVAL;
     if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && ord_cmp(ord, lo, lolen, hi, hilen) > 0)
         return VCOW_ERANGE;
     uint64_t total = x != NULL ? x->total : 0;
     *from = flags & VCOW_TREE_NO_LO
                 ? 0
-                : bt_root_rank(ord, x, lo, lolen, (flags & VCOW_TREE_LO_EXCL) != 0);
+                : vcow__bt_root_rank(ord, x, lo, lolen, (flags & VCOW_TREE_LO_EXCL) != 0);
     *to = flags & VCOW_TREE_NO_HI
               ? total
-              : bt_root_rank(ord, x, hi, hilen, (flags & VCOW_TREE_HI_INCL) != 0);
+              : vcow__bt_root_rank(ord, x, hi, hilen, (flags & VCOW_TREE_HI_INCL) != 0);
     if (*to < *from)
         *to = *from; /* lo == hi with an excluded bound */
     return VCOW_OK;
 }
 
-int bt_root_range(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
-                  const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+int vcow__bt_root_range(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
+                        const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn,
+                        void *ctx)
 {
     if (fn == NULL)
         return VCOW_EINVAL;
     uint64_t from, to;
-    int rc = bt_root_bounds(ord, x, lo, lolen, hi, hilen, flags, &from, &to);
+    int rc = vcow__bt_root_bounds(ord, x, lo, lolen, hi, hilen, flags, &from, &to);
     if (rc != VCOW_OK || from == to)
         return rc;
     struct cursor c;
@@ -187,10 +189,10 @@ int bt_root_range(const struct kord *ord, const struct tnode *x, const void *lo,
 
 int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
 {
-    if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
+    if (check_version(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
-    return bt_root_get(&ord, vroot(v), key, klen, out);
+    return vcow__bt_root_get(&ord, vroot(v), key, klen, out);
 }
 
 int vcow_tree_len(const vcow_version *v, uint64_t *out)
@@ -232,11 +234,11 @@ int vcow_tree_last(const vcow_version *v, vcow_slice *k, vcow_val *val)
 static int bound(const vcow_version *v, const void *key, size_t klen, bool upper, vcow_slice *k,
                  vcow_val *val)
 {
-    if (check_version(v) != VCOW_OK || bt_check_key(key, klen) != VCOW_OK)
+    if (check_version(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     const struct tnode *x = vroot(v);
     struct kord ord = vord(v);
-    uint64_t r = bt_root_rank(&ord, x, key, klen, upper);
+    uint64_t r = vcow__bt_root_rank(&ord, x, key, klen, upper);
     return select_at(x, r, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
 }
 
@@ -254,10 +256,10 @@ int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen, v
 
 int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out)
 {
-    if (check_version(v) != VCOW_OK || out == NULL || bt_check_key(key, klen) != VCOW_OK)
+    if (check_version(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
-    *out = bt_root_rank(&ord, vroot(v), key, klen, false);
+    *out = vcow__bt_root_rank(&ord, vroot(v), key, klen, false);
     return VCOW_OK;
 }
 
@@ -274,7 +276,7 @@ int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const v
     if (check_version(v) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
-    return bt_root_range(&ord, vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
+    return vcow__bt_root_range(&ord, vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
 }
 
 int vcow_tree_check(const vcow_version *v)
@@ -282,7 +284,7 @@ int vcow_tree_check(const vcow_version *v)
     if (check_version(v) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
-    return bt_tree_check_root(&ord, vroot(v));
+    return vcow__bt_tree_check_root(&ord, vroot(v));
 }
 
 /* ---- entry points on txns ---- */
@@ -294,9 +296,9 @@ int vcow_tree_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val 
     int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
-    if (out == NULL || bt_check_key(key, klen) != VCOW_OK)
+    if (out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    return bt_root_get(&ord, x, key, klen, out);
+    return vcow__bt_root_get(&ord, x, key, klen, out);
 }
 
 int vcow_tree_len_txn(const vcow_txn *t, uint64_t *out)
@@ -320,7 +322,7 @@ int vcow_tree_range_txn(const vcow_txn *t, const void *lo, size_t lolen, const v
     int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
-    return bt_root_range(&ord, x, lo, lolen, hi, hilen, flags, fn, ctx);
+    return vcow__bt_root_range(&ord, x, lo, lolen, hi, hilen, flags, fn, ctx);
 }
 
 int vcow_tree_check_txn(const vcow_txn *t)
@@ -330,7 +332,7 @@ int vcow_tree_check_txn(const vcow_txn *t)
     int rc = txn_root(t, &x, &ord);
     if (rc != VCOW_OK)
         return rc;
-    return bt_tree_check_root(&ord, x);
+    return vcow__bt_tree_check_root(&ord, x);
 }
 
 /* ---- diff ----

@@ -243,7 +243,7 @@ static inline int kref_cmp(struct kref a, struct kref b)
  * every order and a tree nested in another cell's value follows that cell.
  *
  * With memcmp order a search compares the 8-byte prefixes first and the
- * separators are the shortest that split two leaves (bt_short_sep). With a
+ * separators are the shortest that split two leaves (vcow__bt_short_sep). With a
  * comparator only the comparator orders keys: the prefixes are still
  * written (the layout is the same) but never consulted, and a separator is
  * the right leaf's first key in full, which is valid under any order.
@@ -290,19 +290,19 @@ static inline uint64_t key_pfx(const void *key, size_t len)
 
 /* Allocate a copy of x (same size, same entries) that the op owns. */
 struct op;
-struct tnode *bt_tn_clone(struct op *o, const struct tnode *x);
+struct tnode *vcow__bt_tn_clone(struct op *o, const struct tnode *x);
 
 /* ---- node.c ---- */
 
 /* Index of the first leaf key >= key; *eq when an equal one is found.
  * _mem: memcmp order (prefixes first); _ord: the comparator. */
-unsigned bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq);
-unsigned bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
-                            size_t klen, bool *eq);
+unsigned vcow__bt_leaf_search_mem(const struct tnode *x, const void *key, size_t klen, bool *eq);
+unsigned vcow__bt_leaf_search_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                                  size_t klen, bool *eq);
 /* The child of inner x whose range holds key. */
-unsigned bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen);
-unsigned bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
-                            size_t klen);
+unsigned vcow__bt_inner_route_mem(const struct tnode *x, const void *key, size_t klen);
+unsigned vcow__bt_inner_route_ord(const struct kord *ord, const struct tnode *x, const void *key,
+                                  size_t klen);
 
 /* The order's search, chosen inline: the memcmp path costs one
  * predictable branch per node over the comparator-free code. */
@@ -310,24 +310,24 @@ static inline unsigned bt_leaf_search(const struct kord *ord, const struct tnode
                                       const void *key, size_t klen, bool *eq)
 {
     if (__builtin_expect(ord->fn == NULL, 1))
-        return bt_leaf_search_mem(x, key, klen, eq);
-    return bt_leaf_search_ord(ord, x, key, klen, eq);
+        return vcow__bt_leaf_search_mem(x, key, klen, eq);
+    return vcow__bt_leaf_search_ord(ord, x, key, klen, eq);
 }
 
 static inline unsigned bt_inner_route(const struct kord *ord, const struct tnode *x,
                                       const void *key, size_t klen)
 {
     if (__builtin_expect(ord->fn == NULL, 1))
-        return bt_inner_route_mem(x, key, klen);
-    return bt_inner_route_ord(ord, x, key, klen);
+        return vcow__bt_inner_route_mem(x, key, klen);
+    return vcow__bt_inner_route_ord(ord, x, key, klen);
 }
 
-void bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e);
-void bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e);
-void bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out);
-void bt_lent_to_val(const struct lent *e, vcow_val *out);
+void vcow__bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e);
+void vcow__bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e);
+void vcow__bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out);
+void vcow__bt_lent_to_val(const struct lent *e, vcow_val *out);
 /* The smallest key of a non-empty subtree. */
-struct kref bt_tn_minkey(const struct tnode *x);
+struct kref vcow__bt_tn_minkey(const struct tnode *x);
 
 /* ---- write helpers (op.c) ---- */
 
@@ -344,22 +344,22 @@ struct op {
     bool failed;
 };
 
-void bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap);
-void *bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind);
-void bt_op_retire(struct op *o, struct vcow_node *n);
-void bt_op_retire_tree(struct op *o, struct vcow_node *n);
+void vcow__bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap);
+void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind);
+void vcow__bt_op_retire(struct op *o, struct vcow_node *n);
+void vcow__bt_op_retire_tree(struct op *o, struct vcow_node *n);
 /* Reserve, swing the root, retire. ENOMEM (everything undone) if reserving fails. */
-int bt_op_finish(struct op *o, struct tnode *root);
+int vcow__bt_op_finish(struct op *o, struct tnode *root);
 /* Free what the operation built; the txn is unchanged. Returns VCOW_ENOMEM. */
-int bt_op_abort(struct op *o);
+int vcow__bt_op_abort(struct op *o);
 
-struct tnode *bt_leaf_build(struct op *o, const struct lent *e, unsigned n);
-struct tnode *bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height);
+struct tnode *vcow__bt_leaf_build(struct op *o, const struct lent *e, unsigned n);
+struct tnode *vcow__bt_inner_build(struct op *o, const struct ient *e, unsigned n, uint32_t height);
 /* A separator s with a < s <= b (a < b) as a prefix of b: the shortest
  * one in memcmp order, b itself under a comparator. */
-struct kref bt_short_sep(const struct kord *ord, struct kref a, struct kref b);
+struct kref vcow__bt_short_sep(const struct kord *ord, struct kref a, struct kref b);
 /* Retire the blob of a leaf entry that goes away. */
-void bt_op_retire_val(struct op *o, const struct lent *e);
+void vcow__bt_op_retire_val(struct op *o, const struct lent *e);
 
 /*
  * Combine two adjacent nodes of one height (a's keys < sep <= b's keys)
@@ -367,33 +367,36 @@ void bt_op_retire_val(struct op *o, const struct lent *e);
  * *outsep is the separator between them). Retires a and b. Returns the
  * number of nodes made (1 or 2), 0 on allocation failure.
  */
-int bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
-                    struct tnode **out, struct kref *outsep);
+int vcow__bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
+                          struct tnode **out, struct kref *outsep);
 
 /* Validate a key / a value for storing. */
-int bt_check_key(const void *key, size_t klen);
-int bt_check_val(const vcow_val *v);
+int vcow__bt_check_key(const void *key, size_t klen);
+int vcow__bt_check_val(const vcow_val *v);
 /* Make a leaf entry for (key, val); allocates a blob for long bytes. */
-int bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v, struct lent *e);
+int vcow__bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v,
+                       struct lent *e);
 
 /* ---- range.c ---- */
 
 /* Join two trees (all keys of l < all keys of r); either may be NULL. */
-struct tnode *bt_tree_join(struct op *o, struct tnode *l, struct tnode *r);
+struct tnode *vcow__bt_tree_join(struct op *o, struct tnode *l, struct tnode *r);
 
 /* ---- read.c (shared by the version and txn entry points) ---- */
 
-int bt_root_get(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
-                vcow_val *out);
-int bt_root_range(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
-                  const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+int vcow__bt_root_get(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
+                      vcow_val *out);
+int vcow__bt_root_range(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
+                        const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn,
+                        void *ctx);
 /* Ranks [*from, *to) covered by the bounds; VCOW_ERANGE when inverted. */
-int bt_root_bounds(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
-                   const void *hi, size_t hilen, unsigned flags, uint64_t *from, uint64_t *to);
-uint64_t bt_root_rank(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
-                      bool upper);
+int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *r, const void *lo,
+                         size_t lolen, const void *hi, size_t hilen, unsigned flags, uint64_t *from,
+                         uint64_t *to);
+uint64_t vcow__bt_root_rank(const struct kord *ord, const struct tnode *r, const void *key,
+                            size_t klen, bool upper);
 
 /* ---- check.c ---- */
-int bt_tree_check_root(const struct kord *ord, const struct tnode *r);
+int vcow__bt_tree_check_root(const struct kord *ord, const struct tnode *r);
 
 #endif

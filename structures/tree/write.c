@@ -10,7 +10,7 @@
  *   delete, child underfull:  [p q] with child c < tn_min(c) entries:
  *                             combine c with a neighbour: one node when
  *                             they fit, else two balanced halves
- *                             (bt_pair_combine); a root with one child is
+ *                             (vcow__bt_pair_combine); a root with one child is
  *                             replaced by that child.
  */
 #include "tree.h"
@@ -46,12 +46,12 @@ static void patch_val(struct op *o, struct tnode *y, unsigned i, const struct le
 static bool overwrite(struct op *o, struct tnode *x, unsigned i, const struct lent *ne,
                       struct res *r)
 {
-    struct tnode *y = bt_tn_clone(o, x);
+    struct tnode *y = vcow__bt_tn_clone(o, x);
     r->a = y;
     r->b = NULL;
     if (y == NULL)
         return false;
-    bt_op_retire(o, &x->hdr);
+    vcow__bt_op_retire(o, &x->hdr);
     patch_val(o, y, i, ne);
     return true;
 }
@@ -60,8 +60,8 @@ static bool overwrite(struct op *o, struct tnode *x, unsigned i, const struct le
 static void patch_val(struct op *o, struct tnode *y, unsigned i, const struct lent *ne)
 {
     struct lent old;
-    bt_leaf_get_ent(y, i, &old);
-    bt_op_retire_val(o, &old);
+    vcow__bt_leaf_get_ent(y, i, &old);
+    vcow__bt_op_retire_val(o, &old);
     struct lslot *s = &leaf_slots(y)[i];
     uint64_t off = old.vtype == VCOW_T_BYTES && !old.vblob ? s->v : s->koff;
     s->vtype = ne->vtype;
@@ -78,10 +78,10 @@ static void patch_val(struct op *o, struct tnode *y, unsigned i, const struct le
 /* Copy of inner x with child ci replaced by c (same key range). */
 static struct tnode *repoint(struct op *o, struct tnode *x, unsigned ci, struct tnode *c)
 {
-    struct tnode *y = bt_tn_clone(o, x);
+    struct tnode *y = vcow__bt_tn_clone(o, x);
     if (y == NULL)
         return NULL;
-    bt_op_retire(o, &x->hdr);
+    vcow__bt_op_retire(o, &x->hdr);
     uint64_t *cnt = in_cnt(y);
     y->total = y->total - cnt[ci] + c->total;
     cnt[ci] = c->total;
@@ -115,33 +115,33 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
         }
         unsigned m = 0;
         for (unsigned j = 0; j < i; j++)
-            bt_leaf_get_ent(x, j, &e[m++]);
+            vcow__bt_leaf_get_ent(x, j, &e[m++]);
         e[m] = *ne;
         if (eq) {
             /* The stored key stays: under a comparator ne's bytes may
              * differ from it (an equal key), and the overwrite path above
              * keeps it too. */
             struct lent old;
-            bt_leaf_get_ent(x, i, &old);
-            bt_op_retire_val(o, &old);
+            vcow__bt_leaf_get_ent(x, i, &old);
+            vcow__bt_op_retire_val(o, &old);
             e[m].k = old.k;
             i++;
         }
         m++;
         for (unsigned j = i; j < n; j++)
-            bt_leaf_get_ent(x, j, &e[m++]);
-        bt_op_retire(o, &x->hdr);
+            vcow__bt_leaf_get_ent(x, j, &e[m++]);
+        vcow__bt_op_retire(o, &x->hdr);
         if (m <= TREE_LB) {
-            r->a = bt_leaf_build(o, e, m);
+            r->a = vcow__bt_leaf_build(o, e, m);
             r->b = NULL;
             return r->a != NULL;
         }
         unsigned h = m / 2;
-        r->a = bt_leaf_build(o, e, h);
-        r->b = bt_leaf_build(o, e + h, m - h);
+        r->a = vcow__bt_leaf_build(o, e, h);
+        r->b = vcow__bt_leaf_build(o, e + h, m - h);
         if (r->a == NULL || r->b == NULL)
             return false;
-        r->sep = bt_short_sep(&o->ord, e[h - 1].k, leaf_key(r->b, 0));
+        r->sep = vcow__bt_short_sep(&o->ord, e[h - 1].k, leaf_key(r->b, 0));
         return true;
     }
     unsigned ci = bt_inner_route(&o->ord, x, ne->k.p, ne->k.len);
@@ -161,7 +161,7 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
     struct ient ie[TREE_B + 1];
     unsigned m = 0;
     for (unsigned j = 0; j < n; j++) {
-        bt_inner_get_ent(x, j, &ie[m]);
+        vcow__bt_inner_get_ent(x, j, &ie[m]);
         if (j == ci) {
             ie[m].child = &sub.a->hdr;
             ie[m].cnt = total_of(sub.a);
@@ -174,15 +174,15 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
         }
         m++;
     }
-    bt_op_retire(o, &x->hdr);
+    vcow__bt_op_retire(o, &x->hdr);
     if (m <= TREE_B) {
-        r->a = bt_inner_build(o, ie, m, x->height);
+        r->a = vcow__bt_inner_build(o, ie, m, x->height);
         r->b = NULL;
         return r->a != NULL;
     }
     unsigned h = m / 2;
-    r->a = bt_inner_build(o, ie, h, x->height);
-    r->b = bt_inner_build(o, ie + h, m - h, x->height);
+    r->a = vcow__bt_inner_build(o, ie, h, x->height);
+    r->b = vcow__bt_inner_build(o, ie + h, m - h, x->height);
     r->sep = ie[h].sep;
     return r->a != NULL && r->b != NULL;
 }
@@ -192,31 +192,31 @@ int vcow_tree_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
         return rc;
-    if (bt_check_key(key, klen) != VCOW_OK || bt_check_val(&val) != VCOW_OK)
+    if (vcow__bt_check_key(key, klen) != VCOW_OK || vcow__bt_check_val(&val) != VCOW_OK)
         return VCOW_EINVAL;
     struct vcow_node *buf[3 * OP_CAP];
     struct op o;
-    bt_op_init(&o, t, buf, OP_CAP);
+    vcow__bt_op_init(&o, t, buf, OP_CAP);
     struct lent ne;
-    if (bt_make_lent(&o, key, klen, &val, &ne) != VCOW_OK)
-        return bt_op_abort(&o);
+    if (vcow__bt_make_lent(&o, key, klen, &val, &ne) != VCOW_OK)
+        return vcow__bt_op_abort(&o);
     struct tnode *root = (struct tnode *)vcow_txn_root(t), *nr;
     if (root == NULL) {
-        nr = bt_leaf_build(&o, &ne, 1);
+        nr = vcow__bt_leaf_build(&o, &ne, 1);
     } else {
         struct res r;
         if (!ins(&o, root, &ne, &r))
-            return bt_op_abort(&o);
+            return vcow__bt_op_abort(&o);
         nr = r.a;
         if (r.b != NULL) {
             struct ient ie[2] = {{&r.a->hdr, r.a->total, {NULL, 0}},
                                  {&r.b->hdr, r.b->total, r.sep}};
-            nr = bt_inner_build(&o, ie, 2, r.a->height + 1);
+            nr = vcow__bt_inner_build(&o, ie, 2, r.a->height + 1);
         }
     }
     if (nr == NULL)
-        return bt_op_abort(&o);
-    return bt_op_finish(&o, nr);
+        return vcow__bt_op_abort(&o);
+    return vcow__bt_op_finish(&o, nr);
 }
 
 /* Remove key (known present) from subtree x; the result may be underfull. */
@@ -228,14 +228,14 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
         bool eq;
         unsigned i = bt_leaf_search(&o->ord, x, key, klen, &eq), m = 0;
         for (unsigned j = 0; j < n; j++) {
-            bt_leaf_get_ent(x, j, &e[m]);
+            vcow__bt_leaf_get_ent(x, j, &e[m]);
             if (j == i)
-                bt_op_retire_val(o, &e[m]);
+                vcow__bt_op_retire_val(o, &e[m]);
             else
                 m++;
         }
-        bt_op_retire(o, &x->hdr);
-        return bt_leaf_build(o, e, m);
+        vcow__bt_op_retire(o, &x->hdr);
+        return vcow__bt_leaf_build(o, e, m);
     }
     unsigned ci = bt_inner_route(&o->ord, x, key, klen);
     struct tnode *c = del(o, in_child(x)[ci], key, klen);
@@ -245,7 +245,7 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
         return repoint(o, x, ci, c);
     struct ient ie[TREE_B];
     for (unsigned j = 0; j < n; j++)
-        bt_inner_get_ent(x, j, &ie[j]);
+        vcow__bt_inner_get_ent(x, j, &ie[j]);
     ie[ci].child = &c->hdr;
     ie[ci].cnt = c->total;
     unsigned m = n;
@@ -254,8 +254,9 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
         unsigned l = ci > 0 ? ci - 1 : ci;
         struct tnode *out[2];
         struct kref osep;
-        int made = bt_pair_combine(o, (struct tnode *)ie[l].child, (struct tnode *)ie[l + 1].child,
-                                   ie[l + 1].sep, out, &osep);
+        int made =
+            vcow__bt_pair_combine(o, (struct tnode *)ie[l].child, (struct tnode *)ie[l + 1].child,
+                                  ie[l + 1].sep, out, &osep);
         if (made == 0)
             return NULL;
         ie[l].child = &out[0]->hdr;
@@ -269,8 +270,8 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
             m--;
         }
     }
-    bt_op_retire(o, &x->hdr);
-    return bt_inner_build(o, ie, m, x->height);
+    vcow__bt_op_retire(o, &x->hdr);
+    return vcow__bt_inner_build(o, ie, m, x->height);
 }
 
 int vcow_tree_del(vcow_txn *t, const void *key, size_t klen)
@@ -278,27 +279,27 @@ int vcow_tree_del(vcow_txn *t, const void *key, size_t klen)
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
         return rc;
-    if (bt_check_key(key, klen) != VCOW_OK)
+    if (vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct tnode *root = (struct tnode *)vcow_txn_root(t);
     struct vcow_node *buf[3 * OP_CAP];
     struct op o;
-    bt_op_init(&o, t, buf, OP_CAP);
+    vcow__bt_op_init(&o, t, buf, OP_CAP);
     vcow_val tmp;
-    if (bt_root_get(&o.ord, root, key, klen, &tmp) != VCOW_OK)
+    if (vcow__bt_root_get(&o.ord, root, key, klen, &tmp) != VCOW_OK)
         return VCOW_ENOENT; /* nothing to do: the txn is unchanged */
     struct tnode *nr = del(&o, root, key, klen);
     if (nr == NULL)
-        return bt_op_abort(&o);
+        return vcow__bt_op_abort(&o);
     /* Shrink: an empty leaf goes, an inner root with one child gives way. */
     if (tn_n(nr) == 0) {
-        bt_op_retire(&o, &nr->hdr);
+        vcow__bt_op_retire(&o, &nr->hdr);
         nr = NULL;
     } else if (!tn_leaf(nr) && tn_n(nr) == 1) {
-        bt_op_retire(&o, &nr->hdr);
+        vcow__bt_op_retire(&o, &nr->hdr);
         nr = in_child(nr)[0];
     }
-    return bt_op_finish(&o, nr);
+    return vcow__bt_op_finish(&o, nr);
 }
 
 struct one_kv {

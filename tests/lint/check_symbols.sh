@@ -1,7 +1,12 @@
 #!/bin/sh
+# check_symbols.sh SHARED [STATIC]
 # The shared library exports vcow_ symbols and nothing else: everything
 # internal (xxhash's inlined functions, the gc backend, helpers) is hidden.
+# The static library cannot hide: every global it defines is either public
+# (vcow_) or internal with the vcow__ prefix, so that no internal name can
+# clash with a program's own (sys/sdt.h's _.stapsdt.base aside).
 lib="$1"
+static="${2:-}"
 bad=$(nm -D --defined-only "$lib" | awk '{print $NF}' |
       grep -v -E '^(vcow_|_init$|_fini$|_edata$|_end$|__bss_start$)')
 if [ -n "$bad" ]; then
@@ -11,4 +16,14 @@ if [ -n "$bad" ]; then
 fi
 n=$(nm -D --defined-only "$lib" | grep -c ' T vcow_')
 echo "$n vcow_ functions exported, nothing else"
-[ "$n" -gt 0 ]
+[ "$n" -gt 0 ] || exit 1
+[ -n "$static" ] || exit 0
+bad=$(nm -g --defined-only "$static" | awk 'NF == 3 {print $3}' |
+      grep -v -E '^(vcow_|_\.stapsdt\.base$)' | sort -u)
+if [ -n "$bad" ]; then
+    echo "$static defines globals without the vcow_ or vcow__ prefix:"
+    echo "$bad"
+    exit 1
+fi
+n=$(nm -g --defined-only "$static" | awk 'NF == 3 && $3 ~ /^vcow__/' | sort -u | wc -l)
+echo "$static: every global is vcow_ ($n internal ones vcow__)"
