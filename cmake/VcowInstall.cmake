@@ -8,6 +8,14 @@ install(TARGETS vcow vcow_static EXPORT vcowTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(VCOW_HAVE_TSAN_VARIANT)
+  # libvcow-tsan and the suppressions for liburcu's own internals, for
+  # programs run under ThreadSanitizer (README).
+  install(TARGETS vcow_tsan EXPORT vcowTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES tests/tsan.supp DESTINATION ${CMAKE_INSTALL_DATADIR}/vcow)
+endif()
 install(EXPORT vcowTargets NAMESPACE vcow:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vcow)
 
 # The config re-finds the pkg-config targets the static library links.
@@ -34,3 +42,8 @@ install(FILES "${PROJECT_BINARY_DIR}/vcowConfig.cmake" "${PROJECT_BINARY_DIR}/vc
 file(RELATIVE_PATH VCOW_PC_UP "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
 configure_file(cmake/vcow.pc.in "${PROJECT_BINARY_DIR}/vcow.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/vcow.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(VCOW_HAVE_TSAN_VARIANT)
+  file(RELATIVE_PATH VCOW_PC_DATADIR "${CMAKE_INSTALL_PREFIX}" "${CMAKE_INSTALL_FULL_DATADIR}")
+  configure_file(cmake/vcow-tsan.pc.in "${PROJECT_BINARY_DIR}/vcow-tsan.pc" @ONLY)
+  install(FILES "${PROJECT_BINARY_DIR}/vcow-tsan.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

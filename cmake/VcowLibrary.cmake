@@ -32,8 +32,16 @@ if(VCOW_TRACING)
   check_include_file(sys/sdt.h VCOW_HAVE_SDT)
 endif()
 
+# vcow_add_library(name type backend [TSAN]): TSAN builds the variant for
+# programs run under ThreadSanitizer (libvcow-tsan): instrumented, with the
+# libc allocator (TSan does not see jemalloc) and vcow's happens-before
+# annotations for grace periods (gc/thread.h).
 function(vcow_add_library name type backend)
   set(root "${PROJECT_SOURCE_DIR}")
+  set(tsan OFF)
+  if("TSAN" IN_LIST ARGN)
+    set(tsan ON)
+  endif()
   list(TRANSFORM VCOW_RUNTIME_SOURCES PREPEND "${root}/" OUTPUT_VARIABLE rt)
   list(TRANSFORM VCOW_GC_COMMON_SOURCES PREPEND "${root}/" OUTPUT_VARIABLE gcc)
   if(backend STREQUAL "ck-epoch")
@@ -64,11 +72,18 @@ function(vcow_add_library name type backend)
   target_link_libraries(${name} ${vis} ${gcdeps} PkgConfig::XXHASH Threads::Threads)
   # ck_backoff.h only (header-only): the include path, not the library.
   target_include_directories(${name} PRIVATE ${CK_INCLUDE_DIRS})
-  if(VCOW_ALLOCATOR STREQUAL "jemalloc")
+  if(VCOW_ALLOCATOR STREQUAL "jemalloc" AND NOT tsan)
     target_compile_definitions(${name} PRIVATE VCOW_USE_JEMALLOC)
     target_link_libraries(${name} ${vis} PkgConfig::JEMALLOC)
   endif()
-  if(type STREQUAL "SHARED" AND VCOW_SANITIZE STREQUAL "")
+  if(tsan)
+    # PUBLIC: a program that links it is compiled for TSan too.
+    target_compile_options(${name} PUBLIC -fsanitize=thread)
+    target_compile_options(${name} PRIVATE -fno-omit-frame-pointer)
+    target_compile_definitions(${name} PRIVATE VCOW_SANITIZED=1)
+    target_link_options(${name} PUBLIC -fsanitize=thread)
+  endif()
+  if(type STREQUAL "SHARED" AND VCOW_SANITIZE STREQUAL "" AND NOT tsan)
     # Fail at link time, not at run time, on a symbol left undefined.
     # (Not with sanitizers: clang links their runtime into executables only.)
     target_link_options(${name} PRIVATE -Wl,--no-undefined)

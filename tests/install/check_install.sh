@@ -32,3 +32,16 @@ fi
 # shellcheck disable=SC2046
 "$cc" -o "$work/consumer_pc" "$src/consumer.c" $(pkg-config --cflags --libs vcow)
 LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/consumer_pc"
+
+echo "== ThreadSanitizer: libvcow-tsan"
+if [ -f "$work/consumer/consumer_tsan" ]; then
+    supp=$(pkg-config --variable=tsan_suppressions vcow-tsan)
+    [ -f "$supp" ] || { echo "vcow-tsan.pc names no installed suppressions file ($supp)"; exit 1; }
+    opts="halt_on_error=1 suppressions=$supp"
+    TSAN_OPTIONS="$opts" "$work/consumer/consumer_tsan"
+    # shellcheck disable=SC2046
+    "$cc" -o "$work/consumer_tsan_pc" "$src/consumer_tsan.c" $(pkg-config --cflags --libs vcow-tsan) -lpthread
+    TSAN_OPTIONS="$opts" LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/consumer_tsan_pc"
+else
+    echo "no libvcow-tsan in this build (VCOW_TSAN_VARIANT off, or no TSan runtime)"
+fi
