@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "base/compiler.h"
-#include "gc.h"
+#include "gc_int.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define VCOW_TSAN 1

@@ -10,7 +10,7 @@
 #include "base/compiler.h"
 #include "base/panic.h"
 #include "counter.h"
-#include "gc/gc.h"
+#include "gc/gc_int.h"
 #include "retire.h"
 #include "vindex.h"
 #include <vcow/cell.h>
@@ -178,7 +178,7 @@ struct vcow_cell {
     _Atomic uint64_t refs;
 };
 
-enum txn_state { TXN_OPEN = 1, TXN_DONE = 2, TXN_FAILED = 3 };
+enum txn_state { TXN_OPEN = 1, TXN_DONE = 2 };
 
 /* How deep vcow_txn_enter nests (vcow/hamt.h: vcow_hamt_enter). */
 #define VCOW_TXN_NEST_MAX 8
@@ -207,10 +207,12 @@ struct vcow_txn {
 
 /* runtime/cell.c */
 bool vcow_version_tryget(struct vcow_version *v);
+void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
+
+/* runtime/txn.c */
 int vcow_txn_start(struct vcow_cell *cell, struct vcow_txn *t);
 void vcow_txn_discard(struct vcow_txn *t);
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
-void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
 
 /* runtime/stamp.c */
 int64_t vcow_now_ns(void);

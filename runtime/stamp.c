@@ -1,6 +1,6 @@
 /*
  * runtime/stamp.c - commit times, fixed no earlier than publication, so
- * that as-of answers never change (DESIGN.md, "Progress guarantees").
+ * that as-of answers never change (docs/ARCHITECTURE.md, "Progress guarantees").
  *
  * The invariant: for a time t not later than the moment of the query,
  * vcow_cell_pin_as_of(t) returns the same version for as long as it is

@@ -1,6 +1,6 @@
 /*
  * runtime/txn.c - transactions: begin on the pinned head, build privately,
- * publish with one CAS (DESIGN.md, "The write path: clone-then-CAS").
+ * publish with one CAS (docs/ARCHITECTURE.md, "Cells, versions, txns").
  */
 #include <ck_backoff.h>
 #include <string.h>
@@ -308,7 +308,7 @@ int vcow_cell_update(vcow_cell *c, vcow_update_fn *fn, void *ctx, uint64_t *seq)
         /* Lost the CAS: commit discarded the txn; begin again. */
         ck_backoff_eb(&backoff);
     }
-    if (t.state == TXN_OPEN || t.state == TXN_FAILED)
+    if (t.state == TXN_OPEN)
         vcow_txn_abort(&t);
     txn_flush(&t);
     return rc;
@@ -323,11 +323,6 @@ int vcow_txn_writable(const vcow_txn *t, enum vcow_kind kind)
     if (t->state != TXN_OPEN)
         return VCOW_ESTATE;
     return t->kind == kind ? VCOW_OK : VCOW_EINVAL;
-}
-
-enum vcow_kind vcow_txn_kind(const vcow_txn *t)
-{
-    return t->kind;
 }
 
 void vcow_txn_enter(vcow_txn *t, struct vcow_node **slot, enum vcow_kind kind)

@@ -24,7 +24,6 @@
 #include <vcow/error.h>
 
 int vcow_txn_writable(const vcow_txn *t, enum vcow_kind kind);
-enum vcow_kind vcow_txn_kind(const vcow_txn *t);
 struct vcow_node *vcow_txn_root(const vcow_txn *t);
 void vcow_txn_set_root(vcow_txn *t, struct vcow_node *root);
 

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "counter.h"
-#include "gc/gc.h"
+#include "gc/gc_int.h"
 
 struct vcow_version;
 

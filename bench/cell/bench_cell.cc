@@ -28,7 +28,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "gc/gc.h"
+#include "gc/gc_int.h"
 #include <vcow/vcow.h>
 
 namespace

@@ -245,13 +245,15 @@ VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
  * sections and across blocking calls.
  *
  * vcow_txn_commit publishes the txn as version base+1 with one CAS of the
- * cell's head (release on success, acquire on failure). Returns:
+ * cell's head (a release on success: whoever loads the head sees all the
+ * txn wrote). Returns:
  *   VCOW_OK        committed; the txn is finished
  *   VCOW_ECONFLICT the head moved since begin; everything the txn made is
  *                  freed, nothing was retired; the txn is finished
  *   VCOW_ENOMEM    nothing changed; the txn is still open (retry or abort)
  *   VCOW_ESTATE    the txn was already finished (commit twice, use after
- *                  commit or abort) or failed halfway through an operation
+ *                  commit or abort), or is inside a nested structure
+ *                  (vcow_txn_leave first; the txn stays open)
  * A finished txn answers VCOW_ESTATE to everything but vcow_txn_free.
  */
 VCOW_API int vcow_txn_begin(vcow_cell *cell, vcow_txn **out);

@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "gc/gc.h"
+#include "gc/gc_int.h"
 #include "tests/test.h"
 
 #define ALIVE  0xA11CEA11CEA11CEull

@@ -1,5 +1,5 @@
 /*
- * gc/gc.h - the internal interface of the reclamation layer.
+ * gc/gc_int.h - the internal interface of the reclamation layer.
  *
  * Everything above gc/ (the runtime) uses only this header and the public
  * vcow/gc.h. One backend implements it, chosen at build time:

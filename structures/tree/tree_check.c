@@ -1,5 +1,5 @@
 /*
- * structures/tree/check.c - the invariant checker (tests and debugging):
+ * structures/tree/tree_check.c - the invariant checker (tests and debugging):
  * key order (the cell's: memcmp or its comparator) inside each node and
  * against the separators above it, fill
  * (tn_min..tn_max, root: >= 1 entry / >= 2 children), uniform depth,
@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "tree.h"
+#include "tree_int.h"
 
 #define FAIL(...)                                                                                  \
     do {                                                                                           \

@@ -1,5 +1,5 @@
 /*
- * structures/tree/range.c - join, split and del_range.
+ * structures/tree/tree_range.c - join, split and del_range.
  *
  * A "root-valid" tree is one whose root may hold fewer than tn_min()
  * entries (a leaf >= 1, an inner node >= 2 children) while every other
@@ -29,7 +29,7 @@
  *   A range inside one leaf, the common small case, reduces to the
  *   delete path: rebuild the leaf and combine it with a neighbour.
  */
-#include "tree.h"
+#include "tree_int.h"
 
 /* The children [from, to) of x as a root-valid tree. */
 static struct tnode *node_of(struct op *o, const struct tnode *x, unsigned from, unsigned to)

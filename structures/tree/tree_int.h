@@ -1,8 +1,9 @@
 /*
- * structures/tree/tree.h - the persistent B+tree: node layouts and the
- * helpers its files share (node.c: layout, build, walk; read.c: lookups,
- * ranges, diff; write.c: set, del; range.c: join, split, del_range;
- * bulk.c: bulk load; check.c: the invariant checker).
+ * structures/tree/tree_int.h - the persistent B+tree: node layouts and the
+ * helpers its files share (tree_node.c: layout, build, walk; tree_read.c: lookups,
+ * ranges, diff; tree_write.c: set, del; tree_range.c: join, split,
+ * del_range; tree_bulk.c: bulk load; tree_check.c: the invariant checker;
+ * tree_op.c: the write log; tree_nested.c: equality of nested trees).
  *
  * Every node starts with struct tnode: the 16-byte vcow_node header (type
  * T_LEAF or T_INNER, aux = n entries), the height (0 for leaves, so depth
@@ -292,7 +293,7 @@ static inline uint64_t key_pfx(const void *key, size_t len)
 struct op;
 struct tnode *vcow__bt_tn_clone(struct op *o, const struct tnode *x);
 
-/* ---- node.c ---- */
+/* ---- tree_node.c ---- */
 
 /* Index of the first leaf key >= key; *eq when an equal one is found.
  * _mem: memcmp order (prefixes first); _ord: the comparator. */
@@ -329,7 +330,7 @@ void vcow__bt_lent_to_val(const struct lent *e, vcow_val *out);
 /* The smallest key of a non-empty subtree. */
 struct kref vcow__bt_tn_minkey(const struct tnode *x);
 
-/* ---- write helpers (op.c) ---- */
+/* ---- write helpers (tree_op.c) ---- */
 
 /*
  * One write operation's bookkeeping. Nodes it allocates go on alloc (freed
@@ -377,12 +378,12 @@ int vcow__bt_check_val(const vcow_val *v);
 int vcow__bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v,
                        struct lent *e);
 
-/* ---- range.c ---- */
+/* ---- tree_range.c ---- */
 
 /* Join two trees (all keys of l < all keys of r); either may be NULL. */
 struct tnode *vcow__bt_tree_join(struct op *o, struct tnode *l, struct tnode *r);
 
-/* ---- read.c (shared by the version and txn entry points) ---- */
+/* ---- tree_read.c (shared by the version and txn entry points) ---- */
 
 int vcow__bt_root_get(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
                       vcow_val *out);
@@ -396,7 +397,7 @@ int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *r, const vo
 uint64_t vcow__bt_root_rank(const struct kord *ord, const struct tnode *r, const void *key,
                             size_t klen, bool upper);
 
-/* ---- check.c ---- */
+/* ---- tree_check.c ---- */
 int vcow__bt_tree_check_root(const struct kord *ord, const struct tnode *r);
 
 #endif

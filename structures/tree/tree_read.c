@@ -1,9 +1,9 @@
 /*
- * structures/tree/read.c - lookups, bounds, rank/select, range iteration
+ * structures/tree/tree_read.c - lookups, bounds, rank/select, range iteration
  * and diff. Reads never write: they run on a version inside a read
  * section (or pinned), or on a txn's current root.
  */
-#include "tree.h"
+#include "tree_int.h"
 
 static int check_version(const vcow_version *v)
 {

@@ -1,8 +1,8 @@
 /*
- * structures/tree/node.c - node layout: search within a node, decoding
- * entries, walk (see tree.h for the layouts).
+ * structures/tree/tree_node.c - node layout: search within a node, decoding
+ * entries, walk (see tree_int.h for the layouts).
  */
-#include "tree.h"
+#include "tree_int.h"
 
 static void tree_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
 {
@@ -21,7 +21,7 @@ static void tree_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx
 }
 
 bool vcow_tree_nested_equal(const vcow_version *va, const struct vcow_node *a,
-                            const vcow_version *vb, const struct vcow_node *b); /* nested.c */
+                            const vcow_version *vb, const struct vcow_node *b); /* tree_nested.c */
 const struct vcow_kind_ops vcow_tree_ops = {
     .name = "tree", .walk = tree_walk, .equal = vcow_tree_nested_equal};
 

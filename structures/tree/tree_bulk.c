@@ -1,5 +1,5 @@
 /*
- * structures/tree/bulk.c - bulk load from sorted input in O(n).
+ * structures/tree/tree_bulk.c - bulk load from sorted input in O(n).
  *
  * The shape is planned from n alone: a level of m items has k =
  * ceil(m / cap) nodes (cap: TREE_LB for leaves, TREE_B above), all full
@@ -14,7 +14,7 @@
  * On failure every node built so far is freed (each lives in exactly one
  * buffer slot, as a subtree of new nodes) and the txn is unchanged.
  */
-#include "tree.h"
+#include "tree_int.h"
 
 struct level {
     uint64_t m;    /* items at this level */

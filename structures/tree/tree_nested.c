@@ -1,5 +1,5 @@
 /*
- * structures/tree/nested.c - the tree's equal hook for trees nested in a
+ * structures/tree/tree_nested.c - the tree's equal hook for trees nested in a
  * map (runtime/node.h): two nested roots are read through views of the
  * versions they live in and compared with vcow_tree_equal, so the cells'
  * key orders are checked as for any two versions.

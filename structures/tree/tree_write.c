@@ -1,8 +1,8 @@
 /*
- * structures/tree/write.c - set and del: the classic B+tree insert (split
+ * structures/tree/tree_write.c - set and del: the classic B+tree insert (split
  * on overflow) and delete (borrow or merge on underflow), done by path
  * copying: each level on the path is rebuilt into a new node and the old
- * one retired (see struct op in tree.h for the all-or-nothing protocol).
+ * one retired (see struct op in tree_int.h for the all-or-nothing protocol).
  *
  *   insert, leaf full:        [a b c d e] + x  ->  [a b c] [d e x]
  *                             parent gains (sep, right); splits upward;
@@ -13,7 +13,7 @@
  *                             (vcow__bt_pair_combine); a root with one child is
  *                             replaced by that child.
  */
-#include "tree.h"
+#include "tree_int.h"
 
 #define OP_CAP (6 * TREE_MAX_DEPTH + 8)
 

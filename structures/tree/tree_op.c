@@ -1,9 +1,9 @@
 /*
- * structures/tree/op.c - what every write shares: the operation log
+ * structures/tree/tree_op.c - what every write shares: the operation log
  * (allocate, record, then commit or undo), node builders, the pair
  * combine used by delete, join and del_range.
  */
-#include "tree.h"
+#include "tree_int.h"
 
 void vcow__bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap)
 {
