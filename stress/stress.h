@@ -21,6 +21,8 @@
 
 #include <vcow/vcow.h>
 
+#include "tests/freed.h"
+
 struct stress_opts {
     int threads;
     double seconds;
@@ -151,12 +153,7 @@ static inline int stress_sanitized(void)
 /* Every vcow node freed once the reclaimer has caught up. */
 static inline void stress_check_all_freed(void)
 {
-    STRESS_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats m;
-        STRESS_OK(vcow_mem_get_stats((enum vcow_kind)k, &m));
-        STRESS_CHECK(m.nodes == 0 && m.bytes == 0);
-    }
+    STRESS_CHECK(vcow_test_kinds_live() == 0);
 }
 
 #endif

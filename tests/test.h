@@ -15,6 +15,8 @@
 
 #include <vcow/vcow.h>
 
+#include "tests/freed.h"
+
 #define TEST_SKIP 77
 
 #define CHECK(cond)                                                                                \
@@ -87,20 +89,10 @@ static inline int64_t test_live_nodes(enum vcow_kind k)
     return s.nodes;
 }
 
-/* Every node vcow allocated is freed, once the reclaimer has caught up
- * (vcow_gc_barrier also waits for the slices of huge lists). */
+/* Every node vcow allocated is freed, once the reclaimer has caught up. */
 static inline void test_check_all_freed(void)
 {
-    CHECK_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
-        struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
-        if (s.nodes != 0 || s.bytes != 0)
-            fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
-        CHECK_EQ_INT(s.nodes, 0);
-        CHECK_EQ_INT(s.bytes, 0);
-    }
+    CHECK_EQ_INT(vcow_test_kinds_live(), 0);
 }
 
 /*
