@@ -35,6 +35,7 @@ static int choose(void)
 {
     pthread_once(&key_once, key_init);
     if (key_ok) {
+        /* relaxed: a first look; the CAS decides. */
         unsigned cur = atomic_load_explicit(&owned, memory_order_relaxed);
         for (unsigned i = 0; i < SHARED; i++) {
             if (cur & (1u << i))

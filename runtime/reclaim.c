@@ -145,6 +145,8 @@ static struct vcow_batch *batch_new(struct vcow_cell *c, bool backlog)
     memset(b, 0, offsetof(struct vcow_batch, e));
     b->cell = c;
     b->backlog = backlog;
+    /* relaxed: we hold a reference already (the cell is open, or close
+     * runs the pass); the last unref's acq_rel orders the free. */
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     return b;
 }
@@ -374,6 +376,7 @@ static void drain_schedule(struct vcow_cell *c)
      * both. */
     if (atomic_exchange_explicit(&c->drain_pending, true, memory_order_seq_cst))
         return;
+    /* relaxed: as in batch_new. */
     atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     c->drain_mark = activity(c);
     vcow_gc_defer(&c->drain_gc, drain_cb);
@@ -382,7 +385,8 @@ static void drain_schedule(struct vcow_cell *c)
 static void drain_cb(vcow_gc_head *h)
 {
     struct vcow_cell *c = vcow_container_of(h, struct vcow_cell, drain_gc);
-    /* While writers are active they pay for the backlog (backpressure). */
+    /* While writers are active they pay for the backlog (backpressure).
+     * relaxed: a hint (closing only makes us take the backlog at once). */
     bool leave_backlog =
         activity(c) != c->drain_mark && !atomic_load_explicit(&c->closing, memory_order_relaxed);
     /* seq_cst: see drain_schedule; from here on we touch neither drain_gc
