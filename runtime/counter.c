@@ -65,13 +65,9 @@ void vcow_striped_add(struct vcow_striped *c, int kind, int64_t nodes, int64_t b
         atomic_fetch_add_explicit(&s->bytes[kind], bytes, memory_order_relaxed);
         return;
     }
-    /* The only writer of this stripe: a load and a store, no lock. */
-    atomic_store_explicit(&s->nodes[kind],
-                          atomic_load_explicit(&s->nodes[kind], memory_order_relaxed) + nodes,
-                          memory_order_relaxed);
-    atomic_store_explicit(&s->bytes[kind],
-                          atomic_load_explicit(&s->bytes[kind], memory_order_relaxed) + bytes,
-                          memory_order_relaxed);
+    /* The only writer of this stripe. */
+    vcow_owned_add(&s->nodes[kind], nodes);
+    vcow_owned_add(&s->bytes[kind], bytes);
 }
 
 void vcow_striped_sum(const struct vcow_striped *c, int kind, int64_t *nodes, int64_t *bytes)

@@ -37,6 +37,14 @@ struct vcow_striped {
     struct vcow_stripe s[VCOW_STRIPES];
 };
 
+/* Add d to a counter only the calling thread writes: a relaxed load and
+ * store, no locked read-modify-write; readers still see each value whole. */
+static inline void vcow_owned_add(_Atomic int64_t *x, int64_t d)
+{
+    atomic_store_explicit(x, atomic_load_explicit(x, memory_order_relaxed) + d,
+                          memory_order_relaxed);
+}
+
 void vcow_striped_add(struct vcow_striped *c, int kind, int64_t nodes, int64_t bytes);
 
 void vcow_striped_sum(const struct vcow_striped *c, int kind, int64_t *nodes, int64_t *bytes);

@@ -93,13 +93,9 @@ static void global_add(int kind, int64_t nodes, int64_t bytes)
         vcow_striped_add(&exited, kind, nodes, bytes);
         return;
     }
-    /* relaxed: only this thread writes b; readers want each value atomic. */
-    atomic_store_explicit(&b->nodes[kind],
-                          atomic_load_explicit(&b->nodes[kind], memory_order_relaxed) + nodes,
-                          memory_order_relaxed);
-    atomic_store_explicit(&b->bytes[kind],
-                          atomic_load_explicit(&b->bytes[kind], memory_order_relaxed) + bytes,
-                          memory_order_relaxed);
+    /* Only this thread writes b. */
+    vcow_owned_add(&b->nodes[kind], nodes);
+    vcow_owned_add(&b->bytes[kind], bytes);
 }
 
 /* Fault injection. relaxed everywhere: tests arm it while vcow is idle. */
