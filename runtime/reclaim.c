@@ -128,7 +128,7 @@ struct vcow_batch {
     uint64_t held_sub;       /* what to take off held_bytes when freed */
     uint32_t n;
     bool backlog;
-    bool fixed; /* on close's stack (close_starved): never deferred */
+    bool fixed; /* on close's stack (vcow_cell_close_rest): never deferred */
     uintptr_t e[BATCH_CAP];
 };
 _Static_assert(sizeof(struct vcow_batch) <= 2048, "a batch fits jemalloc's 2 KiB class");
@@ -218,7 +218,7 @@ struct pass {
      * begins before that may still find them). */
     struct vcow_batch *full;
     bool closing;
-    struct vcow_batch *fixed; /* close_starved: the only batch to fill */
+    struct vcow_batch *fixed; /* vcow_cell_close_rest: the only batch to fill */
 };
 
 /* A batch of the pass with room for a version's entries; NULL if none can
@@ -555,7 +555,7 @@ void vcow_cell_maintain_last(struct vcow_cell *c)
  * the head): free the rest through a batch on our stack, a grace period
  * before each. Close may wait, and must not leak.
  */
-static void close_starved(struct vcow_cell *c, uint64_t head_seq)
+void vcow_cell_close_rest(struct vcow_cell *c, uint64_t head_seq)
 {
     /* acquire: pairs with the scan's release of the tail. Once the tail
      * passed the head, the head itself is gone: never look at it again. */
@@ -575,11 +575,6 @@ static void close_starved(struct vcow_cell *c, uint64_t head_seq)
         (void)vcow_gc_synchronize();
         batch_free(&sb, NULL);
     }
-}
-
-void vcow_cell_close_rest(struct vcow_cell *c, uint64_t head_seq)
-{
-    close_starved(c, head_seq);
 }
 
 void vcow_cell_unref(struct vcow_cell *c)
