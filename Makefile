@@ -3,12 +3,13 @@
 #   make test   install missing packages, build release + asan + tsan, run the tests
 #   make soak   long stress runs under tsan and asan
 #   make bench  the benchmark suite (BENCH_LONG=1 for the full one)
+#   make docs   the API reference: HTML and man pages from the public headers
 # Each configures its preset under build/<preset>/ (see CMakePresets.json).
 
 PRESETS_TEST := release asan tsan
 
 BUILDS := $(addprefix build-,release debug asan tsan)
-.PHONY: all deps demo test soak bench format clean $(BUILDS)
+.PHONY: all deps demo test soak bench docs format clean $(BUILDS)
 
 all: build-release
 
@@ -42,6 +43,13 @@ bench: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 	sh scripts/bench.sh build/release
+
+# Doxygen is in the core set: CI runs the docs.reference test too.
+docs: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target docs
+	@echo "make docs: HTML in build/release/docs/html/index.html," \
+	      "man pages in build/release/docs/man/man3 (man -l <page>; cmake --install installs them)"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')

@@ -1,6 +1,6 @@
 #!/bin/sh
 # install-deps.sh [set...] - install the Debian 12 packages vcow needs.
-#   core   building and testing the library (always)
+#   core   building and testing the library and its API reference (always)
 #   demo   the demo's load generator
 #   bench  the benchmark plots
 # Installs only what is missing: apt-get as root, through sudo otherwise.
@@ -9,7 +9,7 @@ set -eu
 core="build-essential cmake ninja-build pkg-config clang clang-format
       liburcu-dev libck-dev libjemalloc-dev libxxhash-dev
       libbenchmark-dev liblmdb-dev zlib1g-dev libjansson-dev libmicrohttpd-dev
-      systemtap-sdt-dev binutils"
+      systemtap-sdt-dev binutils doxygen"
 demo="wrk curl"
 bench="python3-matplotlib"
 

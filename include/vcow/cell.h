@@ -1,5 +1,6 @@
-/*
- * vcow/cell.h - cells, versions, transactions, pins and history.
+/**
+ * @file vcow/cell.h
+ * cells, versions, transactions, pins and history.
  *
  * A cell is a shared, versioned root: the one place threads meet. Each
  * commit makes a new immutable version (sequence number, commit time, root)
@@ -8,6 +9,7 @@
  * it. Old versions are freed after a grace period, oldest first, unless a
  * pin or the cell's history policy keeps them.
  *
+ * @code
  *   vcow_cell *c;   vcow_cell_open(VCOW_KIND_BOX, NULL, &c);
  *   vcow_txn *t;    vcow_txn_begin(c, &t);
  *   vcow_box_set(t, vcow_val_i64(42));
@@ -17,6 +19,7 @@
  *   const vcow_version *v = vcow_cell_head(c);
  *   vcow_box_get(v, &val);
  *   vcow_read_unlock();
+ * @endcode
  *
  * Which calls need what, and what they guarantee. No call takes a lock.
  * Lock-free: a thread's call completes unless other threads keep
@@ -27,6 +30,7 @@
  * comes from the allocator (jemalloc or libc), whose own locks are outside
  * this table.
  *
+ * @code{.unparsed}
  *   call                      read section?  thread-safe on one object?  progress
  *   vcow_cell_head            required       yes                         wait-free
  *   reads of a version        required or    yes                         wait-free
@@ -48,6 +52,7 @@
  *   vcow_cell_close           outside        no: nothing else may use    blocking: waits
  *                                            the cell                    for a running
  *                                                                        maintenance pass
+ * @endcode
  *
  * The work after a commit's CAS (indexing the version by seq, stamping its
  * time, trimming history, finding dead versions) is done by whoever needs
@@ -75,11 +80,14 @@
 
 VCOW_BEGIN_DECLS
 
+/** A cell: a shared, versioned root (opaque). */
 typedef struct vcow_cell vcow_cell;
+/** One immutable version of a cell (opaque). */
 typedef struct vcow_version vcow_version;
+/** A transaction: a private builder on one version of a cell (opaque). */
 typedef struct vcow_txn vcow_txn;
 
-/*
+/**
  * Options. Zero-initialise, set size = sizeof(struct vcow_cell_opts), then
  * the fields you want. NULL options mean: no history, default limits.
  *
@@ -96,13 +104,13 @@ typedef struct vcow_txn vcow_txn;
  * vcow_cell_stats' bytes[VCOW_KIND_META].
  */
 struct vcow_cell_opts {
-    size_t size;                /* sizeof(struct vcow_cell_opts) */
-    bool history;               /* retain old versions */
-    uint64_t keep_last;         /* keep at most this many versions (0: no limit) */
-    int64_t max_age_ns;         /* trim versions committed longer ago (0: none) */
-    uint64_t max_bytes;         /* trim while history holds more bytes (0: none) */
-    uint64_t max_pending_bytes; /* backpressure bound (0: 64 MiB) */
-    /*
+    size_t size;                /**< sizeof(struct vcow_cell_opts) */
+    bool history;               /**< retain old versions */
+    uint64_t keep_last;         /**< keep at most this many versions (0: no limit) */
+    int64_t max_age_ns;         /**< trim versions committed longer ago (0: none) */
+    uint64_t max_bytes;         /**< trim while history holds more bytes (0: none) */
+    uint64_t max_pending_bytes; /**< backpressure bound (0: 64 MiB) */
+    /**
      * Key order of the cell's ordered maps (VCOW_KIND_TREE cells, and trees
      * nested in a map cell). NULL: memcmp order, a shorter key first when
      * one is a prefix of the other. Otherwise compare(a, alen, b, blen, ctx)
@@ -111,8 +119,8 @@ struct vcow_cell_opts {
      * not call into vcow. Keys equal under it are one key.
      */
     int (*compare)(const void *a, size_t alen, const void *b, size_t blen, void *ctx);
-    void *compare_ctx;
-    /*
+    void *compare_ctx; /**< the ctx passed to compare */
+    /**
      * Ropes in a cell with history record a small edit as a delta node (the
      * edit over the previous text) instead of copying a chunk and its path,
      * and fold a bounded chain of them into the tree later (vcow/rope.h).
@@ -121,7 +129,7 @@ struct vcow_cell_opts {
     bool rope_no_deltas;
 };
 
-/*
+/**
  * Open a cell whose versions hold one structure of the given kind
  * (VCOW_KIND_BOX, _HAMT, _TREE, _ROPE), starting at version 0, empty.
  * Errors: VCOW_EINVAL (NULL out, unknown kind, bad opts), VCOW_ENOMEM.
@@ -129,7 +137,7 @@ struct vcow_cell_opts {
 VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts,
                             vcow_cell **out);
 
-/*
+/**
  * Close a cell and free every version after a grace period. Fails with
  * VCOW_ESTATE (changing nothing) while versions are pinned or transactions
  * are open; with VCOW_ESTATE inside a read section. No call may be made on
@@ -141,17 +149,17 @@ VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *op
  */
 VCOW_API int vcow_cell_close(vcow_cell *cell);
 
-/* The kind the cell was opened with. */
+/** The kind the cell was opened with. */
 VCOW_API enum vcow_kind vcow_cell_kind(const vcow_cell *cell);
 
-/*
+/**
  * The head version. Must be called inside a read section; the version is
  * valid until the section ends (pin it to keep it longer). NULL for NULL.
  * Acquire: everything the version reaches is visible.
  */
 VCOW_API const vcow_version *vcow_cell_head(const vcow_cell *cell);
 
-/*
+/**
  * Pin the head / the version with sequence number seq / the version that
  * was head at wall-clock time t_ns (CLOCK_REALTIME nanoseconds: the newest
  * version whose time is at or before t_ns). Errors: VCOW_EINVAL (NULL),
@@ -162,12 +170,14 @@ VCOW_API const vcow_version *vcow_cell_head(const vcow_cell *cell);
  * answer stays the same version for as long as that version is kept (a
  * version committed later gets a later time, even if the clock steps
  * back). A t_ns in the future answers the head of the moment.
+ * @{
  */
 VCOW_API int vcow_cell_pin_head(vcow_cell *cell, vcow_version **out);
 VCOW_API int vcow_cell_pin_at(vcow_cell *cell, uint64_t seq, vcow_version **out);
 VCOW_API int vcow_cell_pin_as_of(vcow_cell *cell, int64_t t_ns, vcow_version **out);
+/** @} */
 
-/*
+/**
  * Add a pin to a version the caller already pins (or reads in a section).
  * VCOW_ENOENT when v was read in a read section and has died meanwhile
  * (it stopped being the head and nothing pinned or retained it): the
@@ -176,7 +186,7 @@ VCOW_API int vcow_cell_pin_as_of(vcow_cell *cell, int64_t t_ns, vcow_version **o
  */
 VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
 
-/*
+/**
  * Drop a pin. The version may be freed after this (after a grace period).
  * An unpin that ends a long pin releases the garbage it held back: the
  * calling thread frees none of it (committers and the reclaimer do).
@@ -191,15 +201,17 @@ VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
  */
 VCOW_API void vcow_version_unpin(vcow_version *v);
 
-/*
+/**
  * Views: a nested structure read like a version. A VCOW_T_MAP, VCOW_T_TREE
  * or VCOW_T_ROPE value read from version v (vcow_hamt_get, _get_path) names
  * a structure nested in v; vcow_view_of fills a caller-owned view and
  * returns it as a version to pass to that structure's reads:
  *
+ * @code
  *   vcow_val acc;   vcow_hamt_get(v, "accounts", 8, &acc);
  *   vcow_view w;    const vcow_version *tv = vcow_view_of(&w, v, acc);
  *   vcow_tree_get(tv, "alice", 5, &bal);
+ * @endcode
  *
  * The view is plain data and valid as long as v is (read section or pin).
  * Its seq, time and cell are v's; pinning it pins v (and gives v);
@@ -207,22 +219,25 @@ VCOW_API void vcow_version_unpin(vcow_version *v);
  * is not a nested structure. nested must have been read from v itself.
  */
 typedef struct vcow_view {
-    void *opaque_[3];
+    void *opaque_[3]; /**< private */
 } vcow_view;
+/** @copydoc vcow_view */
 VCOW_API const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested);
 
-/*
+/**
  * Accessors; valid while the version is pinned or the read section lasts.
  * The time is CLOCK_REALTIME nanoseconds, fixed after the version was
  * published (by its committer, or by the first caller that needs it): it
  * is never earlier than the predecessor's, and later than every time an
  * as-of query already answered, so as-of answers never change.
+ * @{
  */
 VCOW_API uint64_t vcow_version_seq(const vcow_version *v);
 VCOW_API int64_t vcow_version_time(const vcow_version *v);
 VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
+/** @} */
 
-/*
+/**
  * History. vcow_cell_versions copies up to cap entries describing the live
  * versions with from <= seq <= to, oldest first, and sets *n to how many it
  * copied. vcow_cell_trim drops history retention of every version with seq
@@ -230,15 +245,20 @@ VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
  * dropped).
  */
 struct vcow_version_info {
-    uint64_t seq;
-    int64_t time_ns;
-    bool pinned_or_retained; /* false for the head when history is off */
+    uint64_t seq;            /**< its sequence number */
+    int64_t time_ns;         /**< its commit time (CLOCK_REALTIME nanoseconds) */
+    bool pinned_or_retained; /**< false for the head when history is off */
 };
+/**
+ * @copydoc vcow_version_info
+ * @{
+ */
 VCOW_API int vcow_cell_versions(vcow_cell *cell, uint64_t from, uint64_t to,
                                 struct vcow_version_info *out, size_t cap, size_t *n);
 VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
+/** @} */
 
-/*
+/**
  * Transactions. vcow_txn_begin pins the head and starts a private builder
  * on it; structure calls (vcow_box_set, vcow_hamt_set, ...) change the txn
  * only. A txn belongs to one thread at a time and may live outside read
@@ -247,6 +267,7 @@ VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
  * vcow_txn_commit publishes the txn as version base+1 with one CAS of the
  * cell's head (a release on success: whoever loads the head sees all the
  * txn wrote). Returns:
+ * @code{.unparsed}
  *   VCOW_OK        committed; the txn is finished
  *   VCOW_ECONFLICT the head moved since begin; everything the txn made is
  *                  freed, nothing was retired; the txn is finished
@@ -254,14 +275,17 @@ VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
  *   VCOW_ESTATE    the txn was already finished (commit twice, use after
  *                  commit or abort), or is inside a nested structure
  *                  (vcow_txn_leave first; the txn stays open)
+ * @endcode
  * A finished txn answers VCOW_ESTATE to everything but vcow_txn_free.
+ * @{
  */
 VCOW_API int vcow_txn_begin(vcow_cell *cell, vcow_txn **out);
 VCOW_API int vcow_txn_commit(vcow_txn *txn);
 VCOW_API int vcow_txn_abort(vcow_txn *txn);
-/* Abort if still open, then free the txn object. NULL is ignored. */
+/** @} */
+/** Abort if still open, then free the txn object. NULL is ignored. */
 VCOW_API void vcow_txn_free(vcow_txn *txn);
-/*
+/**
  * Leave the nested structure a txn entered (vcow_hamt_enter, vcow/hamt.h):
  * its new root is stored in its entry and the txn's writes act on the
  * enclosing structure again. Never fails on an entered txn; VCOW_ESTATE if
@@ -270,33 +294,36 @@ VCOW_API void vcow_txn_free(vcow_txn *txn);
  */
 VCOW_API int vcow_txn_leave(vcow_txn *txn);
 
-/* The version the txn started from (pinned by the txn while it is open). */
+/** The version the txn started from (pinned by the txn while it is open). */
 VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 
-/*
+/**
  * Run fn on a txn begun on the head and commit; on VCOW_ECONFLICT begin
  * again on the new head and re-run fn, with exponential backoff
  * (ConcurrencyKit's ck_backoff) between attempts. fn may therefore run
  * several times and must have no side effects outside the txn. If fn
  * returns anything but VCOW_OK the txn is aborted and that value returned.
  * On success *seq (if not NULL) receives the committed sequence number.
+ * @{
  */
 typedef int vcow_update_fn(vcow_txn *txn, void *ctx);
 VCOW_API int vcow_cell_update(vcow_cell *cell, vcow_update_fn *fn, void *ctx, uint64_t *seq);
+/** @} */
 
+/** What vcow_cell_get_stats reports about a cell. */
 struct vcow_cell_stats {
-    uint64_t head_seq;
-    uint64_t live_versions; /* head + retained + pinned */
-    uint64_t oldest_seq;    /* the oldest live version */
-    int64_t oldest_age_ns;  /* now - its commit time */
-    /*
+    uint64_t head_seq;      /**< the head's sequence number */
+    uint64_t live_versions; /**< head + retained + pinned */
+    uint64_t oldest_seq;    /**< the oldest live version */
+    int64_t oldest_age_ns;  /**< now - its commit time */
+    /**
      * Everything old versions hold that is not yet freed (held back by a
      * pin or history, or in flight to the reclaimer): retired nodes, the
      * retire lists' chunks and the version objects of replaced versions.
      * 0 when only the head lives and the reclaimer has caught up.
      */
     uint64_t held_bytes;
-    /*
+    /**
      * Of those, what was handed to the reclaimer and it has not freed
      * yet: never more than max_pending_bytes. Garbage past the bound waits
      * on the cell's backlog instead, which committers free (backpressure)
@@ -304,13 +331,16 @@ struct vcow_cell_stats {
      * held_bytes until freed.
      */
     uint64_t pending_bytes;
-    uint64_t pending_peak_bytes; /* the most pending_bytes has been */
-    uint64_t max_pending_bytes;  /* the backpressure bound */
+    uint64_t pending_peak_bytes; /**< the most pending_bytes has been */
+    uint64_t max_pending_bytes;  /**< the backpressure bound */
+    /** Commits that published a version; commits that failed with VCOW_ECONFLICT. @{ */
     uint64_t commits, conflicts;
-    uint64_t helped;                /* commits that freed garbage themselves */
-    int64_t nodes[VCOW_KIND_COUNT]; /* live nodes of this cell, by kind */
-    int64_t bytes[VCOW_KIND_COUNT]; /* and their bytes */
+    /** @} */
+    uint64_t helped;                /**< commits that freed garbage themselves */
+    int64_t nodes[VCOW_KIND_COUNT]; /**< live nodes of this cell, by kind */
+    int64_t bytes[VCOW_KIND_COUNT]; /**< and their bytes */
 };
+/** Fill out with the cell's figures now (see struct vcow_cell_stats). */
 VCOW_API int vcow_cell_get_stats(vcow_cell *cell, struct vcow_cell_stats *out);
 
 VCOW_END_DECLS

@@ -1,5 +1,6 @@
-/*
- * vcow/error.h - the one error convention of vcow.
+/**
+ * @file vcow/error.h
+ * the one error convention of vcow.
  *
  * Every fallible call returns int: VCOW_OK (0) on success or one of the
  * negative VCOW_E* codes below. The codes sit in a reserved range
@@ -14,20 +15,21 @@
 
 VCOW_BEGIN_DECLS
 
+/** The error codes: VCOW_OK, or one of the negative codes in the reserved range. */
 enum vcow_error {
-    VCOW_OK = 0,
-    VCOW_ENOMEM = -30501,    /* an allocation failed; nothing was changed */
-    VCOW_EINVAL = -30502,    /* a bad argument: NULL, wrong type, over a limit */
-    VCOW_ERANGE = -30503,    /* a position, rank or range outside the structure */
-    VCOW_ENOENT = -30504,    /* no such key, version or path */
-    VCOW_ECONFLICT = -30505, /* the cell's head moved since the txn began */
-    VCOW_ECORRUPT = -30506,  /* an internal invariant does not hold */
-    VCOW_ESTATE = -30507,    /* the object is not in a state that allows the call */
-    VCOW_EAGAIN = -30508,    /* the resource is busy; the call may be retried */
-    VCOW_EDEPS = -30509,     /* a system facility vcow needs is unavailable */
+    VCOW_OK = 0,             /**< success */
+    VCOW_ENOMEM = -30501,    /**< an allocation failed; nothing was changed */
+    VCOW_EINVAL = -30502,    /**< a bad argument: NULL, wrong type, over a limit */
+    VCOW_ERANGE = -30503,    /**< a position, rank or range outside the structure */
+    VCOW_ENOENT = -30504,    /**< no such key, version or path */
+    VCOW_ECONFLICT = -30505, /**< the cell's head moved since the txn began */
+    VCOW_ECORRUPT = -30506,  /**< an internal invariant does not hold */
+    VCOW_ESTATE = -30507,    /**< the object is not in a state that allows the call */
+    VCOW_EAGAIN = -30508,    /**< the resource is busy; the call may be retried */
+    VCOW_EDEPS = -30509,     /**< a system facility vcow needs is unavailable */
 };
 
-/*
+/**
  * vcow_strerror - a static, human-readable description of an error code.
  * Never returns NULL; unknown codes get "unknown vcow error".
  * Thread-safe; may be called anywhere.

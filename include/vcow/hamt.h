@@ -1,8 +1,10 @@
-/*
- * vcow/hamt.h - a persistent hash map (CHAMP: Steindorfer & Vinju, OOPSLA
+/**
+ * @file vcow/hamt.h
+ * a persistent hash map (CHAMP: Steindorfer & Vinju, OOPSLA
  * 2015) whose versions live in a cell. Open it with
  * vcow_cell_open(VCOW_KIND_HAMT, ...); version 0 is the empty map.
  *
+ * @code
  *   vcow_txn *t;  vcow_txn_begin(cell, &t);
  *   vcow_hamt_set(t, "port", 4, vcow_val_i64(8080));
  *   vcow_hamt_set_path(t, "db.primary.host", vcow_val_bytes("10.0.0.1", 8));
@@ -12,6 +14,7 @@
  *   vcow_val v;
  *   vcow_hamt_get(vcow_cell_head(cell), "port", 4, &v);
  *   vcow_read_unlock();
+ * @endcode
  *
  * Keys are byte strings of 1 .. VCOW_HAMT_KEY_MAX bytes (a zero-length key
  * is VCOW_EINVAL). Values are bytes (up to VCOW_VAL_MAX_BYTES), i64, f64,
@@ -36,6 +39,7 @@
  * vcow_txn_leave(t) stores it back; so one commit can change a map, a tree
  * and a rope of one cell together:
  *
+ * @code
  *   vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE);
  *   vcow_tree_set(t, "alice", 5, vcow_val_i64(90));
  *   vcow_txn_leave(t);
@@ -44,6 +48,7 @@
  *   vcow_txn_leave(t);
  *   vcow_hamt_set(t, "count", 5, vcow_val_i64(n + 1));
  *   vcow_txn_commit(t);
+ * @endcode
  *
  * A nested tree follows its cell's options (its comparator), a nested rope
  * its cell's history (delta nodes). Read them through views: a nested value
@@ -72,7 +77,7 @@
 
 VCOW_BEGIN_DECLS
 
-/*
+/**
  * The longest key (bytes). Keys of 1..15 bytes are stored inline in the
  * node's 32-byte entry, longer ones in a blob; a value's bytes are inline
  * when they fit in what the entry has left (16 bytes with a 12-byte key).
@@ -81,94 +86,108 @@ VCOW_BEGIN_DECLS
 
 /* ---- reads on a version (read section or pin) ---- */
 
-/* Look up key. VCOW_ENOENT when absent. */
+/** Look up key. VCOW_ENOENT when absent. */
 VCOW_API int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
 
-/* true when the key is present (false on bad arguments too). */
+/** true when the key is present (false on bad arguments too). */
 VCOW_API bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen);
 
-/* Number of entries (0 on bad arguments). O(1). */
+/** Number of entries (0 on bad arguments). O(1). */
 VCOW_API size_t vcow_hamt_len(const vcow_version *v);
 
-/*
+/**
  * Call fn for every entry, in the map's deterministic order (one version's
  * order is the same on every call and in every thread; equal maps iterate
  * in the same order). Stops when fn returns non-zero and returns that
  * value; VCOW_OK after the last entry.
+ * @{
  */
 typedef int vcow_hamt_iter_fn(vcow_slice key, vcow_val val, void *ctx);
 VCOW_API int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx);
+/** @} */
 
-/*
+/**
  * Do two versions (of any hamt cells) hold the same entries? Nested maps
  * compare by content; doubles compare by bit pattern. Sub-trees shared by
  * the two versions are skipped by pointer equality. Sets *eq.
  */
 VCOW_API int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq);
 
-/*
+/**
  * diff: call fn for every key whose entry differs between a and b:
+ * @code{.unparsed}
  *   added    old.type == VCOW_T_NONE
  *   removed  new.type == VCOW_T_NONE
  *   changed  both set (a nested map whose content changed is "changed")
+ * @endcode
  * Sub-trees shared by a and b (pointer-equal) are skipped, so two versions
  * of one lineage diff in time proportional to the change, not the size.
  * Each differing key is reported once, in a deterministic order. fn
  * returning non-zero stops the diff and that value is returned.
+ * @{
  */
 typedef int vcow_hamt_diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *ctx);
 VCOW_API int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_fn *fn,
                             void *ctx);
+/** @} */
 
-/*
+/**
  * Read the value at a '.'-separated path (see above). VCOW_ENOENT when a
  * key on the way is missing, VCOW_EINVAL when the path goes through a
  * value that is not a map.
  */
 VCOW_API int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out);
 
-/*
+/**
  * The nested map at a '.'-separated path ("" = the version's own map):
  * iterate it, or diff the maps at the same path of two versions (a map
  * present on one side only diffs against an empty map). VCOW_ENOENT when
  * the path is missing (on both sides, for diff), VCOW_EINVAL when it names
  * a value that is not a map.
+ * @{
  */
 VCOW_API int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_fn *fn,
                                  void *ctx);
 VCOW_API int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
                                  vcow_hamt_diff_fn *fn, void *ctx);
+/** @} */
 
 /* ---- reads on a txn's current state ---- */
 
+/** vcow_hamt_get on the txn's current state. */
 VCOW_API int vcow_hamt_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
+/** The txn's number of entries, in *out. */
 VCOW_API int vcow_hamt_len_txn(const vcow_txn *txn, size_t *out);
+/** vcow_hamt_get_path on the txn's current state. */
 VCOW_API int vcow_hamt_get_path_txn(const vcow_txn *txn, const char *path, vcow_val *out);
+/** vcow_hamt_iter_path on the txn's current state. */
 VCOW_API int vcow_hamt_iter_path_txn(const vcow_txn *txn, const char *path, vcow_hamt_iter_fn *fn,
                                      void *ctx);
 
 /* ---- writes on a txn ---- */
 
-/*
+/**
  * Insert or overwrite (bytes are copied). A node the txn already created is
  * changed in place; a published node is copied once per txn.
  */
 VCOW_API int vcow_hamt_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
 
-/* Remove key. VCOW_ENOENT (txn unchanged) when absent. */
+/** Remove key. VCOW_ENOENT (txn unchanged) when absent. */
 VCOW_API int vcow_hamt_del(vcow_txn *txn, const void *key, size_t klen);
 
-/*
+/**
  * Set / remove the entry at a '.'-separated path. set creates missing
  * intermediate maps; VCOW_EINVAL when an intermediate key holds a value
  * that is not a map. del: VCOW_ENOENT when something on the path is missing.
  * On VCOW_ENOMEM the map's content is unchanged (some of its nodes may
  * have been copied into the txn already).
+ * @{
  */
 VCOW_API int vcow_hamt_set_path(vcow_txn *txn, const char *path, vcow_val val);
 VCOW_API int vcow_hamt_del_path(vcow_txn *txn, const char *path);
+/** @} */
 
-/*
+/**
  * Edit the nested structure of `kind` (VCOW_KIND_HAMT, _TREE or _ROPE) at
  * path until vcow_txn_leave (see above). Enters nest up to 8 levels
  * (VCOW_ERANGE beyond). Errors: VCOW_EINVAL (bad path or kind, the entry
@@ -178,7 +197,7 @@ VCOW_API int vcow_hamt_del_path(vcow_txn *txn, const char *path);
  */
 VCOW_API int vcow_hamt_enter(vcow_txn *txn, const char *path, enum vcow_kind kind);
 
-/*
+/**
  * The nested structure at path of version v as a version (*out) backed by
  * the caller's view: vcow_hamt_get_path + vcow_view_of. Errors as for
  * vcow_hamt_get_path, and VCOW_EINVAL when the value is not a nested
@@ -189,11 +208,13 @@ VCOW_API int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_v
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
+/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
 VCOW_API int vcow_hamt_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
                                 uint64_t *seq);
+/** Remove key in one commit; *seq as for vcow_hamt_cell_set. */
 VCOW_API int vcow_hamt_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
 
-/*
+/**
  * Read key from the head inside an internal read section and copy the
  * value out, so the result is valid after the call. Bytes go to buf
  * (cap bytes); out->u.bytes points into buf. VCOW_ERANGE when cap is too
@@ -207,15 +228,17 @@ VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, v
 
 /* ---- debugging ---- */
 
-/*
+/**
  * Check every invariant of the map and of its nested maps: bitmaps,
  * node sizes, counts, hash placement, CHAMP's canonical form (no non-root
  * node holding a single entry, collision nodes only at full depth, sorted,
  * with >= 2 keys), inline/blob placement. VCOW_OK or VCOW_ECORRUPT (with a
  * line on stderr). O(size): for tests.
+ * @{
  */
 VCOW_API int vcow_hamt_debug_check(const vcow_version *v);
 VCOW_API int vcow_hamt_debug_check_txn(const vcow_txn *txn);
+/** @} */
 
 VCOW_END_DECLS
 

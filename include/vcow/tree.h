@@ -1,5 +1,6 @@
-/*
- * vcow/tree.h - the tree: a persistent B+tree ordered map from byte-string
+/**
+ * @file vcow/tree.h
+ * the tree: a persistent B+tree ordered map from byte-string
  * keys to vcow_val values, in memcmp order (shorter key first on a common
  * prefix) or in the order of the cell's comparator (below). Open it with
  * vcow_cell_open(VCOW_KIND_TREE, ...); version 0 is empty.
@@ -61,51 +62,58 @@
 
 VCOW_BEGIN_DECLS
 
-#define VCOW_TREE_MAX_KEY    1024 /* longest key, bytes */
-#define VCOW_TREE_INLINE_VAL 64   /* longer byte values live in blob nodes */
+#define VCOW_TREE_MAX_KEY    1024 /**< longest key, bytes */
+#define VCOW_TREE_INLINE_VAL 64   /**< longer byte values live in blob nodes */
 
 /* ---- reads on a version (in a read section or pinned) ---- */
 
-/* The value of key. VCOW_ENOENT when the key is absent. */
+/** The value of key. VCOW_ENOENT when the key is absent. */
 VCOW_API int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
 
-/* The number of keys. */
+/** The number of keys. */
 VCOW_API int vcow_tree_len(const vcow_version *v, uint64_t *out);
 
-/*
+/**
  * The smallest / largest key and its value (key_out or val_out may be
  * NULL). VCOW_ENOENT when the tree is empty.
+ * @{
  */
 VCOW_API int vcow_tree_first(const vcow_version *v, vcow_slice *key_out, vcow_val *val_out);
 VCOW_API int vcow_tree_last(const vcow_version *v, vcow_slice *key_out, vcow_val *val_out);
+/** @} */
 
-/*
+/**
  * lower_bound: the smallest key >= key; upper_bound: the smallest key >
  * key. VCOW_ENOENT when there is none.
+ * @{
  */
 VCOW_API int vcow_tree_lower_bound(const vcow_version *v, const void *key, size_t klen,
                                    vcow_slice *key_out, vcow_val *val_out);
 VCOW_API int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen,
                                    vcow_slice *key_out, vcow_val *val_out);
+/** @} */
 
-/* rank: how many keys are < key (whether key is present or not). O(log n). */
+/** rank: how many keys are < key (whether key is present or not). O(log n). */
 VCOW_API int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out);
 
-/* select: the key of rank i (0-based). VCOW_ERANGE when i >= len. O(log n). */
+/** select: the key of rank i (0-based). VCOW_ERANGE when i >= len. O(log n). */
 VCOW_API int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *key_out,
                               vcow_val *val_out);
 
-/*
+/**
  * Range iteration. Bounds are [lo, hi) by default; the flags change that:
+ * @code{.unparsed}
  *   VCOW_TREE_NO_LO    no lower bound (lo ignored)
  *   VCOW_TREE_NO_HI    no upper bound (hi ignored)
  *   VCOW_TREE_LO_EXCL  lo itself excluded
  *   VCOW_TREE_HI_INCL  hi itself included
  *   VCOW_TREE_REVERSE  visit from the largest key down
+ * @endcode
  * fn is called in order for each entry; it returns 0 to go on, anything
  * else stops the walk, and vcow_tree_range returns that value (use values
  * that cannot be confused with VCOW_E* codes, e.g. positive ones).
  * VCOW_ERANGE when lo > hi (both given). O(log n + entries visited).
+ * @{
  */
 enum {
     VCOW_TREE_NO_LO = 1,
@@ -117,8 +125,9 @@ enum {
 typedef int vcow_tree_visit_fn(vcow_slice key, const vcow_val *val, void *ctx);
 VCOW_API int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
                              size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+/** @} */
 
-/*
+/**
  * The differences from version a to version b, in key order: fn(key, old,
  * new) with old == NULL for a key only in b, new == NULL for a key only in
  * a, both set for a key whose value changed. Subtrees that a and b share
@@ -128,17 +137,19 @@ VCOW_API int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen
  * shared and the walk is a full merge) of the same key order; VCOW_EINVAL
  * when their cells' compare or compare_ctx differ. A key present in both
  * (equal under the comparator) is reported with a's spelling.
+ * @{
  */
 typedef int vcow_tree_diff_fn(vcow_slice key, const vcow_val *old_val, const vcow_val *new_val,
                               void *ctx);
 VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn,
                             void *ctx);
+/** @} */
 
-/* *eq = whether a and b hold the same keys and values (shared subtrees
+/** *eq = whether a and b hold the same keys and values (shared subtrees
  * skipped; keys compared under the cell's order). VCOW_EINVAL as diff. */
 VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq);
 
-/*
+/**
  * Check every invariant of the tree (key order within and across nodes,
  * fill, uniform depth, subtree counts, value encoding). For tests and
  * debugging: O(n). VCOW_ECORRUPT (with a line on stderr) if one fails.
@@ -147,22 +158,26 @@ VCOW_API int vcow_tree_check(const vcow_version *v);
 
 /* ---- reads on a txn's current state ---- */
 
+/** vcow_tree_get on the txn's current state. */
 VCOW_API int vcow_tree_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
+/** vcow_tree_len on the txn's current state. */
 VCOW_API int vcow_tree_len_txn(const vcow_txn *txn, uint64_t *out);
+/** vcow_tree_range on the txn's current state. */
 VCOW_API int vcow_tree_range_txn(const vcow_txn *txn, const void *lo, size_t lolen, const void *hi,
                                  size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+/** vcow_tree_check on the txn's current state. */
 VCOW_API int vcow_tree_check_txn(const vcow_txn *txn);
 
 /* ---- writes on a txn ---- */
 
-/* Insert or replace (key and bytes are copied; a replace keeps the key
+/** Insert or replace (key and bytes are copied; a replace keeps the key
  * bytes already stored, which differ only under a comparator). */
 VCOW_API int vcow_tree_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
 
-/* Remove key. VCOW_ENOENT (txn unchanged) when it is absent. */
+/** Remove key. VCOW_ENOENT (txn unchanged) when it is absent. */
 VCOW_API int vcow_tree_del(vcow_txn *txn, const void *key, size_t klen);
 
-/*
+/**
  * Remove every key in the range (bounds and flags as vcow_tree_range;
  * VCOW_TREE_REVERSE is ignored). *deleted (if not NULL) receives how many
  * keys went. Subtrees wholly inside the range are dropped as whole
@@ -172,7 +187,7 @@ VCOW_API int vcow_tree_del(vcow_txn *txn, const void *key, size_t klen);
 VCOW_API int vcow_tree_del_range(vcow_txn *txn, const void *lo, size_t lolen, const void *hi,
                                  size_t hilen, unsigned flags, uint64_t *deleted);
 
-/*
+/**
  * Replace the whole content of the txn's tree with n entries given in
  * strictly increasing key order (the cell's order), in O(n), packing nodes
  * full. The old content is dropped as one subtree. VCOW_EINVAL (txn
@@ -180,16 +195,18 @@ VCOW_API int vcow_tree_del_range(vcow_txn *txn, const void *lo, size_t lolen, co
  * under the comparator included) or an entry is bad.
  */
 struct vcow_tree_kv {
-    vcow_slice key;
-    vcow_val val;
+    vcow_slice key; /**< the key */
+    vcow_val val;   /**< its value */
 };
+/** @copydoc vcow_tree_kv */
 VCOW_API int vcow_tree_bulk_load(vcow_txn *txn, const struct vcow_tree_kv *items, size_t n);
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
+/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
 VCOW_API int vcow_tree_store(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
                              uint64_t *seq);
-/* VCOW_ENOENT (nothing committed) when the key is absent. */
+/** VCOW_ENOENT (nothing committed) when the key is absent. */
 VCOW_API int vcow_tree_erase(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
 
 VCOW_END_DECLS

@@ -1,5 +1,6 @@
-/*
- * vcow/val.h - values and byte slices.
+/**
+ * @file vcow/val.h
+ * values and byte slices.
  *
  * A vcow_val is what a structure stores: bytes, a signed 64-bit integer, a
  * double, a bool, or the root of a nested structure of the same cell. A
@@ -14,36 +15,41 @@
 
 VCOW_BEGIN_DECLS
 
+/** A byte string: len bytes at ptr. */
 typedef struct vcow_slice {
-    const void *ptr;
-    size_t len;
+    const void *ptr; /**< the first byte */
+    size_t len;      /**< the number of bytes */
 } vcow_slice;
 
+/** The type of a vcow_val: which member of its union u holds the value. */
 enum vcow_type {
-    VCOW_T_NONE = 0, /* no value (an empty box) */
-    VCOW_T_BYTES = 1,
-    VCOW_T_I64 = 2,
-    VCOW_T_F64 = 3,
-    VCOW_T_BOOL = 4,
-    VCOW_T_MAP = 5,  /* a nested HAMT root */
-    VCOW_T_TREE = 6, /* a nested B+tree root */
-    VCOW_T_ROPE = 7, /* a nested rope root */
+    VCOW_T_NONE = 0,  /**< no value (an empty box) */
+    VCOW_T_BYTES = 1, /**< u.bytes */
+    VCOW_T_I64 = 2,   /**< u.i64 */
+    VCOW_T_F64 = 3,   /**< u.f64 */
+    VCOW_T_BOOL = 4,  /**< u.b */
+    VCOW_T_MAP = 5,   /**< a nested HAMT root */
+    VCOW_T_TREE = 6,  /**< a nested B+tree root */
+    VCOW_T_ROPE = 7,  /**< a nested rope root */
 };
 
+/** A value: its type, and the value in the member of u that the type names. */
 typedef struct vcow_val {
-    enum vcow_type type;
+    enum vcow_type type; /**< which member of u holds the value */
+    /** The value. */
     union {
-        vcow_slice bytes;
-        int64_t i64;
-        double f64;
-        bool b;
-        const void *root; /* nested structures: opaque, owned by the version */
-    } u;
+        vcow_slice bytes; /**< VCOW_T_BYTES */
+        int64_t i64;      /**< VCOW_T_I64 */
+        double f64;       /**< VCOW_T_F64 */
+        bool b;           /**< VCOW_T_BOOL */
+        const void *root; /**< nested structures: opaque, owned by the version */
+    } u;                  /**< the value */
 } vcow_val;
 
-/* The longest byte value vcow stores (keys have their own limits). */
+/** The longest byte value vcow stores (keys have their own limits). */
 #define VCOW_VAL_MAX_BYTES ((size_t)1 << 30)
 
+/** A VCOW_T_BYTES value naming the len bytes at ptr (they are not copied). */
 static inline vcow_val vcow_val_bytes(const void *ptr, size_t len)
 {
     vcow_val v;
@@ -53,6 +59,7 @@ static inline vcow_val vcow_val_bytes(const void *ptr, size_t len)
     return v;
 }
 
+/** A VCOW_T_I64 value. */
 static inline vcow_val vcow_val_i64(int64_t x)
 {
     vcow_val v;
@@ -61,6 +68,7 @@ static inline vcow_val vcow_val_i64(int64_t x)
     return v;
 }
 
+/** A VCOW_T_F64 value. */
 static inline vcow_val vcow_val_f64(double x)
 {
     vcow_val v;
@@ -69,6 +77,7 @@ static inline vcow_val vcow_val_f64(double x)
     return v;
 }
 
+/** A VCOW_T_BOOL value. */
 static inline vcow_val vcow_val_bool(bool x)
 {
     vcow_val v;

@@ -1,5 +1,6 @@
-/*
- * vcow/vcow.h - everything: include this, or the module headers you use.
+/**
+ * @file vcow/vcow.h
+ * everything: include this, or the module headers you use.
  */
 #ifndef VCOW_VCOW_H
 #define VCOW_VCOW_H
