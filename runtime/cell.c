@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "slots.h"
 #include "txn.h"
 #include "base/yield.h"
 #include <vcow/error.h>
@@ -97,7 +98,8 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
 }
 
 /* True if a version is pinned (by a user or an open txn): its count is
- * more than being head and being retained account for. In a read section;
+ * more than being head and being retained account for, or a slot holds
+ * it. In a read section;
  * meaningful only while nothing else uses the cell (close's contract). */
 static bool pinned_versions(struct vcow_cell *c)
 {
@@ -109,7 +111,7 @@ static bool pinned_versions(struct vcow_cell *c)
             continue;
         uint64_t own =
             (v == head) + (atomic_load_explicit(&v->face.retained, memory_order_relaxed));
-        if (atomic_load_explicit(&v->live, memory_order_relaxed) > own)
+        if (atomic_load_explicit(&v->live, memory_order_relaxed) > own || vcow_slots_hold(v))
             return true;
     }
     return false;
@@ -245,7 +247,10 @@ const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_va
     memset(&f->face, 0, sizeof(f->face));
     f->face.root = (struct vcow_node *)(uintptr_t)nested.u.root;
     f->face.kind = (uint8_t)kind;
-    f->face.view = 1;
+    f->face.view = VCOW_FACE_VIEW;
+    /* A view of a slot pin: vcow_version_pin of the view may revive. */
+    f->face.slot =
+        v->face.view == VCOW_FACE_SLOT || (v->face.view == VCOW_FACE_VIEW && v->face.slot);
     f->real = real;
     return (const vcow_version *)(const void *)f;
 }

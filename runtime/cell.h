@@ -18,21 +18,32 @@
 /*
  * What the reads of a structure see of a version: its root and kind. It
  * comes first in struct vcow_version; a view (vcow_view: a nested
- * structure read like a version) is a face with view set, followed by the
- * version it looks into (struct vcow_view_face). vcow_face_real finds the
- * version either way (seq, time, cell and pins are its).
+ * structure read like a version) and a slot pin of the head
+ * (runtime/slots.h) are faces followed by the version they look into
+ * (struct vcow_view_face). vcow_face_real finds the version either way
+ * (seq, time, cell and pins are its).
  */
 struct vcow_batch;
 
 struct vcow_face {
     struct vcow_node *root;
     uint8_t kind; /* enum vcow_kind */
-    uint8_t view; /* 1: a struct vcow_view_face */
+    uint8_t view; /* enum vcow_face_type */
     /* Versions only: history holds a count. Set before publication;
      * cleared once, by the maintenance claimer or close, just before it
      * drops that count. */
     _Atomic uint8_t retained;
-    uint8_t pad_[5];
+    /* VCOW_FACE_SLOT: which slot of its block (runtime/slots.h).
+     * VCOW_FACE_VIEW: 1 if made from a slot pin (vcow_version_pin may
+     * then revive the version: reclaim.c (k)). */
+    uint8_t slot;
+    uint8_t pad_[4];
+};
+
+enum vcow_face_type {
+    VCOW_FACE_VERSION = 0, /* struct vcow_version */
+    VCOW_FACE_VIEW = 1,    /* vcow_view_of: a nested structure */
+    VCOW_FACE_SLOT = 2,    /* a pin of the head in a thread's slot */
 };
 
 struct vcow_view_face {
@@ -120,6 +131,10 @@ struct vcow_cell {
      * writers change off its cache line (heap objects are only 16-byte
      * aligned, so padding rather than _Alignas). */
     _Atomic(struct vcow_version *) head;
+    /* The seq + 1 of the version where the claimer's last scan stopped
+     * because a slot held it (reclaim.c (k)): whoever releases that slot
+     * asks for maintenance. On the head's line: unpins read both. */
+    _Atomic uint64_t stuck;
     char pad_head[CELL_PAD];
 
     /* Read by every call, written only at open (and the index root when
@@ -185,7 +200,8 @@ enum txn_state { TXN_OPEN = 1, TXN_DONE = 2 };
 
 struct vcow_txn {
     struct vcow_cell *cell;
-    struct vcow_version *base; /* pinned */
+    struct vcow_version *base; /* pinned by pin */
+    vcow_version *pin;         /* a slot face, or base itself (count pin) */
     /* What the txn retires; sealed into its version's object at commit,
      * which is allocated then, at its exact size. */
     struct vcow_retire retired;

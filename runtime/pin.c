@@ -1,12 +1,14 @@
 /*
  * runtime/pin.c - pins and history reads: pin the head, a seq, a time;
  * unpin; list versions; trim. None takes a lock or waits for another
- * thread: each runs in a read section, finds versions through the index
- * (runtime/vindex.h, helping committers that have not indexed theirs yet)
- * and pins with an increment-if-not-zero.
+ * thread: each runs in a read section. A pin of the head takes a slot of
+ * the calling thread (runtime/slots.h); history reads find versions
+ * through the index (runtime/vindex.h, helping committers that have not
+ * indexed theirs yet) and pin with an increment-if-not-zero of the count.
  */
 #include "cell.h"
 #include "park.h"
+#include "slots.h"
 #include "base/trace.h"
 #include "base/yield.h"
 #include <vcow/error.h>
@@ -17,6 +19,14 @@ int vcow_cell_pin_head(vcow_cell *c, vcow_version **out)
         return VCOW_EINVAL;
     for (;;) {
         vcow_read_lock();
+        /* A slot of this thread: no shared line written (slots.h). */
+        struct vcow_view_face *f = vcow_slot_pin_head(c);
+        if (VCOW_LIKELY(f != NULL)) {
+            vcow_read_unlock();
+            *out = (vcow_version *)(void *)f;
+            return VCOW_OK;
+        }
+        /* No free slot: the count. */
         struct vcow_version *v = (struct vcow_version *)vcow_cell_head(c);
         VCOW_YIELD_POINT(); /* the head may die before we pin it */
         bool ok = vcow_version_tryget(v);
@@ -35,8 +45,14 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
     if (v == NULL || out == NULL)
         return VCOW_EINVAL;
     struct vcow_version *w = vcow_face_real(&v->face); /* a view pins its version */
-    if (!vcow_version_tryget(w))
+    if (v->face.view == VCOW_FACE_SLOT || (v->face.view == VCOW_FACE_VIEW && v->face.slot)) {
+        /* The caller holds a slot pin on w, whose count may be zero: add
+         * a count all the same, which the claimer sees (reclaim.c (k)).
+         * relaxed: as in vcow_version_tryget. */
+        atomic_fetch_add_explicit(&w->live, 1, memory_order_relaxed);
+    } else if (!vcow_version_tryget(w)) {
         return VCOW_ENOENT;
+    }
     *out = w;
     return VCOW_OK;
 }
@@ -97,10 +113,37 @@ int vcow_cell_pin_as_of(vcow_cell *c, int64_t t_ns, vcow_version **out)
     return rc;
 }
 
+/* Release a slot pin; if the last scan stopped at its version because of
+ * a slot, ask for maintenance (reclaim.c (k)). */
+static void unpin_slot(struct vcow_view_face *f)
+{
+    struct vcow_version *v = f->real;
+    struct vcow_cell *c = v->cell;
+    uint64_t seq = v->seq;
+    /* Once the slot is free, v may be reclaimed and a close free the cell:
+     * the read section keeps both readable while we look. */
+    vcow_read_lock();
+    vcow_slot_release(f);
+    /* seq_cst: the pair with the claimer's store of stuck (reclaim.c (k)).
+     * While v is the head, no scan can have stopped at it. */
+    if (atomic_load_explicit(&c->head, memory_order_seq_cst) != v) {
+        VCOW_TRACE2(unpin_old, c, seq);
+        VCOW_YIELD_POINT();
+        VCOW_PARK(VCOW_PARK_UNPIN);
+        if (atomic_load_explicit(&c->stuck, memory_order_seq_cst) == seq + 1)
+            vcow_cell_maintain(c);
+    }
+    vcow_read_unlock();
+}
+
 void vcow_version_unpin(vcow_version *v)
 {
     if (v == NULL)
         return;
+    if (v->face.view == VCOW_FACE_SLOT) {
+        unpin_slot((struct vcow_view_face *)(void *)v);
+        return;
+    }
     v = vcow_face_real(&v->face);
     struct vcow_cell *c = v->cell;
     /* Once our decrement lets v die, the claimer may queue it (and a close

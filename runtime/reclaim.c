@@ -23,10 +23,12 @@
  *      t frees t's object and t+1's retire list. The tail only moves
  *      forward, so lists are freed in version order, and an old pinned
  *      version holds back every newer list (the MVCC horizon).
- *  (d) A version dies when its count (head + retained + pins) reaches zero;
- *      a pin is an increment-if-not-zero, so no one can revive a version
- *      the scan has seen dead. The decrement is acq_rel: whatever the
- *      holder read through its pin happens-before the scan that frees. A
+ *  (d) A version dies when its count (head + retained + count pins)
+ *      reaches zero and no slot holds it (k); a count pin is an
+ *      increment-if-not-zero, so no one can revive a version the scan has
+ *      seen dead (only a slot's holder adds to a zero count, and the scan
+ *      looks again: (k)). The decrement is acq_rel: whatever the holder
+ *      read through its pin happens-before the scan that frees. A
  *      version's head count is dropped by its successor's committer only
  *      after the CAS that replaced it, so a version at the tail that is
  *      dead always has a published successor, or the cell is closing.
@@ -79,6 +81,41 @@
  *      and nobody waits. A claimer parked for ever stops reclamation (garbage
  *      grows, as behind a long pin) but no other call: commits, pins,
  *      history reads and unpins all go on.
+ *  (k) Slots. A pin of the head (and a txn's base) is no count but a slot
+ *      of the pinning thread holding the version (runtime/slots.h): store
+ *      v in the slot, load the head, keep it if it is still v (else hold
+ *      the new head and look again). The scan takes t only if, after it
+ *      saw t's count at zero, it reads every slot and none holds t, and
+ *      then reads the count at zero once more. Why no pinned t is taken:
+ *      - a pin that kept t stored t, then loaded the head and found t,
+ *        all seq_cst; so its store precedes the CAS that replaced t in the
+ *        single order S of seq_cst operations. That CAS happens-before the
+ *        decrement of t's head count (same thread), which the scan's
+ *        acquire load of the count reads or follows, which precedes the
+ *        scan's seq_cst loads of the slots: so the CAS precedes them in S,
+ *        and they see the pin's store (or the slot's later release).
+ *      - the holder of a slot pin may add a count to t although it is zero
+ *        (vcow_version_pin of the slot's face or of a view made from it;
+ *        an increment-if-not-zero would fail there). It adds before it
+ *        lets go of the slot (a seq_cst exchange, so a release): a scan
+ *        that read the slot empty (acquire) then sees the count when it
+ *        reads it again.
+ *      - the committer lets go of its base's slot before it drops the
+ *        base's head count, so the scan never finds its own committer's
+ *        slot on a version it just saw die.
+ *      One look at the slots covers a window of up to WINDOW versions,
+ *      each seen at zero before it: O(threads) per window, not per
+ *      version. When a slot holds the version at the tail, the scan stops
+ *      and notes it in stuck (seq_cst), then reads the slots once more; a
+ *      thread that lets go of that slot (an unpin, or a pin that moved on
+ *      to a newer head) then reads stuck (seq_cst): of the two store-load
+ *      pairs, at least one sees the other, so either the scan goes on or
+ *      the releaser asks for maintenance. Nothing is left at the tail of a
+ *      quiet cell. A slot pin never touches the version's count, so pins
+ *      of the head by many threads write no common line; vcow_cell_pin_at
+ *      and _as_of still pin with the count (they may find any version).
+ *      A version held only by slots has a zero count: pin_at cannot pin
+ *      it (ENOENT) and vcow_cell_versions does not list it.
  *
  * Model: the retire lists are LMDB's free pages by txn id, the tail rule
  * its oldest-reader horizon; the grace period is liburcu's call_rcu.
@@ -89,6 +126,7 @@
 
 #include "cell.h"
 #include "park.h"
+#include "slots.h"
 #include "base/trace.h"
 #include "base/yield.h"
 #include <vcow/error.h>
@@ -287,43 +325,93 @@ static bool queue(struct vcow_cell *c, struct pass *p, struct vcow_version *t, c
     return true;
 }
 
-/* Reclaim dead versions at the tail, in seq order (c). Claimer, in a read
+/*
+ * (k): the scan stopped at cand because a slot holds it. Note where, so
+ * that the slot's release asks for maintenance; then look at the slots
+ * again: either we see the slot free (true: go on), or the releaser sees
+ * the note (a store-load pair on each side, seq_cst).
+ */
+static bool stuck_at(struct vcow_cell *c, struct vcow_version *cand)
+{
+    uint64_t mark = cand->seq + 1;
+    /* relaxed: only the claimer writes it; skip a store that changes
+     * nothing (readers of the head's line would pay for it). */
+    if (atomic_load_explicit(&c->stuck, memory_order_relaxed) != mark)
+        atomic_store_explicit(&c->stuck, mark, memory_order_seq_cst);
+    return vcow_slots_first_held(&cand, 1) != 0;
+}
+
+enum { WINDOW = 32 };
+
+/* Reclaim dead versions at the tail, in seq order (c), looking at the
+ * slots once per window of WINDOW versions (k). Claimer, in a read
  * section. */
 static void scan(struct vcow_cell *c, struct pass *p)
 {
     /* relaxed: the claimer is the only writer of the tail. */
     uint64_t start = atomic_load_explicit(&c->tail_seq, memory_order_relaxed), ts = start;
-    for (;;) {
-        struct vcow_version *t = vcow_cell_find(c, ts);
-        /* acquire: pairs with the release of the last decrement (d). */
-        if (t == NULL || atomic_load_explicit(&t->live, memory_order_acquire) != 0)
-            break;
+    bool more = true;
+    while (more) {
+        /* Dead by count (d), oldest first; each has a published
+         * successor, except the head at close (then it is the last). */
+        struct vcow_version *cand[WINDOW];
+        uint32_t n = 0;
+        bool last_is_head = false;
         struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_acquire);
-        if (ts < head->seq) {
-            struct vcow_version *n = vcow_cell_find(c, ts + 1);
-            vcow_version_stamp(n); /* before its prev goes: (i) */
-            /* Every version <= ts is dead: t's object and n's retire list
-             * can go. */
-            const struct vcow_rlist *rl = n->rl;
-            if (!queue(c, p, t, rl != NULL ? rl->e : NULL, rl != NULL ? rl->n : 0,
-                       vcow_version_retired_bytes(n), vcow_commit_held(t, n)))
+        while (n < WINDOW) {
+            struct vcow_version *t = vcow_cell_find(c, ts + n);
+            /* acquire: pairs with the release of the last decrement (d). */
+            if (t == NULL || atomic_load_explicit(&t->live, memory_order_acquire) != 0)
                 break;
-            ts++;
-            continue;
-        }
-        /* The newest version died: only when the cell closes. Its whole
-         * tree goes with it. */
-        if (p->closing && t == head) {
-            uintptr_t tree = 0;
-            uint64_t bytes = 0;
-            if (t->face.root != NULL) {
-                tree = vcow_retire_entry(t->face.root, t->face.root->kind, 0, 1);
-                bytes = t->face.root->size;
+            if (ts + n >= head->seq) {
+                /* The newest version died: only when the cell closes. */
+                if (p->closing && t == head) {
+                    cand[n++] = t;
+                    last_is_head = true;
+                }
+                break;
             }
-            if (queue(c, p, t, &tree, tree != 0, bytes, 0))
-                ts++;
+            cand[n++] = t;
         }
-        break;
+        more = n == WINDOW;
+        if (n == 0)
+            break;
+        uint32_t held = vcow_slots_first_held(cand, n);
+        for (uint32_t i = 0; i < n; i++) {
+            struct vcow_version *t = cand[i];
+            /* acquire: a holder of a slot pin may have added a count
+             * before it let go of the slot (k). */
+            if (i == held || atomic_load_explicit(&t->live, memory_order_acquire) != 0) {
+                more = i == held && stuck_at(c, t);
+                break;
+            }
+            if (last_is_head && i == n - 1) {
+                /* Its whole tree goes with it. */
+                uintptr_t tree = 0;
+                uint64_t bytes = 0;
+                if (t->face.root != NULL) {
+                    tree = vcow_retire_entry(t->face.root, t->face.root->kind, 0, 1);
+                    bytes = t->face.root->size;
+                }
+                if (!queue(c, p, t, &tree, tree != 0, bytes, 0)) {
+                    more = false;
+                    break;
+                }
+                ts++;
+                continue;
+            }
+            struct vcow_version *nx = vcow_cell_find(c, ts + 1);
+            vcow_version_stamp(nx); /* before its prev goes: (i) */
+            /* Every version <= ts is dead: t's object and nx's retire list
+             * can go. */
+            const struct vcow_rlist *rl = nx->rl;
+            if (!queue(c, p, t, rl != NULL ? rl->e : NULL, rl != NULL ? rl->n : 0,
+                       vcow_version_retired_bytes(nx), vcow_commit_held(t, nx))) {
+                more = false;
+                break;
+            }
+            ts++;
+        }
     }
     if (ts != start) {
         /* release: finders that see the new tail skip what we queued. */

@@ -8,6 +8,7 @@
 #include "cell.h"
 #include "txn.h"
 #include "park.h"
+#include "slots.h"
 #include "base/trace.h"
 #include "base/yield.h"
 
@@ -38,7 +39,8 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     if (rc != VCOW_OK)
         return rc;
     t->cell = c;
-    t->base = base;
+    t->pin = base;
+    t->base = vcow_face_real(&base->face);
     t->root = base->face.root;
     t->kind = c->kind;
     t->depth = 0;
@@ -86,8 +88,9 @@ void vcow_txn_discard(struct vcow_txn *t)
     if (t->root != NULL && t->root != t->base->face.root)
         vcow_free_owned(&t->tally, t->root, t->id);
     t->root = NULL;
-    vcow_version_unpin(t->base);
+    vcow_version_unpin(t->pin);
     t->base = NULL;
+    t->pin = NULL;
     vcow_cell_flush_tally(t->cell, &t->tally);
 }
 
@@ -229,12 +232,20 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     vcow_read_unlock();
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_BEFORE_RELEASE);
-    /* Two counts: base is no longer the head, and our pin ends. If base
-     * lives on (another txn or a reader pins it), its last unpin asks for
-     * maintenance, not us: writers that share a base skip the claim word.
-     * History limits may trim at every commit. */
-    bool died = vcow_version_release(base, 2, "vcow_txn_commit") == 0;
+    /* Our pin ends, then base's head count (base is no longer the head):
+     * in this order, so that a scan that sees the count at zero sees the
+     * slot free (reclaim.c (k)). If base lives on (another txn or a reader
+     * pins it), its last unpin asks for maintenance, not us: writers that
+     * share a base skip the claim word. History limits may trim at every
+     * commit. */
+    uint64_t counts = 1;
+    if (t->pin->face.view == VCOW_FACE_SLOT)
+        vcow_slot_release((struct vcow_view_face *)(void *)t->pin);
+    else
+        counts = 2;
+    bool died = vcow_version_release(base, counts, "vcow_txn_commit") == 0;
     t->base = NULL;
+    t->pin = NULL;
     vcow_cell_flush_tally(c, &t->tally);
     const struct vcow_cell_opts *o = &c->opts;
     if (died || (o->history && (o->keep_last || o->max_age_ns || o->max_bytes)))
@@ -278,7 +289,7 @@ void vcow_txn_free(vcow_txn *t)
 
 const vcow_version *vcow_txn_base(const vcow_txn *t)
 {
-    return t != NULL && t->state != TXN_DONE ? t->base : NULL;
+    return t != NULL && t->state != TXN_DONE ? t->pin : NULL;
 }
 
 /* ---- the update loop ---- */

@@ -170,6 +170,14 @@ VCOW_API const vcow_version *vcow_cell_head(const vcow_cell *cell);
  * answer stays the same version for as long as that version is kept (a
  * version committed later gets a later time, even if the clock steps
  * back). A t_ns in the future answers the head of the moment.
+ *
+ * A pin of the head writes no memory another thread writes: it takes one
+ * of 8 slots of the calling thread (beyond 8 pins held at once, a count in
+ * the version). The pointer it returns is then the pin, not the version
+ * object: compare versions by vcow_version_seq (and cell), not by pointer.
+ * Any thread may unpin it. A version that only such pins hold is not
+ * found by pin_at and not listed by vcow_cell_versions; vcow_version_pin
+ * of the pin (or of a view made from it) always succeeds.
  * @{
  */
 VCOW_API int vcow_cell_pin_head(vcow_cell *cell, vcow_version **out);
@@ -191,7 +199,8 @@ VCOW_API int vcow_version_pin(const vcow_version *v, vcow_version **out);
  * An unpin that ends a long pin releases the garbage it held back: the
  * calling thread frees none of it (committers and the reclaimer do).
  *
- * Misuse stops the process: an unpin of a version whose count is already
+ * Misuse stops the process: an unpin of a pin of the head whose slot is
+ * already free, or an unpin of a version whose count is already
  * down to what its roles (head, retained by history) own is an unpin too
  * many, and vcow aborts with "vcow: vcow_version_unpin: ..." rather than
  * leave the cell unable to pin its head (every commit would spin). An

@@ -44,8 +44,13 @@ static void *parked_thread(void *arg)
     (void)arg;
     vcow_version *v = NULL;
     if (point == VCOW_PARK_UNPIN) {
-        /* A version whose unpin is its death: pinned, then replaced. */
-        CHECK_OK(vcow_cell_pin_head(cell, &v));
+        /* A version whose unpin is its death: pinned, then replaced. The
+         * pin is a count (a pin of a pin), so the unpin that parks is the
+         * one that lets the version die. */
+        vcow_version *head;
+        CHECK_OK(vcow_cell_pin_head(cell, &head));
+        CHECK_OK(vcow_version_pin(head, &v));
+        vcow_version_unpin(head);
         CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
     }
     atomic_store(&stage, 1);
