@@ -15,6 +15,7 @@
 #include "base/compiler.h"
 #include "counter.h"
 #include "mem.h"
+#include "node.h"
 #include <vcow/debug.h>
 #include <vcow/error.h>
 
@@ -102,9 +103,6 @@ static void global_add(int kind, int64_t nodes, int64_t bytes)
 static _Atomic uint64_t alloc_count;
 static _Atomic long fail_at; /* 0: disarmed; else fail when count reaches it */
 static _Atomic int fail_persistent;
-
-static const char *const kind_names[VCOW_KIND_COUNT] = {"meta", "box",  "hamt",
-                                                        "tree", "rope", "blob"};
 
 static void count(struct vcow_tally *t, enum vcow_kind kind, int64_t nodes, int64_t bytes)
 {
@@ -205,9 +203,12 @@ int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
     return VCOW_OK;
 }
 
+/* The name each kind registered (node.c); NULL for an unknown kind or one
+ * not built into this library. */
 const char *vcow_kind_name(enum vcow_kind kind)
 {
-    return (unsigned)kind < VCOW_KIND_COUNT ? kind_names[kind] : NULL;
+    const struct vcow_kind_ops *ops = vcow_kind_ops(kind);
+    return ops != NULL ? ops->name : NULL;
 }
 
 const char *vcow_allocator(void)

@@ -37,9 +37,16 @@ _Static_assert(sizeof(struct vcow_node) == 16, "node header is 16 bytes");
 
 typedef void vcow_visit_fn(struct vcow_node *child, void *ctx);
 
+/*
+ * What the runtime knows of a kind. Each kind defines one, constant, as
+ * `vcow_<kind>_ops` (structures/<kind>/, runtime/blob.c); the runtime's
+ * registry (node.c) is the only table of them.
+ */
 struct vcow_kind_ops {
+    /* What vcow_kind_name answers: "hamt", "tree", ... */
     const char *name;
-    /* Call visit for each child of n. Must not read n->owner. */
+    /* Call visit for each child of n. Must not read n->owner. NULL: no
+     * nodes of this kind have children (or the kind has no nodes). */
     void (*walk)(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx);
     /* Optional: do the structures rooted at a (nested in version va) and b
      * (in vb) hold the same content? Either root may be NULL (empty). Used
@@ -49,7 +56,9 @@ struct vcow_kind_ops {
 };
 
 /* The kind of a nested structure's nodes (a VCOW_T_MAP, _TREE or _ROPE
- * value); VCOW_KIND_COUNT for any other type. */
+ * value); VCOW_KIND_COUNT for any other type. (This is the public value
+ * vocabulary of vcow/val.h, not a list of what is built: ask vcow_kind_ops
+ * whether the kind is in this library.) */
 static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
 {
     switch (t) {
@@ -64,12 +73,19 @@ static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
     }
 }
 
-/* The registry: NULL for kinds not built into this library. */
+/* The registry: NULL for an unknown kind or one not built into this
+ * library. VCOW_KIND_META has an entry with a name only (no nodes to walk,
+ * no cells: vcow_cell_open refuses it by number). */
 const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind);
 
-/* Kind ops defined by the structures (hamt, tree, rope: see node.c). */
-extern const struct vcow_kind_ops vcow_box_ops;
-extern const struct vcow_kind_ops vcow_blob_ops;
+/*
+ * Is v a value a structure may store? Bytes (at most VCOW_VAL_MAX_BYTES;
+ * ptr may be NULL only when len is 0), i64, f64 and bool are; with
+ * `nested`, so is a new, empty nested structure (root NULL: no subtree may
+ * become reachable twice) of a kind built into this library. VCOW_OK or
+ * VCOW_EINVAL (VCOW_T_NONE, unknown types, anything else).
+ */
+int vcow__val_check(const vcow_val *v, bool nested);
 
 static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
 {

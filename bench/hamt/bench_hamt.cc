@@ -16,14 +16,9 @@
  *                          and the RSS growth of loading the table
  *
  * Competitors: std::unordered_map<std::string, std::string> and liburcu's
- * cds_lfht (urcu-memb flavor, the same one vcow's default backend uses;
- * the bench thread is registered by vcow's first read section).
+ * cds_lfht (set up as bench/lfht.h says: urcu-memb, pre-sized).
  * VCOW_BENCH_KEYS overrides the key count.
  */
-#include <urcu/urcu-memb.h>
-
-#include <urcu/rculfhash.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -39,8 +34,7 @@
 #include <vcow/vcow.h>
 #include <vcow/hamt.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "bench/lfht.h"
 
 namespace
 {
@@ -118,65 +112,23 @@ void vcow_close(vcow_cell *c)
     vcow_mem_purge();
 }
 
-/* ---- cds_lfht ---- */
+/* ---- cds_lfht (bench/lfht.h) ---- */
 
+/* No rcu_head: nothing here replaces an entry under readers. */
 struct lf_ent {
     cds_lfht_node node;
     char key[KLEN];
     char val[VLEN];
 };
 
-int lf_match(cds_lfht_node *node, const void *key)
-{
-    const lf_ent *e = caa_container_of(node, lf_ent, node);
-    return std::memcmp(e->key, key, KLEN) == 0;
-}
-
-unsigned long lf_hash(const std::string &k)
-{
-    return (unsigned long)XXH3_64bits(k.data(), k.size());
-}
-
 cds_lfht *lf_load()
 {
-    vcow_read_lock(); /* registers this thread with urcu-memb */
-    vcow_read_unlock();
-    /* Pre-sized (min = init = keys rounded up to a power of two): emptying
-     * an auto-resizing table node by node takes seconds per run, as its
-     * resize worker races the deletes; so no resizing at all. */
-    unsigned long buckets = 1024;
-    while (buckets < ks().keys.size())
-        buckets *= 2;
-    cds_lfht *h = cds_lfht_new_flavor(buckets, buckets, 0, 0, &urcu_memb_flavor, nullptr);
-    for (const auto &k : ks().keys) {
-        lf_ent *e = new lf_ent;
-        cds_lfht_node_init(&e->node);
-        std::memcpy(e->key, k.data(), KLEN);
-        std::memcpy(e->val, ks().value.data(), VLEN);
-        urcu_memb_read_lock();
-        cds_lfht_add(h, lf_hash(k), &e->node);
-        urcu_memb_read_unlock();
-    }
-    return h;
+    return lfht::load<lf_ent>(ks().keys, ks().value.data());
 }
 
 void lf_free(cds_lfht *h)
 {
-    std::vector<lf_ent *> ents;
-    ents.reserve(ks().keys.size());
-    cds_lfht_iter it;
-    cds_lfht_node *n;
-    urcu_memb_read_lock();
-    cds_lfht_for_each(h, &it, n)
-    {
-        cds_lfht_del(h, n);
-        ents.push_back(caa_container_of(n, lf_ent, node));
-    }
-    urcu_memb_read_unlock();
-    cds_lfht_destroy(h, nullptr);
-    /* No reader can hold an entry: nothing else uses the table. */
-    for (lf_ent *e : ents)
-        delete e;
+    lfht::destroy<lf_ent>(h);
 }
 
 using umap = std::unordered_map<std::string, std::string>;
@@ -234,11 +186,9 @@ void bm_lookup_lfht(benchmark::State &state)
     std::size_t i = 0, n = keys.size();
     for (auto _ : state) {
         const std::string &k = keys[i];
-        cds_lfht_iter it;
         urcu_memb_read_lock();
-        cds_lfht_lookup(h, lf_hash(k), lf_match, k.data(), &it);
-        cds_lfht_node *node = cds_lfht_iter_get_node(&it);
-        benchmark::DoNotOptimize(node ? caa_container_of(node, lf_ent, node)->val : nullptr);
+        lf_ent *e = lfht::find<lf_ent>(h, k.data());
+        benchmark::DoNotOptimize(e ? e->val : nullptr);
         urcu_memb_read_unlock();
         if (++i == n)
             i = 0;

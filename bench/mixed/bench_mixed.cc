@@ -57,10 +57,6 @@
 #include <malloc.h>
 #include <pthread.h>
 
-#include <urcu/urcu-memb.h>
-
-#include <urcu/rculfhash.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -80,10 +76,8 @@
 #include <vcow/vcow.h>
 #include <vcow/hamt.h>
 
+#include "bench/lfht.h"
 #include "ck_map.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 namespace
 {
@@ -125,11 +119,6 @@ std::uint64_t first_word(const void *val)
     std::uint64_t w;
     std::memcpy(&w, val, sizeof(w));
     return w;
-}
-
-unsigned long xxh(const void *key)
-{
-    return (unsigned long)XXH3_64bits(key, KLEN);
 }
 
 /* Resident set size. Callers first hand freed memory back (trim_heaps), so
@@ -336,8 +325,9 @@ template <class Lock> struct locked_umap {
     }
 };
 
-/* ---- liburcu cds_lfht ---- */
+/* ---- liburcu cds_lfht (bench/lfht.h) ---- */
 
+/* Writers replace entries under readers: the old one goes through call_rcu. */
 struct lf_ent {
     cds_lfht_node node;
     rcu_head rcu;
@@ -345,70 +335,19 @@ struct lf_ent {
     char val[VLEN];
 };
 
-int lf_match(cds_lfht_node *node, const void *key)
-{
-    const lf_ent *e = caa_container_of(node, lf_ent, node);
-    return std::memcmp(e->key, key, KLEN) == 0;
-}
-
 void lf_free_rcu(rcu_head *head)
 {
     delete caa_container_of(head, lf_ent, rcu);
 }
 
-/* vcow (linked with its urcu-memb variant) registers the thread with
- * urcu-memb on its first read section and unregisters it at thread exit. */
-void urcu_register_this_thread()
-{
-    vcow_read_lock();
-    vcow_read_unlock();
-}
-
-lf_ent *lf_new(const std::string &k, const char *val)
-{
-    lf_ent *e = new lf_ent;
-    cds_lfht_node_init(&e->node);
-    std::memcpy(e->key, k.data(), KLEN);
-    std::memcpy(e->val, val, VLEN);
-    return e;
-}
-
-/* Pre-sized (min = init = keys rounded up to a power of two), no resizing:
- * see bench/hamt/bench_hamt.cc. */
 cds_lfht *lf_load(const std::vector<std::string> &keys)
 {
-    urcu_register_this_thread();
-    unsigned long buckets = 1024;
-    while (buckets < keys.size())
-        buckets *= 2;
-    cds_lfht *h = cds_lfht_new_flavor(buckets, buckets, 0, 0, &urcu_memb_flavor, nullptr);
-    if (h == nullptr)
-        std::abort();
-    for (const auto &k : keys) {
-        lf_ent *e = lf_new(k, VALUE);
-        urcu_memb_read_lock();
-        cds_lfht_add(h, xxh(k.data()), &e->node);
-        urcu_memb_read_unlock();
-    }
-    return h;
+    return lfht::load<lf_ent>(keys, VALUE);
 }
 
-/* Empties and destroys a table nothing else uses any more. */
 void lf_destroy(cds_lfht *h)
 {
-    std::vector<lf_ent *> ents;
-    cds_lfht_iter it;
-    cds_lfht_node *n;
-    urcu_memb_read_lock();
-    cds_lfht_for_each(h, &it, n)
-    {
-        cds_lfht_del(h, n);
-        ents.push_back(caa_container_of(n, lf_ent, node));
-    }
-    urcu_memb_read_unlock();
-    cds_lfht_destroy(h, nullptr);
-    for (lf_ent *e : ents)
-        delete e;
+    lfht::destroy<lf_ent>(h);
 }
 
 struct lfht_map {
@@ -416,17 +355,15 @@ struct lfht_map {
     lfht_map() : h(lf_load(shared_keys())) {}
     void thread_begin()
     {
-        urcu_register_this_thread();
+        lfht::register_thread();
     }
     void thread_end() {}
     std::uint64_t read(std::size_t i)
     {
         const std::string &k = shared_keys()[i];
-        cds_lfht_iter it;
         urcu_memb_read_lock();
-        cds_lfht_lookup(h, xxh(k.data()), lf_match, k.data(), &it);
-        cds_lfht_node *n = cds_lfht_iter_get_node(&it);
-        std::uint64_t w = n ? first_word(caa_container_of(n, lf_ent, node)->val) : 0;
+        lf_ent *e = lfht::find<lf_ent>(h, k.data());
+        std::uint64_t w = e ? first_word(e->val) : 0;
         urcu_memb_read_unlock();
         return w;
     }
@@ -435,15 +372,16 @@ struct lfht_map {
         const std::string &k = shared_keys()[i];
         char buf[VLEN];
         make_value(buf, x);
-        lf_ent *e = lf_new(k, buf);
-        unsigned long hash = xxh(k.data());
+        lf_ent *e = lfht::make<lf_ent>(k.data(), buf);
+        unsigned long hash = lfht::hash<lf_ent>(k.data());
         for (;;) {
             cds_lfht_iter it;
             urcu_memb_read_lock();
-            cds_lfht_lookup(h, hash, lf_match, k.data(), &it);
+            cds_lfht_lookup(h, hash, lfht::match<lf_ent>, k.data(), &it);
             cds_lfht_node *old = cds_lfht_iter_get_node(&it);
             /* -ENOENT: another writer replaced old first; look again. */
-            int rc = old ? cds_lfht_replace(h, &it, hash, lf_match, k.data(), &e->node) : -1;
+            int rc =
+                old ? cds_lfht_replace(h, &it, hash, lfht::match<lf_ent>, k.data(), &e->node) : -1;
             urcu_memb_read_unlock();
             if (rc == 0) {
                 urcu_memb_call_rcu(&caa_container_of(old, lf_ent, node)->rcu, lf_free_rcu);

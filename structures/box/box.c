@@ -86,20 +86,11 @@ int vcow_box_set(vcow_txn *t, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_BOX);
     if (rc != VCOW_OK)
         return rc;
-    size_t len = 0;
-    switch (val.type) {
-    case VCOW_T_BYTES:
-        if (val.u.bytes.len > VCOW_VAL_MAX_BYTES || (val.u.bytes.ptr == NULL && val.u.bytes.len))
-            return VCOW_EINVAL;
-        len = val.u.bytes.len;
-        break;
-    case VCOW_T_I64:
-    case VCOW_T_F64:
-    case VCOW_T_BOOL:
-        break;
-    default:
-        return VCOW_EINVAL; /* a box holds scalars and bytes only */
-    }
+    /* A box holds scalars and bytes only: no nested structure. */
+    rc = vcow__val_check(&val, false);
+    if (rc != VCOW_OK)
+        return rc;
+    size_t len = val.type == VCOW_T_BYTES ? val.u.bytes.len : 0;
     size_t size = sizeof(struct box_node) + len;
     struct vcow_node *old = vcow_txn_root(t);
     struct box_node *b;

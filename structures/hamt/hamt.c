@@ -75,30 +75,6 @@ static void copy_body(struct hnode *dst, const struct hnode *src)
     dst->hdr.type = src->hdr.type;
 }
 
-int vcow__hamt_val_check(vcow_val val)
-{
-    switch (val.type) {
-    case VCOW_T_BYTES:
-        if (val.u.bytes.len > VCOW_VAL_MAX_BYTES || (val.u.bytes.ptr == NULL && val.u.bytes.len))
-            return VCOW_EINVAL;
-        return VCOW_OK;
-    case VCOW_T_I64:
-    case VCOW_T_F64:
-    case VCOW_T_BOOL:
-        return VCOW_OK;
-    case VCOW_T_MAP:
-    case VCOW_T_TREE:
-    case VCOW_T_ROPE:
-        /* Only a new empty structure, of a kind this library has: see
-         * hamt.h (no subtree reachable twice). */
-        return val.u.root == NULL && vcow_kind_ops(vcow_nested_kind(val.type)) != NULL
-                   ? VCOW_OK
-                   : VCOW_EINVAL;
-    default:
-        return VCOW_EINVAL; /* VCOW_T_NONE, unknown types */
-    }
-}
-
 /* Fill e's value part from val (a blob for long bytes); e's key is set. */
 static int put_val(vcow_txn *t, struct hent *e, vcow_val val, struct plan *pl)
 {
@@ -591,7 +567,7 @@ int vcow_hamt_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
     if (rc != VCOW_OK)
         return rc;
-    if (key_check(key, klen) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
+    if (key_check(key, klen) != VCOW_OK || vcow__val_check(&val, true) != VCOW_OK)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
     struct hnode *root = (struct hnode *)vcow_txn_root(t);

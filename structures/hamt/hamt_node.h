@@ -267,9 +267,6 @@ static inline int key_cmp(const unsigned char *a, size_t alen, const unsigned ch
 
 /* ---- shared between the parts (hamt.c, hamt_path.c, hamt_read.c) ---- */
 
-/* Check a value a caller wants to store. */
-int vcow__hamt_val_check(vcow_val val);
-
 /* Set / delete in the map whose root is *rootp (a txn's root or a nested
  * map root held in an owned entry). Atomic: on error nothing changed. */
 int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, vcow_val val);

@@ -137,7 +137,7 @@ int vcow_hamt_set_path(vcow_txn *t, const char *path, vcow_val val)
         return rc;
     struct seg segs[PATH_MAX_DEPTH];
     unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
+    if (split(path, segs, &n) != VCOW_OK || vcow__val_check(&val, true) != VCOW_OK)
         return VCOW_EINVAL;
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
     struct hnode **slot = NULL;
@@ -205,7 +205,7 @@ int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
     vcow_val empty = {type_of_kind(kind), {.root = NULL}};
     struct seg segs[PATH_MAX_DEPTH];
     unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || vcow__hamt_val_check(empty) != VCOW_OK)
+    if (split(path, segs, &n) != VCOW_OK || vcow__val_check(&empty, true) != VCOW_OK)
         return VCOW_EINVAL;
     if (vcow_txn_nest_full(t))
         return VCOW_ERANGE;
@@ -313,7 +313,8 @@ static bool is_hamt_cell(const vcow_cell *c)
 
 int vcow_hamt_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
-    if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK || vcow__hamt_val_check(val) != VCOW_OK)
+    if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK ||
+        vcow__val_check(&val, true) != VCOW_OK)
         return VCOW_EINVAL;
     struct kv a = {key, klen, val};
     return vcow_cell_update(c, set_fn, &a, seq);

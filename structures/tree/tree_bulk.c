@@ -96,7 +96,7 @@ static int validate(const struct kord *ord, const struct vcow_tree_kv *items, si
         return VCOW_EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (vcow__bt_check_key(items[i].key.ptr, items[i].key.len) != VCOW_OK ||
-            vcow__bt_check_val(&items[i].val) != VCOW_OK)
+            vcow__val_check(&items[i].val, false) != VCOW_OK)
             return VCOW_EINVAL;
         if (i > 0 && ord_cmp(ord, items[i - 1].key.ptr, items[i - 1].key.len, items[i].key.ptr,
                              items[i].key.len) >= 0)

@@ -371,9 +371,9 @@ void vcow__bt_op_retire_val(struct op *o, const struct lent *e);
 int vcow__bt_pair_combine(struct op *o, struct tnode *a, struct tnode *b, struct kref sep,
                           struct tnode **out, struct kref *outsep);
 
-/* Validate a key / a value for storing. */
+/* Validate a key for storing (values: vcow__val_check(v, false), runtime/node.h:
+ * a tree's values cannot be structures). */
 int vcow__bt_check_key(const void *key, size_t klen);
-int vcow__bt_check_val(const vcow_val *v);
 /* Make a leaf entry for (key, val); allocates a blob for long bytes. */
 int vcow__bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v,
                        struct lent *e);

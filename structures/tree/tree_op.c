@@ -248,22 +248,6 @@ int vcow__bt_check_key(const void *key, size_t klen)
     return VCOW_OK;
 }
 
-int vcow__bt_check_val(const vcow_val *v)
-{
-    switch (v->type) {
-    case VCOW_T_BYTES:
-        if (v->u.bytes.len > VCOW_VAL_MAX_BYTES || (v->u.bytes.ptr == NULL && v->u.bytes.len))
-            return VCOW_EINVAL;
-        return VCOW_OK;
-    case VCOW_T_I64:
-    case VCOW_T_F64:
-    case VCOW_T_BOOL:
-        return VCOW_OK;
-    default:
-        return VCOW_EINVAL; /* nested structures: not yet (see vcow/tree.h) */
-    }
-}
-
 int vcow__bt_make_lent(struct op *o, const void *key, size_t klen, const vcow_val *v,
                        struct lent *e)
 {

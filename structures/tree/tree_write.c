@@ -192,7 +192,7 @@ int vcow_tree_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
         return rc;
-    if (vcow__bt_check_key(key, klen) != VCOW_OK || vcow__bt_check_val(&val) != VCOW_OK)
+    if (vcow__bt_check_key(key, klen) != VCOW_OK || vcow__val_check(&val, false) != VCOW_OK)
         return VCOW_EINVAL;
     struct vcow_node *buf[3 * OP_CAP];
     struct op o;

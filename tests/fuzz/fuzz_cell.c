@@ -20,9 +20,7 @@
 
 #include "fuzz.h"
 
-#define MAXV    512
-#define MAXPINS 8
-#define MAXTXN  3
+#define MAXV 512
 
 struct model_val {
     enum vcow_type type;
@@ -52,33 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = {data, size};
     static struct model_val hist[MAXV]; /* committed value per seq */
-    uint64_t head = 0;
     struct vcow_cell_opts o = {.size = sizeof(o), .history = next(&in) & 1};
-    vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_BOX, &o, &c) != VCOW_OK)
+    struct fuzz_drv fd;
+    if (!fuzz_open(&fd, VCOW_KIND_BOX, &o))
         return 0;
     hist[0] = (struct model_val){VCOW_T_NONE, 0, 0, 0};
-    uint64_t trimmed_below = 0; /* history: versions < this were trimmed */
-    vcow_txn *txn[MAXTXN] = {0};
-    struct model_val txn_val[MAXTXN];
-    bool txn_set[MAXTXN] = {0};
-    vcow_version *pin[MAXPINS] = {0};
-    uint64_t pin_seq[MAXPINS] = {0};
+    struct model_val txn_val[FUZZ_MAXTXN];
+    bool txn_set[FUZZ_MAXTXN] = {0};
     uint8_t buf[256];
 
-    while (in.n > 0 && head < MAXV - 1) {
+    while (in.n > 0 && fd.head < MAXV - 1) {
         uint8_t op = next(&in), a = next(&in), b = next(&in);
-        int slot = a % MAXTXN, ps = a % MAXPINS;
+        int slot = a % FUZZ_MAXTXN, ps = a % FUZZ_MAXPINS;
         int rc;
         switch (op % 12) {
-        case 0: /* begin */
-            if (txn[slot] != NULL)
-                break;
-            rc = vcow_txn_begin(c, &txn[slot]);
-            CHECK(rc == VCOW_OK || rc == VCOW_ENOMEM);
-            if (rc != VCOW_OK)
-                txn[slot] = NULL;
-            txn_set[slot] = false;
+        case 0: /* begin (into an empty slot only) */
+            if (fd.txn[slot] == NULL && fuzz_begin(&fd, slot))
+                txn_set[slot] = false;
             break;
         case 1: { /* set: valid or not */
             vcow_val v;
@@ -104,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 v = (vcow_val){.type = (enum vcow_type)(b | 8)};
                 break;
             }
-            rc = vcow_box_set(txn[slot], v);
-            if (txn[slot] == NULL || b % 6 >= 3) {
+            rc = vcow_box_set(fd.txn[slot], v);
+            if (fd.txn[slot] == NULL || b % 6 >= 3) {
                 CHECK(rc == VCOW_EINVAL || rc == VCOW_ESTATE);
             } else if (rc == VCOW_OK) {
                 txn_val[slot] = m;
@@ -115,116 +103,74 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         }
-        case 2: { /* commit */
-            if (txn[slot] == NULL) {
-                CHECK(vcow_txn_commit(NULL) == VCOW_EINVAL);
-                break;
-            }
-            const vcow_version *base = vcow_txn_base(txn[slot]);
-            uint64_t bseq = base ? vcow_version_seq(base) : 0;
-            rc = vcow_txn_commit(txn[slot]);
-            if (rc == VCOW_OK) {
-                CHECK(bseq == head);
-                head++;
-                hist[head] = txn_set[slot] ? txn_val[slot] : hist[head - 1];
-            } else {
-                CHECK(rc == VCOW_ECONFLICT || rc == VCOW_ENOMEM || rc == VCOW_ESTATE);
-                CHECK(rc != VCOW_ECONFLICT || bseq != head);
-            }
+        case 2: /* commit */
+            if (fuzz_commit(&fd, slot) == FUZZ_COMMITTED)
+                hist[fd.head] = txn_set[slot] ? txn_val[slot] : hist[fd.head - 1];
             break;
-        }
         case 3: /* abort, or free */
-            if (b & 1) {
-                vcow_txn_free(txn[slot]);
-                txn[slot] = NULL;
-            } else if (txn[slot] != NULL) {
-                rc = vcow_txn_abort(txn[slot]);
-                CHECK(rc == VCOW_OK || rc == VCOW_ESTATE);
-            }
+            fuzz_end(&fd, slot, b & 1);
             break;
         case 4: /* pin by seq (maybe unknown) */
-            if (pin[ps] != NULL)
-                break;
-            rc = vcow_cell_pin_at(c, (uint64_t)b, &pin[ps]);
-            if (rc == VCOW_OK) {
-                CHECK(b <= head);
-                pin_seq[ps] = b;
-            } else {
-                CHECK(rc == VCOW_ENOENT);
-                /* History keeps every version not trimmed. */
-                CHECK(!(o.history && b <= head && b >= trimmed_below));
-                pin[ps] = NULL;
-            }
+            fuzz_pin_at(&fd, ps, b);
             break;
         case 5: /* pin head */
-            if (pin[ps] != NULL)
-                break;
-            CHECK(vcow_cell_pin_head(c, &pin[ps]) == VCOW_OK);
-            pin_seq[ps] = head;
-            CHECK(vcow_version_seq(pin[ps]) == head);
+            fuzz_pin_head(&fd, ps);
             break;
         case 6: /* unpin */
-            vcow_version_unpin(pin[ps]);
-            pin[ps] = NULL;
+            fuzz_unpin(&fd, ps);
             break;
         case 7: /* trim */
-            rc = vcow_cell_trim(c, b);
-            CHECK(rc == VCOW_OK);
-            if (b > trimmed_below)
-                trimmed_below = b;
+            fuzz_trim(&fd, b);
             break;
         case 8: /* arm or disarm an allocation failure */
-            vcow_debug_fail_alloc(b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
+            fuzz_arm(&fd, b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
             break;
         case 9: { /* stats and version listing */
             struct vcow_cell_stats s;
-            CHECK(vcow_cell_get_stats(c, &s) == VCOW_OK);
-            CHECK(s.head_seq == head);
+            CHECK(vcow_cell_get_stats(fd.cell, &s) == VCOW_OK);
+            CHECK(s.head_seq == fd.head);
             struct vcow_version_info info[4];
             size_t n;
-            CHECK(vcow_cell_versions(c, a, (uint64_t)a + b, info, 4, &n) == VCOW_OK);
+            CHECK(vcow_cell_versions(fd.cell, a, (uint64_t)a + b, info, 4, &n) == VCOW_OK);
             for (size_t i = 0; i < n; i++)
-                CHECK(info[i].seq >= a && info[i].seq <= head);
+                CHECK(info[i].seq >= a && info[i].seq <= fd.head);
             break;
         }
         case 10: /* misuse: close while pinned/open must refuse or succeed only if idle */
             CHECK(vcow_cell_close(NULL) == VCOW_EINVAL);
             CHECK(vcow_box_get(NULL, NULL) == VCOW_EINVAL);
-            CHECK(vcow_box_get_txn(txn[slot], NULL) == VCOW_EINVAL);
+            CHECK(vcow_box_get_txn(fd.txn[slot], NULL) == VCOW_EINVAL);
             break;
-        default: /* cell convenience */
-            rc = vcow_box_add(c, (int8_t)b, NULL, NULL);
+        default: { /* cell convenience */
+            uint64_t seq = 0;
+            rc = vcow_box_add(fd.cell, (int8_t)b, NULL, &seq);
             if (rc == VCOW_OK) {
-                int64_t cur = hist[head].type == VCOW_T_I64 ? hist[head].i : 0;
-                head++;
-                hist[head] = (struct model_val){
+                int64_t cur = hist[fd.head].type == VCOW_T_I64 ? hist[fd.head].i : 0;
+                fuzz_cell_wrote(&fd, seq);
+                hist[fd.head] = (struct model_val){
                     VCOW_T_I64, (int64_t)((uint64_t)cur + (uint64_t)(int8_t)b), 0, 0};
             } else {
-                CHECK(rc == VCOW_ENOMEM || (rc == VCOW_EINVAL && hist[head].type != VCOW_T_I64 &&
-                                            hist[head].type != VCOW_T_NONE));
+                CHECK((rc == VCOW_ENOMEM && fd.armed) ||
+                      (rc == VCOW_EINVAL && hist[fd.head].type != VCOW_T_I64 &&
+                       hist[fd.head].type != VCOW_T_NONE));
             }
             break;
         }
+        }
         /* The head and every pin read what the model says. */
         vcow_read_lock();
-        const vcow_version *h = vcow_cell_head(c);
+        const vcow_version *h = vcow_cell_head(fd.cell);
         vcow_val v;
-        CHECK(vcow_version_seq(h) == head);
-        CHECK(vcow_box_get(h, &v) == VCOW_OK && val_equal(&v, &hist[head]));
+        CHECK(vcow_version_seq(h) == fd.head);
+        CHECK(vcow_box_get(h, &v) == VCOW_OK && val_equal(&v, &hist[fd.head]));
         vcow_read_unlock();
-        for (int i = 0; i < MAXPINS; i++) {
-            if (pin[i] == NULL)
+        for (int i = 0; i < FUZZ_MAXPINS; i++) {
+            if (fd.pin[i] == NULL)
                 continue;
-            CHECK(vcow_version_seq(pin[i]) == pin_seq[i]);
-            CHECK(vcow_box_get(pin[i], &v) == VCOW_OK && val_equal(&v, &hist[pin_seq[i]]));
+            CHECK(vcow_version_seq(fd.pin[i]) == fd.pin_seq[i]);
+            CHECK(vcow_box_get(fd.pin[i], &v) == VCOW_OK && val_equal(&v, &hist[fd.pin_seq[i]]));
         }
     }
-    vcow_debug_fail_alloc(0, false);
-    for (int i = 0; i < MAXTXN; i++)
-        vcow_txn_free(txn[i]);
-    for (int i = 0; i < MAXPINS; i++)
-        vcow_version_unpin(pin[i]);
-    CHECK(vcow_cell_close(c) == VCOW_OK);
-    fuzz_check_all_freed_sometimes();
+    fuzz_close(&fd);
     return 0;
 }

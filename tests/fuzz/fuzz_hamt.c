@@ -31,13 +31,11 @@
 
 #include "fuzz.h"
 
-#define MAXV    40  /* committed versions per input */
-#define MAXOPS  256 /* operations per input */
-#define MAXPINS 8
-#define MAXTXN  3
-#define MAXE    64 /* model entries per map, nested ones included */
-#define MAXD    3  /* path depth */
-#define NK      12 /* alphabet size (< 16: an index is a nibble) */
+#define MAXV   40  /* committed versions per input */
+#define MAXOPS 256 /* operations per input */
+#define MAXE   64  /* model entries per map, nested ones included */
+#define MAXD   3   /* path depth */
+#define NK     12  /* alphabet size (< 16: an index is a nibble) */
 
 /* No '.': every key is also a path segment. 8 is the longest inline key
  * (15 bytes), 9 the shortest blob key; 10 and 11 are longer blobs. */
@@ -286,10 +284,16 @@ static bool make_val(uint8_t a, uint8_t b, uint8_t *buf, vcow_val *v, struct mva
         return true;
     }
     case 6:
-    case 7:
-        *v = (vcow_val){.type = VCOW_T_MAP}; /* a new empty map */
-        *m = (struct mval){VCOW_T_MAP, 0, 0, 0};
+    case 7: {
+        /* A new empty map, or a new empty tree or rope (leaves, for the
+         * model: no path goes through them). Every kind built is in every
+         * program (runtime/node.c), so these are valid in this one too. */
+        static const enum vcow_type nested[3] = {VCOW_T_MAP, VCOW_T_TREE, VCOW_T_ROPE};
+        enum vcow_type ty = b % 9 == 6 ? VCOW_T_MAP : nested[a % 3];
+        *v = (vcow_val){.type = ty};
+        *m = (struct mval){ty, 0, 0, 0};
         return true;
+    }
     default:
         switch (a % 6) {
         case 0:
@@ -299,10 +303,10 @@ static bool make_val(uint8_t a, uint8_t b, uint8_t *buf, vcow_val *v, struct mva
             *v = (vcow_val){.type = VCOW_T_NONE};
             break;
         case 2:
-            *v = (vcow_val){.type = VCOW_T_TREE};
+            *v = (vcow_val){.type = VCOW_T_TREE, .u.root = buf}; /* not a new tree */
             break;
         case 3:
-            *v = (vcow_val){.type = VCOW_T_ROPE};
+            *v = (vcow_val){.type = VCOW_T_ROPE, .u.root = buf}; /* not a new rope */
             break;
         case 4:
             *v = (vcow_val){.type = VCOW_T_MAP, .u.root = buf}; /* not a new map */
@@ -479,7 +483,7 @@ static const uint64_t masks[8] = {~0ull, ~0ull, ~0ull, ~0ull, 0, 0x7, 0xff, 0x3f
 
 /* Shared by every input (the state lives in one call). */
 static struct mstate hist[MAXV];
-static struct mstate work[MAXTXN];
+static struct mstate work[FUZZ_MAXTXN];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -495,43 +499,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vcow_cell_opts o = {.size = sizeof(o), .history = first & 1};
     /* The mask changes only while no map exists: before open, after close. */
     vcow_debug_hash_mask(masks[(first >> 1) & 7]);
-    vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_HAMT, &o, &c) != VCOW_OK) {
+    struct fuzz_drv fd;
+    if (!fuzz_open(&fd, VCOW_KIND_HAMT, &o)) {
         vcow_debug_hash_mask(~0ull);
         return 0;
     }
-    uint64_t head = 0;
     hist[0].n = 0;
-    vcow_txn *txn[MAXTXN] = {0};
-    bool open[MAXTXN] = {0};
-    vcow_version *pin[MAXPINS] = {0};
-    uint64_t pin_seq[MAXPINS] = {0};
-    bool armed = false; /* an allocation failure may be pending */
     uint8_t vbuf[64];
     char pbuf[PATHBUF];
     uint8_t segs[MAXD];
 
-    for (int ops = 0; in.n > 0 && head < MAXV - 1 && ops < MAXOPS; ops++) {
+    for (int ops = 0; in.n > 0 && fd.head < MAXV - 1 && ops < MAXOPS; ops++) {
         uint8_t op = next(&in), a = next(&in), b = next(&in);
-        int slot = (op >> 4) % MAXTXN, ps = (op >> 4) % MAXPINS;
-        vcow_txn *t = txn[slot];
+        int slot = (op >> 4) % FUZZ_MAXTXN, ps = (op >> 4) % FUZZ_MAXPINS;
+        vcow_txn *t = fd.txn[slot];
         /* What any txn call answers before it looks at its arguments. */
-        int pre = t == NULL ? VCOW_EINVAL : open[slot] ? VCOW_OK : VCOW_ESTATE;
+        int pre = fuzz_pre(&fd, slot);
         int rc;
         switch (op % 16) {
         case 0: /* begin (a finished txn in the slot is freed first) */
-            if (t != NULL && open[slot])
-                break;
-            vcow_txn_free(t);
-            txn[slot] = NULL;
-            rc = vcow_txn_begin(c, &txn[slot]);
-            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && armed));
-            if (rc != VCOW_OK) {
-                txn[slot] = NULL;
-                break;
-            }
-            open[slot] = true;
-            work[slot] = hist[head];
+            if (fuzz_begin(&fd, slot))
+                work[slot] = hist[fd.head];
             break;
         case 1:   /* set a top-level key */
         case 3: { /* set a path */
@@ -556,7 +544,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct mstate tmp = work[slot];
             int want = model_set(&tmp, segs, d, m);
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else {
                 CHECK(rc == want);
                 if (rc == VCOW_OK)
@@ -582,7 +570,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct mstate tmp = work[slot];
             int want = model_del(&tmp, segs, d);
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else {
                 CHECK(rc == want);
                 if (rc == VCOW_OK)
@@ -597,12 +585,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t klen = strlen(key);
             vcow_val v;
             vcow_read_lock();
-            const vcow_version *h = vcow_cell_head(c);
-            int x = find(&hist[head], child(0, k));
+            const vcow_version *h = vcow_cell_head(fd.cell);
+            int x = find(&hist[fd.head], child(0, k));
             rc = vcow_hamt_get(h, key, klen, &v);
-            CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &hist[head].e[x].v));
+            CHECK(x < 0 ? rc == VCOW_ENOENT
+                        : rc == VCOW_OK && val_equal(&v, &hist[fd.head].e[x].v));
             CHECK(vcow_hamt_contains(h, key, klen) == (x >= 0));
-            CHECK(vcow_hamt_len(h) == (size_t)children(&hist[head], 0));
+            CHECK(vcow_hamt_len(h) == (size_t)children(&hist[fd.head], 0));
             vcow_read_unlock();
             rc = vcow_hamt_get_txn(t, key, klen, &v);
             size_t len;
@@ -619,73 +608,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(rl == VCOW_OK && len == (size_t)children(&work[slot], 0));
             break;
         }
-        case 6: { /* commit */
-            if (pre != VCOW_OK) {
-                CHECK(vcow_txn_commit(t) == pre);
+        case 6: /* commit */
+            switch (fuzz_commit(&fd, slot)) {
+            case FUZZ_COMMITTED:
+                hist[fd.head] = work[slot];
+                break;
+            case FUZZ_NOMEM:
+                check_all((struct reader){NULL, t}, &work[slot]);
+                break;
+            default:
                 break;
             }
-            uint64_t bseq = vcow_version_seq(vcow_txn_base(t));
-            rc = vcow_txn_commit(t);
-            if (rc == VCOW_OK) {
-                CHECK(bseq == head);
-                head++;
-                hist[head] = work[slot];
-                open[slot] = false;
-                CHECK(vcow_txn_base(t) == NULL);
-            } else if (rc == VCOW_ECONFLICT) {
-                CHECK(bseq != head);
-                open[slot] = false;
-            } else {
-                CHECK(rc == VCOW_ENOMEM && armed && bseq == head);
-                check_all((struct reader){NULL, t}, &work[slot]);
-            }
             break;
-        }
         case 7: /* abort, or free */
-            if (b & 1) {
-                vcow_txn_free(t);
-                txn[slot] = NULL;
-            } else {
-                CHECK(vcow_txn_abort(t) == pre);
-                open[slot] = false;
-            }
+            fuzz_end(&fd, slot, b & 1);
             break;
         case 8: /* pin the head or a seq (maybe unknown) */
-            if (pin[ps] != NULL)
+            if (!fuzz_pin(&fd, ps, a, b))
                 break;
-            if (a & 1) {
-                CHECK(vcow_cell_pin_head(c, &pin[ps]) == VCOW_OK);
-                pin_seq[ps] = head;
-            } else {
-                uint64_t seq = b % (head + 3);
-                rc = vcow_cell_pin_at(c, seq, &pin[ps]);
-                if (rc != VCOW_OK) {
-                    CHECK(rc == VCOW_ENOENT);
-                    CHECK(!(seq == head || (o.history && seq <= head)));
-                    pin[ps] = NULL;
-                    break;
-                }
-                CHECK(seq <= head);
-                pin_seq[ps] = seq;
-            }
-            CHECK(vcow_version_seq(pin[ps]) == pin_seq[ps]);
-            CHECK(vcow_hamt_debug_check(pin[ps]) == VCOW_OK);
-            check_all((struct reader){pin[ps], NULL}, &hist[pin_seq[ps]]);
+            CHECK(vcow_hamt_debug_check(fd.pin[ps]) == VCOW_OK);
+            check_all((struct reader){fd.pin[ps], NULL}, &hist[fd.pin_seq[ps]]);
             break;
         case 9: /* unpin */
-            vcow_version_unpin(pin[ps]);
-            pin[ps] = NULL;
+            fuzz_unpin(&fd, ps);
             break;
         case 10: { /* diff and equality of two pins, whole or at a path */
-            int pa = a % MAXPINS, pb = b % MAXPINS;
-            if (pin[pa] == NULL || pin[pb] == NULL)
+            int pa = a % FUZZ_MAXPINS, pb = b % FUZZ_MAXPINS;
+            if (fd.pin[pa] == NULL || fd.pin[pb] == NULL)
                 break;
-            const struct mstate *A = &hist[pin_seq[pa]], *B = &hist[pin_seq[pb]];
+            const struct mstate *A = &hist[fd.pin_seq[pa]], *B = &hist[fd.pin_seq[pb]];
             struct dctx dc = {A, B, 0, 0};
-            CHECK(vcow_hamt_diff(pin[pa], pin[pb], diff_cb, &dc) == VCOW_OK);
+            CHECK(vcow_hamt_diff(fd.pin[pa], fd.pin[pb], diff_cb, &dc) == VCOW_OK);
             check_diff_seen(&dc);
             bool eq;
-            CHECK(vcow_hamt_equal(pin[pa], pin[pb], &eq) == VCOW_OK);
+            CHECK(vcow_hamt_equal(fd.pin[pa], fd.pin[pb], &eq) == VCOW_OK);
             CHECK(eq == (dc.seen == 0));
             int d = read_path(&in, segs, pbuf);
             uint16_t ma = 0, mb = 0;
@@ -694,25 +650,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        : ra == VCOW_ENOENT && rb == VCOW_ENOENT ? VCOW_ENOENT
                                                                 : VCOW_OK;
             struct dctx dp = {A, B, ra == VCOW_OK ? ma : mb, 0};
-            CHECK(vcow_hamt_diff_path(pin[pa], pin[pb], pbuf, diff_cb, &dp) == want);
+            CHECK(vcow_hamt_diff_path(fd.pin[pa], fd.pin[pb], pbuf, diff_cb, &dp) == want);
             if (want == VCOW_OK)
                 check_diff_seen(&dp);
             break;
         }
         case 11: /* structural checks */
             vcow_read_lock();
-            CHECK(vcow_hamt_debug_check(vcow_cell_head(c)) == VCOW_OK);
+            CHECK(vcow_hamt_debug_check(vcow_cell_head(fd.cell)) == VCOW_OK);
             vcow_read_unlock();
-            for (int i = 0; i < MAXPINS; i++)
-                if (pin[i] != NULL)
-                    CHECK(vcow_hamt_debug_check(pin[i]) == VCOW_OK);
-            for (int i = 0; i < MAXTXN; i++)
-                if (txn[i] != NULL)
-                    CHECK(vcow_hamt_debug_check_txn(txn[i]) == (open[i] ? VCOW_OK : VCOW_ESTATE));
+            for (int i = 0; i < FUZZ_MAXPINS; i++)
+                if (fd.pin[i] != NULL)
+                    CHECK(vcow_hamt_debug_check(fd.pin[i]) == VCOW_OK);
+            for (int i = 0; i < FUZZ_MAXTXN; i++)
+                if (fd.txn[i] != NULL)
+                    CHECK(vcow_hamt_debug_check_txn(fd.txn[i]) ==
+                          (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
             break;
         case 12: /* arm or disarm an allocation failure */
-            vcow_debug_fail_alloc(b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
-            armed = b % 4 != 0;
+            fuzz_arm(&fd, b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
             break;
         case 13: { /* bad arguments */
             int bad = pre != VCOW_OK ? pre : VCOW_EINVAL;
@@ -749,13 +705,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_hamt_del_path(t, p) == bad);
                 CHECK(vcow_hamt_get_path_txn(t, p, &out) == bad);
                 vcow_read_lock();
-                CHECK(vcow_hamt_get_path(vcow_cell_head(c), p, &out) == VCOW_EINVAL);
+                CHECK(vcow_hamt_get_path(vcow_cell_head(fd.cell), p, &out) == VCOW_EINVAL);
                 vcow_read_unlock();
                 break;
             }
             case 5: { /* NULL versions, outputs, callbacks */
                 vcow_read_lock();
-                const vcow_version *h = vcow_cell_head(c);
+                const vcow_version *h = vcow_cell_head(fd.cell);
                 CHECK(vcow_hamt_get(NULL, "a", 1, &out) == VCOW_EINVAL);
                 CHECK(vcow_hamt_get(h, "a", 1, NULL) == VCOW_EINVAL);
                 CHECK(vcow_hamt_get(h, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == VCOW_EINVAL);
@@ -774,11 +730,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_hamt_len_txn(t, NULL) == bad);
                 CHECK(vcow_hamt_iter_path_txn(t, "", NULL, NULL) == bad);
                 CHECK(vcow_hamt_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_cell_get(c, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
+                CHECK(vcow_hamt_cell_get(fd.cell, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
                 break;
             }
             case 6: { /* the longest key is valid: set, read, delete */
-                if (pre != VCOW_OK || armed)
+                if (pre != VCOW_OK || fd.armed)
                     break;
                 CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX, v) == VCOW_OK);
                 CHECK(vcow_hamt_get_txn(t, bigkey, VCOW_HAMT_KEY_MAX, &out) == VCOW_OK);
@@ -794,7 +750,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_txn_commit(NULL) == VCOW_EINVAL);
                 CHECK(vcow_txn_abort(NULL) == VCOW_EINVAL);
                 vcow_version *pv = NULL;
-                CHECK(vcow_cell_pin_at(c, head + 1 + b, &pv) == VCOW_ENOENT);
+                CHECK(vcow_cell_pin_at(fd.cell, fd.head + 1 + b, &pv) == VCOW_ENOENT);
                 break;
             }
             }
@@ -804,7 +760,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int k = a % NK;
             const char *key = keys[k];
             size_t klen = strlen(key);
-            struct mstate tmp = hist[head];
+            struct mstate tmp = hist[fd.head];
             uint64_t seq = 0;
             uint8_t sel = next(&in);
             if (b % 3 == 0) {
@@ -813,7 +769,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 bool valid = make_val(sel, b / 3, vbuf, &v, &m);
                 if (valid && tmp.n + 1 > MAXE)
                     break; /* the model is full */
-                rc = vcow_hamt_cell_set(c, key, klen, v, &seq);
+                rc = vcow_hamt_cell_set(fd.cell, key, klen, v, &seq);
                 if (!valid) {
                     CHECK(rc == VCOW_EINVAL);
                     break;
@@ -821,18 +777,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint8_t s1 = (uint8_t)k;
                 CHECK(model_set(&tmp, &s1, 1, m) == VCOW_OK);
             } else if (b % 3 == 1) {
-                rc = vcow_hamt_cell_del(c, key, klen, &seq);
+                rc = vcow_hamt_cell_del(fd.cell, key, klen, &seq);
                 uint8_t s1 = (uint8_t)k;
                 int want = model_del(&tmp, &s1, 1);
                 if (want != VCOW_OK) {
-                    CHECK(rc == want || (rc == VCOW_ENOMEM && armed));
+                    CHECK(rc == want || (rc == VCOW_ENOMEM && fd.armed));
                     break;
                 }
             } else {
                 uint8_t out[64];
                 size_t cap = sel % 48;
                 vcow_val v;
-                rc = vcow_hamt_cell_get(c, key, klen, &v, out, cap);
+                rc = vcow_hamt_cell_get(fd.cell, key, klen, &v, out, cap);
                 int x = find(&tmp, child(0, k));
                 if (x < 0) {
                     CHECK(rc == VCOW_ENOENT);
@@ -847,11 +803,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
             if (rc == VCOW_OK) {
-                CHECK(seq == head + 1);
-                head++;
-                hist[head] = tmp;
+                fuzz_cell_wrote(&fd, seq);
+                hist[fd.head] = tmp;
             } else {
-                CHECK(rc == VCOW_ENOMEM && armed);
+                CHECK(rc == VCOW_ENOMEM && fd.armed);
             }
             break;
         }
@@ -862,36 +817,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             int d = read_path(&in, segs, pbuf);
             uint16_t m = 0;
-            int want = model_map_at(&hist[head], segs, d, &m);
-            struct ictx ic = {&hist[head], m, 0, 0};
+            int want = model_map_at(&hist[fd.head], segs, d, &m);
+            struct ictx ic = {&hist[fd.head], m, 0, 0};
             vcow_read_lock();
-            CHECK(vcow_hamt_iter_path(vcow_cell_head(c), pbuf, iter_cb, &ic) == want);
+            CHECK(vcow_hamt_iter_path(vcow_cell_head(fd.cell), pbuf, iter_cb, &ic) == want);
             vcow_read_unlock();
             if (want == VCOW_OK)
-                CHECK(ic.count == children(&hist[head], m));
+                CHECK(ic.count == children(&hist[fd.head], m));
             break;
         }
         }
         /* The head and every pin read what the model says. */
         vcow_read_lock();
-        const vcow_version *h = vcow_cell_head(c);
-        CHECK(vcow_version_seq(h) == head);
-        check_all((struct reader){h, NULL}, &hist[head]);
+        const vcow_version *h = vcow_cell_head(fd.cell);
+        CHECK(vcow_version_seq(h) == fd.head);
+        check_all((struct reader){h, NULL}, &hist[fd.head]);
         vcow_read_unlock();
-        for (int i = 0; i < MAXPINS; i++) {
-            if (pin[i] == NULL)
+        for (int i = 0; i < FUZZ_MAXPINS; i++) {
+            if (fd.pin[i] == NULL)
                 continue;
-            CHECK(vcow_version_seq(pin[i]) == pin_seq[i]);
-            check_all((struct reader){pin[i], NULL}, &hist[pin_seq[i]]);
+            CHECK(vcow_version_seq(fd.pin[i]) == fd.pin_seq[i]);
+            check_all((struct reader){fd.pin[i], NULL}, &hist[fd.pin_seq[i]]);
         }
     }
-    vcow_debug_fail_alloc(0, false);
-    for (int i = 0; i < MAXTXN; i++)
-        vcow_txn_free(txn[i]);
-    for (int i = 0; i < MAXPINS; i++)
-        vcow_version_unpin(pin[i]);
-    CHECK(vcow_cell_close(c) == VCOW_OK);
+    fuzz_close(&fd);
     vcow_debug_hash_mask(~0ull);
-    fuzz_check_all_freed_sometimes();
     return 0;
 }

@@ -140,12 +140,10 @@ static void check_struct(const vcow_version *v, const struct m *m)
 /* ---- the program ---- */
 
 struct state {
-    vcow_cell *cell;
-    struct m *snap[MAXV + 1]; /* by seq */
-    uint64_t seq;
-    vcow_txn *txn;
-    struct m *tm;          /* the txn's model */
-    struct m *stack[NEST]; /* entered structures' models, innermost last */
+    struct fuzz_drv fd;       /* the cell; its one txn is fd.txn[0] */
+    struct m *snap[MAXV + 1]; /* by seq (fd.head: the head's) */
+    struct m *tm;             /* the txn's model */
+    struct m *stack[NEST];    /* entered structures' models, innermost last */
     int depth;
 };
 
@@ -187,37 +185,34 @@ static int enter_model(struct state *s, const int *seg, int nseg, enum vcow_kind
 static void op(struct state *s, struct input *in)
 {
     uint8_t b = next(in);
-    if (s->txn == NULL && (b & 15) != 0 && (b & 15) != 11)
+    if (s->fd.txn[0] == NULL && (b & 15) != 0 && (b & 15) != 11)
         b = 0; /* most operations need a txn: begin one */
     int rc;
     switch (b & 15) {
     case 0: /* begin */
-        if (s->txn != NULL)
+        if (s->fd.txn[0] != NULL)
             return;
-        CHECK_OK(vcow_txn_begin(s->cell, &s->txn));
-        s->tm = m_copy(s->snap[s->seq]);
+        CHECK(fuzz_begin(&s->fd, 0));
+        s->tm = m_copy(s->snap[s->fd.head]);
         s->depth = 0;
         return;
     case 1: /* commit */
-        if (s->seq == MAXV) {
+        if (s->fd.head == MAXV) {
             in->n = 0; /* enough versions: stop (the txn is aborted at the end) */
             return;
         }
-        rc = vcow_txn_commit(s->txn);
         if (s->depth > 0) {
-            CHECK_RC(rc, VCOW_ESTATE);
+            CHECK_RC(vcow_txn_commit(s->fd.txn[0]), VCOW_ESTATE);
             return;
         }
-        CHECK_OK(rc);
-        vcow_txn_free(s->txn);
-        s->txn = NULL;
-        s->snap[++s->seq] = s->tm;
+        CHECK(fuzz_commit(&s->fd, 0) == FUZZ_COMMITTED);
+        fuzz_end(&s->fd, 0, true);
+        s->snap[s->fd.head] = s->tm;
         s->tm = NULL;
         return;
     case 2: /* abort */
-        CHECK_OK(vcow_txn_abort(s->txn));
-        vcow_txn_free(s->txn);
-        s->txn = NULL;
+        fuzz_end(&s->fd, 0, false);
+        fuzz_end(&s->fd, 0, true);
         m_free(s->tm);
         s->tm = NULL;
         return;
@@ -232,13 +227,13 @@ static void op(struct state *s, struct input *in)
             path[1] = 0;
         struct m *entered = NULL;
         int want = enter_model(s, seg, nseg, kind, &entered);
-        CHECK_RC(vcow_hamt_enter(s->txn, path, kind), want);
+        CHECK_RC(vcow_hamt_enter(s->fd.txn[0], path, kind), want);
         if (want == VCOW_OK)
             s->stack[s->depth++] = entered;
         return;
     }
     case 5: /* leave */
-        CHECK_RC(vcow_txn_leave(s->txn), s->depth > 0 ? VCOW_OK : VCOW_ESTATE);
+        CHECK_RC(vcow_txn_leave(s->fd.txn[0]), s->depth > 0 ? VCOW_OK : VCOW_ESTATE);
         if (s->depth > 0)
             s->depth--;
         return;
@@ -249,14 +244,14 @@ static void op(struct state *s, struct input *in)
         char kb[3] = {'k', (char)('0' + k), 0};
         struct m *m = cur(s);
         if ((b & 15) == 6) {
-            rc = vcow_tree_set(s->txn, kb, 2, vcow_val_i64(a));
+            rc = vcow_tree_set(s->fd.txn[0], kb, 2, vcow_val_i64(a));
             CHECK_RC(rc, m->type == VCOW_T_TREE ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 m->th[k] = true;
                 m->tv[k] = a;
             }
         } else {
-            rc = vcow_tree_del(s->txn, kb, 2);
+            rc = vcow_tree_del(s->fd.txn[0], kb, 2);
             CHECK_RC(rc, m->type != VCOW_T_TREE ? VCOW_EINVAL : m->th[k] ? VCOW_OK : VCOW_ENOENT);
             if (rc == VCOW_OK)
                 m->th[k] = false;
@@ -273,7 +268,7 @@ static void op(struct state *s, struct input *in)
             size_t n = 1 + c % 3;
             if (m->type == VCOW_T_ROPE && m->len + n > TEXTMAX)
                 return;
-            rc = vcow_rope_insert(s->txn, VCOW_ROPE_BYTES, pos, t, n);
+            rc = vcow_rope_insert(s->fd.txn[0], VCOW_ROPE_BYTES, pos, t, n);
             CHECK_RC(rc, m->type == VCOW_T_ROPE ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 memmove(m->text + pos + n, m->text + pos, m->len - pos);
@@ -284,7 +279,7 @@ static void op(struct state *s, struct input *in)
             size_t n = c % 8;
             if (m->type == VCOW_T_ROPE && pos + n > m->len)
                 n = m->len - pos;
-            rc = vcow_rope_delete(s->txn, VCOW_ROPE_BYTES, pos, n);
+            rc = vcow_rope_delete(s->fd.txn[0], VCOW_ROPE_BYTES, pos, n);
             CHECK_RC(rc, m->type == VCOW_T_ROPE ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 memmove(m->text + pos, m->text + pos + n, m->len - pos - n);
@@ -298,7 +293,7 @@ static void op(struct state *s, struct input *in)
         int k = a % NK;
         struct m *m = cur(s);
         if (a & 0x80) {
-            rc = vcow_hamt_del(s->txn, keys[k], 1);
+            rc = vcow_hamt_del(s->fd.txn[0], keys[k], 1);
             CHECK_RC(rc, m->type != VCOW_T_MAP ? VCOW_EINVAL
                          : m->kid[k] != NULL   ? VCOW_OK
                                                : VCOW_ENOENT);
@@ -307,7 +302,7 @@ static void op(struct state *s, struct input *in)
                 m->kid[k] = NULL;
             }
         } else {
-            rc = vcow_hamt_set(s->txn, keys[k], 1, vcow_val_i64(a));
+            rc = vcow_hamt_set(s->fd.txn[0], keys[k], 1, vcow_val_i64(a));
             CHECK_RC(rc, m->type == VCOW_T_MAP ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 m_free(m->kid[k]);
@@ -319,16 +314,12 @@ static void op(struct state *s, struct input *in)
     }
     default: { /* read the head and an older version */
         vcow_read_lock();
-        check_map(vcow_cell_head(s->cell), s->snap[s->seq]);
+        check_map(vcow_cell_head(s->fd.cell), s->snap[s->fd.head]);
         vcow_read_unlock();
-        uint64_t q = next(in) % (s->seq + 1);
-        vcow_version *p;
-        rc = vcow_cell_pin_at(s->cell, q, &p);
-        if (rc == VCOW_OK) {
-            check_map(p, s->snap[q]);
-            vcow_version_unpin(p);
-        } else {
-            CHECK_RC(rc, VCOW_ENOENT); /* no history: only the head lives */
+        uint64_t q = next(in) % (s->fd.head + 1);
+        if (fuzz_pin_at(&s->fd, 0, q)) { /* no history: only the head lives */
+            check_map(s->fd.pin[0], s->snap[q]);
+            fuzz_unpin(&s->fd, 0);
         }
         return;
     }
@@ -345,20 +336,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.rope_no_deltas = (mode & 2) != 0;
     struct state s;
     memset(&s, 0, sizeof(s));
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &s.cell));
+    CHECK(fuzz_open(&s.fd, VCOW_KIND_HAMT, &o));
     s.snap[0] = m_new(VCOW_T_MAP);
     for (int i = 0; i < 512 && in.n > 0; i++)
         op(&s, &in);
-    if (s.txn != NULL) {
-        vcow_txn_free(s.txn);
+    if (s.fd.txn[0] != NULL) {
+        fuzz_end(&s.fd, 0, true);
         m_free(s.tm);
     }
     vcow_read_lock();
-    check_map(vcow_cell_head(s.cell), s.snap[s.seq]);
+    check_map(vcow_cell_head(s.fd.cell), s.snap[s.fd.head]);
     vcow_read_unlock();
-    for (uint64_t q = 0; q <= s.seq; q++)
+    for (uint64_t q = 0; q <= s.fd.head; q++)
         m_free(s.snap[q]);
-    CHECK_OK(vcow_cell_close(s.cell));
-    fuzz_check_all_freed_sometimes();
+    fuzz_close(&s.fd);
     return 0;
 }

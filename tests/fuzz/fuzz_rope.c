@@ -38,13 +38,11 @@
 
 #include "fuzz.h"
 
-#define MAXV    40  /* committed versions per input */
-#define MAXOPS  256 /* operations per input */
-#define MAXPINS 8
-#define MAXTXN  3
-#define MAXT    65536      /* model text bytes: edits past this are skipped */
-#define MAXGEN  8256       /* one generated text */
-#define BUDGET  (2u << 20) /* whole-text compares per input, in bytes */
+#define MAXV   40         /* committed versions per input */
+#define MAXOPS 256        /* operations per input */
+#define MAXT   65536      /* model text bytes: edits past this are skipped */
+#define MAXGEN 8256       /* one generated text */
+#define BUDGET (2u << 20) /* whole-text compares per input, in bytes */
 
 /* ---- the model ---- */
 
@@ -427,7 +425,7 @@ static uint64_t pick_len(struct input *in, const struct mtext *t, enum vcow_rope
 
 /* Shared by every input (the state lives in one call). */
 static struct mtext hist[MAXV];
-static struct mtext work[MAXTXN];
+static struct mtext work[FUZZ_MAXTXN];
 static struct mtext scratch;
 static uint8_t gbuf[MAXGEN + 8];
 static uint8_t vbuf[MAXT + 8], vbuf2[MAXT + 8];
@@ -641,44 +639,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t first = next(&in);
     struct vcow_cell_opts o = {
         .size = sizeof(o), .history = first & 1, .rope_no_deltas = (first & 2) != 0};
-    vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_ROPE, &o, &c) != VCOW_OK)
+    struct fuzz_drv fd;
+    if (!fuzz_open(&fd, VCOW_KIND_ROPE, &o))
         return 0;
-    uint64_t head = 0;
     hist[0].n = 0;
     remeasure(&hist[0]);
-    vcow_txn *txn[MAXTXN] = {0};
-    bool open[MAXTXN] = {0};
-    vcow_version *pin[MAXPINS] = {0};
-    uint64_t pin_seq[MAXPINS] = {0};
-    bool armed = false; /* an allocation failure may be pending */
     size_t budget = BUDGET;
 
-    for (int ops = 0; in.n > 0 && head < MAXV - 1 && ops < MAXOPS; ops++) {
+    for (int ops = 0; in.n > 0 && fd.head < MAXV - 1 && ops < MAXOPS; ops++) {
         uint8_t op = next(&in), a = next(&in), b = next(&in);
-        int slot = (op >> 4) % MAXTXN, ps = (op >> 4) % MAXPINS;
-        vcow_txn *t = txn[slot];
+        int slot = (op >> 4) % FUZZ_MAXTXN, ps = (op >> 4) % FUZZ_MAXPINS;
+        vcow_txn *t = fd.txn[slot];
         /* What any txn call answers before it looks at its arguments. */
-        int pre = t == NULL ? VCOW_EINVAL : open[slot] ? VCOW_OK : VCOW_ESTATE;
+        int pre = fuzz_pre(&fd, slot);
         /* The text positions are picked on (the head's when no txn). */
-        const struct mtext *cur = pre == VCOW_OK ? &work[slot] : &hist[head];
+        const struct mtext *cur = pre == VCOW_OK ? &work[slot] : &hist[fd.head];
         enum vcow_rope_unit u = (enum vcow_rope_unit)(a % 3);
         bool force = false;
         int rc;
         switch (op % 16) {
         case 0: /* begin (a finished txn in the slot is freed first) */
-            if (t != NULL && open[slot])
-                break;
-            vcow_txn_free(t);
-            txn[slot] = NULL;
-            rc = vcow_txn_begin(c, &txn[slot]);
-            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && armed));
-            if (rc != VCOW_OK) {
-                txn[slot] = NULL;
-                break;
-            }
-            open[slot] = true;
-            mt_copy(&work[slot], &hist[head]);
+            if (fuzz_begin(&fd, slot))
+                mt_copy(&work[slot], &hist[fd.head]);
             break;
         case 1:   /* insert at a position */
         case 3: { /* append */
@@ -700,7 +682,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        : !to_byte(cur, op % 16 == 1 ? u : VCOW_ROPE_BYTES, pos, &at) ? VCOW_ERANGE
                                                                                      : VCOW_OK;
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed && want == VCOW_OK && n > 0);
+                CHECK(fd.armed && want == VCOW_OK && n > 0);
                 force = true;
             } else {
                 CHECK(rc == want);
@@ -722,7 +704,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     ? VCOW_ERANGE
                     : VCOW_OK;
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed && want == VCOW_OK && x < y);
+                CHECK(fd.armed && want == VCOW_OK && x < y);
                 force = true;
             } else {
                 CHECK(rc == want);
@@ -746,7 +728,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            ? VCOW_ERANGE
                            : VCOW_OK;
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed && want == VCOW_OK);
+                CHECK(fd.armed && want == VCOW_OK);
                 force = true;
             } else {
                 CHECK(rc == want);
@@ -762,78 +744,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(rc == pre);
                 break;
             }
-            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && armed));
+            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && fd.armed));
             check_txn_text(t, &work[slot], &budget, true);
             break;
-        case 6: { /* commit */
-            if (pre != VCOW_OK) {
-                CHECK(vcow_txn_commit(t) == pre);
+        case 6: /* commit */
+            switch (fuzz_commit(&fd, slot)) {
+            case FUZZ_COMMITTED:
+                mt_copy(&hist[fd.head], &work[slot]);
+                force = true;
+                break;
+            case FUZZ_NOMEM:
+                check_txn_text(t, &work[slot], &budget, true);
+                break;
+            default:
                 break;
             }
-            uint64_t bseq = vcow_version_seq(vcow_txn_base(t));
-            rc = vcow_txn_commit(t);
-            if (rc == VCOW_OK) {
-                CHECK(bseq == head);
-                head++;
-                mt_copy(&hist[head], &work[slot]);
-                open[slot] = false;
-                CHECK(vcow_txn_base(t) == NULL);
-                force = true;
-            } else if (rc == VCOW_ECONFLICT) {
-                CHECK(bseq != head);
-                open[slot] = false;
-            } else {
-                CHECK(rc == VCOW_ENOMEM && armed && bseq == head);
-                check_txn_text(t, &work[slot], &budget, true);
-            }
             break;
-        }
         case 7: /* abort, or free */
-            if (b & 1) {
-                vcow_txn_free(t);
-                txn[slot] = NULL;
-            } else {
-                CHECK(vcow_txn_abort(t) == pre);
-                open[slot] = false;
-            }
+            fuzz_end(&fd, slot, b & 1);
             break;
         case 8: /* pin the head or a seq (maybe unknown) */
-            if (pin[ps] != NULL)
+            if (!fuzz_pin(&fd, ps, a, b))
                 break;
-            if (a & 1) {
-                CHECK(vcow_cell_pin_head(c, &pin[ps]) == VCOW_OK);
-                pin_seq[ps] = head;
-            } else {
-                uint64_t seq = b % (head + 3);
-                rc = vcow_cell_pin_at(c, seq, &pin[ps]);
-                if (rc != VCOW_OK) {
-                    CHECK(rc == VCOW_ENOENT);
-                    CHECK(!(seq == head || (o.history && seq <= head)));
-                    pin[ps] = NULL;
-                    break;
-                }
-                CHECK(seq <= head);
-                pin_seq[ps] = seq;
-            }
-            CHECK(vcow_version_seq(pin[ps]) == pin_seq[ps]);
-            CHECK(vcow_rope_check(pin[ps]) == VCOW_OK);
-            check_version(pin[ps], &hist[pin_seq[ps]], &budget, true);
+            CHECK(vcow_rope_check(fd.pin[ps]) == VCOW_OK);
+            check_version(fd.pin[ps], &hist[fd.pin_seq[ps]], &budget, true);
             break;
         case 9: /* unpin */
-            vcow_version_unpin(pin[ps]);
-            pin[ps] = NULL;
+            fuzz_unpin(&fd, ps);
             break;
         case 10: { /* diff of two versions (a missing pin: the head) */
-            int pa = a % MAXPINS, pb = b % MAXPINS;
+            int pa = a % FUZZ_MAXPINS, pb = b % FUZZ_MAXPINS;
             vcow_read_lock();
-            const vcow_version *h = vcow_cell_head(c);
-            const vcow_version *va = pin[pa] ? pin[pa] : h, *vb = pin[pb] ? pin[pb] : h;
-            uint64_t sa = pin[pa] ? pin_seq[pa] : head, sb = pin[pb] ? pin_seq[pb] : head;
+            const vcow_version *h = vcow_cell_head(fd.cell);
+            const vcow_version *va = fd.pin[pa] ? fd.pin[pa] : h, *vb = fd.pin[pb] ? fd.pin[pb] : h;
+            uint64_t sa = fd.pin[pa] ? fd.pin_seq[pa] : fd.head,
+                     sb = fd.pin[pb] ? fd.pin_seq[pb] : fd.head;
             struct dctx dc = {&hist[sa], &hist[sb], 0, 0, 0, 0, a & 8 ? 1 + a / 16 % 3 : 0};
             rc = vcow_rope_diff(va, vb, diff_cb, &dc);
             vcow_read_unlock();
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
                 break;
             }
             if (sa == sb)
@@ -851,11 +801,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 11: { /* reads of the head or a pin */
-            if ((a & 8) && pin[ps] != NULL) {
-                read_ops(&in, pin[ps], &hist[pin_seq[ps]], a, b);
+            if ((a & 8) && fd.pin[ps] != NULL) {
+                read_ops(&in, fd.pin[ps], &hist[fd.pin_seq[ps]], a, b);
             } else {
                 vcow_read_lock();
-                read_ops(&in, vcow_cell_head(c), &hist[head], a, b);
+                read_ops(&in, vcow_cell_head(fd.cell), &hist[fd.head], a, b);
                 vcow_read_unlock();
             }
             break;
@@ -870,52 +820,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_rope_copy_txn(t, u, from, to, vbuf, &n) == want);
                 if (want == VCOW_OK)
                     CHECK(n == y - x && memcmp(vbuf, cur->b + x, n) == 0);
-            } else if ((a & 8) && pin[ps] != NULL) {
-                range_ops(&in, pin[ps], &hist[pin_seq[ps]], u, b);
+            } else if ((a & 8) && fd.pin[ps] != NULL) {
+                range_ops(&in, fd.pin[ps], &hist[fd.pin_seq[ps]], u, b);
             } else {
                 vcow_read_lock();
-                range_ops(&in, vcow_cell_head(c), &hist[head], u, b);
+                range_ops(&in, vcow_cell_head(fd.cell), &hist[fd.head], u, b);
                 vcow_read_unlock();
             }
             break;
         case 13: /* structural checks; every open txn in full */
             vcow_read_lock();
-            CHECK(vcow_rope_check(vcow_cell_head(c)) == VCOW_OK);
+            CHECK(vcow_rope_check(vcow_cell_head(fd.cell)) == VCOW_OK);
             vcow_read_unlock();
-            for (int i = 0; i < MAXPINS; i++)
-                if (pin[i] != NULL)
-                    CHECK(vcow_rope_check(pin[i]) == VCOW_OK);
-            for (int i = 0; i < MAXTXN; i++) {
-                if (txn[i] == NULL)
+            for (int i = 0; i < FUZZ_MAXPINS; i++)
+                if (fd.pin[i] != NULL)
+                    CHECK(vcow_rope_check(fd.pin[i]) == VCOW_OK);
+            for (int i = 0; i < FUZZ_MAXTXN; i++) {
+                if (fd.txn[i] == NULL)
                     continue;
-                CHECK(vcow_rope_check_txn(txn[i]) == (open[i] ? VCOW_OK : VCOW_ESTATE));
-                if (open[i])
-                    check_txn_text(txn[i], &work[i], &budget, true);
+                CHECK(vcow_rope_check_txn(fd.txn[i]) == (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
+                if (fd.open[i])
+                    check_txn_text(fd.txn[i], &work[i], &budget, true);
             }
             break;
         case 14: /* arm or disarm an allocation failure */
-            vcow_debug_fail_alloc(b % 4 == 0 ? 0 : 1 + a % 8, a & 1);
-            armed = b % 4 != 0;
+            fuzz_arm(&fd, b % 4 == 0 ? 0 : 1 + a % 8, a & 1);
             break;
         default:
             if (a % 4 >= 2) { /* cell conveniences: one-op txns */
-                uint64_t seq = 0, pos = pick_pos(&in, &hist[head], u), x = 0, y = 0;
+                uint64_t seq = 0, pos = pick_pos(&in, &hist[fd.head], u), x = 0, y = 0;
                 int want;
-                mt_copy(&scratch, &hist[head]);
+                mt_copy(&scratch, &hist[fd.head]);
                 if (a & 4) {
                     bool valid;
                     size_t n = gen_text(&in, gbuf, &valid);
                     if (valid && scratch.n + n > MAXT)
                         break;
-                    rc = vcow_rope_cell_insert(c, u, pos, gbuf, n, &seq);
+                    rc = vcow_rope_cell_insert(fd.cell, u, pos, gbuf, n, &seq);
                     want = !valid                           ? VCOW_EINVAL
                            : !to_byte(&scratch, u, pos, &x) ? VCOW_ERANGE
                                                             : VCOW_OK;
                     if (rc == VCOW_OK)
                         mt_insert(&scratch, x, gbuf, n);
                 } else {
-                    uint64_t len = pick_len(&in, &hist[head], u, pos);
-                    rc = vcow_rope_cell_delete(c, u, pos, len, &seq);
+                    uint64_t len = pick_len(&in, &hist[fd.head], u, pos);
+                    rc = vcow_rope_cell_delete(fd.cell, u, pos, len, &seq);
                     want = pos + len < pos || !to_byte(&scratch, u, pos, &x) ||
                                    !to_byte(&scratch, u, pos + len, &y)
                                ? VCOW_ERANGE
@@ -924,14 +873,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         mt_delete(&scratch, x, y);
                 }
                 if (rc == VCOW_ENOMEM) {
-                    CHECK(armed);
+                    CHECK(fd.armed);
                     break;
                 }
                 CHECK(rc == want);
                 if (rc == VCOW_OK) {
-                    CHECK(seq == head + 1);
-                    head++;
-                    mt_copy(&hist[head], &scratch);
+                    fuzz_cell_wrote(&fd, seq);
+                    mt_copy(&hist[fd.head], &scratch);
                     force = true;
                 }
                 break;
@@ -939,7 +887,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* bad arguments */
             int bad = pre != VCOW_OK ? pre : VCOW_EINVAL;
             vcow_read_lock();
-            const vcow_version *h = vcow_cell_head(c);
+            const vcow_version *h = vcow_cell_head(fd.cell);
             struct vcow_rope_metrics m;
             uint64_t out, line, col;
             size_t n;
@@ -978,8 +926,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_rope_slice_of(h, (enum vcow_rope_unit)3, 0, 0, &s) == VCOW_EINVAL);
                 CHECK(vcow_rope_slice_of(h, u, 1, 0, &s) == VCOW_ERANGE);
                 CHECK(vcow_rope_slice_copy(NULL, vbuf) == VCOW_EINVAL);
-                if (hist[head].n > 0) {
-                    CHECK(vcow_rope_slice_of(h, VCOW_ROPE_BYTES, 0, hist[head].n, &s) == VCOW_OK);
+                if (hist[fd.head].n > 0) {
+                    CHECK(vcow_rope_slice_of(h, VCOW_ROPE_BYTES, 0, hist[fd.head].n, &s) ==
+                          VCOW_OK);
                     CHECK(vcow_rope_slice_copy(&s, NULL) == VCOW_EINVAL);
                 }
                 CHECK(vcow_rope_slice_of(h, u, 0, 0, &s) == VCOW_OK);
@@ -1033,7 +982,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_rope_insert(t, u, UINT64_MAX, "a", 1) == r);
                 CHECK(vcow_rope_insert(t, u, units_of(cur, u) + 1, "a", 1) == r);
                 CHECK(vcow_rope_convert(h, u, UINT64_MAX, VCOW_ROPE_BYTES, &out) == VCOW_ERANGE);
-                CHECK(vcow_rope_line_of(h, u, units_of(&hist[head], u) + 1, &line, &col) ==
+                CHECK(vcow_rope_line_of(h, u, units_of(&hist[fd.head], u) + 1, &line, &col) ==
                       VCOW_ERANGE);
                 CHECK(vcow_rope_line_start(h, UINT64_MAX, u, &out) == VCOW_ERANGE);
                 CHECK(vcow_rope_copy(h, u, 0, UINT64_MAX, vbuf, &n) == VCOW_ERANGE);
@@ -1044,7 +993,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vcow_cell *bc;
                 vcow_txn *bt;
                 if (vcow_cell_open(VCOW_KIND_BOX, NULL, &bc) != VCOW_OK) {
-                    CHECK(armed);
+                    CHECK(fd.armed);
                     vcow_read_lock();
                     break;
                 }
@@ -1055,13 +1004,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     CHECK(vcow_rope_defrag(bt) == VCOW_EINVAL);
                     vcow_txn_free(bt);
                 } else {
-                    CHECK(armed);
+                    CHECK(fd.armed);
                 }
                 CHECK(vcow_rope_cell_insert(bc, VCOW_ROPE_BYTES, 0, "a", 1, NULL) == VCOW_EINVAL);
                 CHECK(vcow_rope_cell_delete(bc, VCOW_ROPE_BYTES, 0, 0, NULL) == VCOW_EINVAL);
                 vcow_read_lock();
                 const vcow_version *bh = vcow_cell_head(bc);
-                h = vcow_cell_head(c);
+                h = vcow_cell_head(fd.cell);
                 CHECK(vcow_rope_len(bh, &m) == VCOW_EINVAL);
                 CHECK(vcow_rope_check(bh) == VCOW_EINVAL);
                 CHECK(vcow_rope_copy(bh, VCOW_ROPE_BYTES, 0, 0, vbuf, &n) == VCOW_EINVAL);
@@ -1079,11 +1028,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_rope_cell_delete(NULL, VCOW_ROPE_BYTES, 0, 0, NULL) == VCOW_EINVAL);
                 vcow_read_unlock();
                 vcow_version *pv = NULL;
-                CHECK(vcow_cell_pin_at(c, head + 1 + b, &pv) == VCOW_ENOENT);
-                rc = vcow_rope_cell_insert(c, u, 0, "\xF4\x90\x80\x80", 4, NULL);
-                CHECK(rc == VCOW_EINVAL || (rc == VCOW_ENOMEM && armed));
-                rc = vcow_rope_cell_delete(c, u, units_of(&hist[head], u) + 1, 0, NULL);
-                CHECK(rc == VCOW_ERANGE || (rc == VCOW_ENOMEM && armed));
+                CHECK(vcow_cell_pin_at(fd.cell, fd.head + 1 + b, &pv) == VCOW_ENOENT);
+                rc = vcow_rope_cell_insert(fd.cell, u, 0, "\xF4\x90\x80\x80", 4, NULL);
+                CHECK(rc == VCOW_EINVAL || (rc == VCOW_ENOMEM && fd.armed));
+                rc = vcow_rope_cell_delete(fd.cell, u, units_of(&hist[fd.head], u) + 1, 0, NULL);
+                CHECK(rc == VCOW_ERANGE || (rc == VCOW_ENOMEM && fd.armed));
                 vcow_read_lock();
                 break;
             }
@@ -1095,23 +1044,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         /* The head and every pin read what the model says. */
         vcow_read_lock();
-        const vcow_version *h = vcow_cell_head(c);
-        CHECK(vcow_version_seq(h) == head);
-        check_version(h, &hist[head], &budget, force);
+        const vcow_version *h = vcow_cell_head(fd.cell);
+        CHECK(vcow_version_seq(h) == fd.head);
+        check_version(h, &hist[fd.head], &budget, force);
         vcow_read_unlock();
-        for (int i = 0; i < MAXPINS; i++) {
-            if (pin[i] == NULL)
+        for (int i = 0; i < FUZZ_MAXPINS; i++) {
+            if (fd.pin[i] == NULL)
                 continue;
-            CHECK(vcow_version_seq(pin[i]) == pin_seq[i]);
-            check_version(pin[i], &hist[pin_seq[i]], &budget, false);
+            CHECK(vcow_version_seq(fd.pin[i]) == fd.pin_seq[i]);
+            check_version(fd.pin[i], &hist[fd.pin_seq[i]], &budget, false);
         }
     }
-    vcow_debug_fail_alloc(0, false);
-    for (int i = 0; i < MAXTXN; i++)
-        vcow_txn_free(txn[i]);
-    for (int i = 0; i < MAXPINS; i++)
-        vcow_version_unpin(pin[i]);
-    CHECK(vcow_cell_close(c) == VCOW_OK);
-    fuzz_check_all_freed_sometimes();
+    fuzz_close(&fd);
     return 0;
 }

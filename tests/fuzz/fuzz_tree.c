@@ -37,10 +37,8 @@
 
 #include "fuzz.h"
 
-#define MAXV    40  /* committed versions per input */
-#define MAXOPS  256 /* operations per input */
-#define MAXPINS 8
-#define MAXTXN  3
+#define MAXV    40   /* committed versions per input */
+#define MAXOPS  256  /* operations per input */
 #define NGEN    4100 /* dense keys "n0000" .. "n4099" */
 #define NSHARED 64   /* "sharedprefix-000" .. */
 #define NKMAX   4224 /* keys in the table, at most */
@@ -783,7 +781,7 @@ static int read_key(struct input *in)
 
 /* Shared by every input (the state lives in one call). */
 static struct mstate hist[MAXV];
-static struct mstate work[MAXTXN];
+static struct mstate work[FUZZ_MAXTXN];
 static struct mstate scratch;
 
 /* A stop count for range / diff callbacks: mostly none. */
@@ -957,42 +955,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     keys = keytab[cur_ord];
     spec = spectab[cur_ord];
     struct vcow_cell_opts o = {.size = sizeof(o), .history = first & 1, .compare = ord_fn[cur_ord]};
-    vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_TREE, &o, &c) != VCOW_OK)
+    struct fuzz_drv fd;
+    if (!fuzz_open(&fd, VCOW_KIND_TREE, &o))
         return 0;
-    uint64_t head = 0;
     hist[0].n = 0;
-    vcow_txn *txn[MAXTXN] = {0};
-    bool open[MAXTXN] = {0};
-    vcow_version *pin[MAXPINS] = {0};
-    uint64_t pin_seq[MAXPINS] = {0};
-    bool armed = false; /* an allocation failure may be pending */
 
-    for (int ops = 0; in.n > 0 && head < MAXV - 1 && ops < MAXOPS; ops++) {
+    for (int ops = 0; in.n > 0 && fd.head < MAXV - 1 && ops < MAXOPS; ops++) {
         uint8_t op = next(&in), a = next(&in), b = next(&in);
-        int slot = (op / 20) % MAXTXN, ps = (op / 20) % MAXPINS;
-        vcow_txn *t = txn[slot];
+        int slot = (op / 20) % FUZZ_MAXTXN, ps = (op / 20) % FUZZ_MAXPINS;
+        vcow_txn *t = fd.txn[slot];
         struct mstate *ws = &work[slot];
         /* What any txn call answers before it looks at its arguments. */
-        int pre = t == NULL ? VCOW_EINVAL : open[slot] ? VCOW_OK : VCOW_ESTATE;
+        int pre = fuzz_pre(&fd, slot);
         bool dirty = true;  /* may have written: check the head and the pins */
         bool twalk = false; /* check the txn after a write */
         int touch = 0, touch2 = (int)((unsigned)ops * 131u % (unsigned)nk); /* keys to look near */
         int rc;
         switch (op % 20) {
         case 0: /* begin (a finished txn in the slot is freed first) */
-            if (t != NULL && open[slot])
-                break;
-            vcow_txn_free(t);
-            txn[slot] = NULL;
-            rc = vcow_txn_begin(c, &txn[slot]);
-            CHECK(rc == VCOW_OK || (rc == VCOW_ENOMEM && armed));
-            if (rc != VCOW_OK) {
-                txn[slot] = NULL;
-                break;
-            }
-            open[slot] = true;
-            mcopy(ws, &hist[head]);
+            if (fuzz_begin(&fd, slot))
+                mcopy(ws, &hist[fd.head]);
             break;
         case 1:
         case 19: { /* set */
@@ -1008,7 +990,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else {
                 CHECK(rc == VCOW_OK);
                 m.id = (uint16_t)k;
@@ -1027,7 +1009,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             int x = mfind(ws, k);
             if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else if (x < 0) {
                 CHECK(rc == VCOW_ENOENT);
             } else {
@@ -1063,7 +1045,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (want != VCOW_OK) {
                 CHECK(rc == want);
             } else if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else {
                 CHECK(rc == VCOW_OK);
                 CHECK((b & 16) || deleted == (uint64_t)(to - from));
@@ -1136,7 +1118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (inval) {
                 CHECK(rc == VCOW_EINVAL);
             } else if (rc == VCOW_ENOMEM) {
-                CHECK(armed);
+                CHECK(fd.armed);
             } else {
                 CHECK(rc == VCOW_OK);
                 mcopy(ws, &scratch);
@@ -1158,7 +1140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         break;
                     }
                     if (rc == VCOW_ENOMEM) {
-                        CHECK(armed);
+                        CHECK(fd.armed);
                     } else if (x < 0) {
                         CHECK(rc == VCOW_ENOENT);
                     } else {
@@ -1175,7 +1157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         break;
                     }
                     if (rc == VCOW_ENOMEM) {
-                        CHECK(armed);
+                        CHECK(fd.armed);
                     } else {
                         CHECK(rc == VCOW_OK);
                         m.id = (uint16_t)id;
@@ -1216,12 +1198,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const vcow_version *v;
             const struct mstate *s;
             vcow_read_lock();
-            if (b & 64 || pin[ps] == NULL) {
-                v = vcow_cell_head(c);
-                s = &hist[head];
+            if (b & 64 || fd.pin[ps] == NULL) {
+                v = vcow_cell_head(fd.cell);
+                s = &hist[fd.head];
             } else {
-                v = pin[ps];
-                s = &hist[pin_seq[ps]];
+                v = fd.pin[ps];
+                s = &hist[fd.pin_seq[ps]];
             }
             if (op % 20 == 7)
                 check_point(v, s, k, ib, a);
@@ -1231,79 +1213,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vcow_read_unlock();
             break;
         }
-        case 9: { /* commit */
-            if (pre != VCOW_OK) {
-                CHECK(vcow_txn_commit(t) == pre);
+        case 9: /* commit */
+            switch (fuzz_commit(&fd, slot)) {
+            case FUZZ_COMMITTED:
+                mcopy(&hist[fd.head], ws);
+                break;
+            case FUZZ_NOMEM:
+                twalk = true;
+                break;
+            default:
                 break;
             }
-            uint64_t bseq = vcow_version_seq(vcow_txn_base(t));
-            rc = vcow_txn_commit(t);
-            if (rc == VCOW_OK) {
-                CHECK(bseq == head);
-                head++;
-                mcopy(&hist[head], ws);
-                open[slot] = false;
-                CHECK(vcow_txn_base(t) == NULL);
-            } else if (rc == VCOW_ECONFLICT) {
-                CHECK(bseq != head);
-                open[slot] = false;
-            } else {
-                CHECK(rc == VCOW_ENOMEM && armed && bseq == head);
-                twalk = true;
-            }
             break;
-        }
         case 10: /* abort, or free */
-            if (b & 1) {
-                vcow_txn_free(t);
-                txn[slot] = NULL;
-                open[slot] = false;
-            } else {
-                CHECK(vcow_txn_abort(t) == pre);
-                open[slot] = false;
-            }
+            fuzz_end(&fd, slot, b & 1);
             break;
         case 11: /* pin the head or a seq (maybe unknown); read it in full */
             dirty = false;
-            if (pin[ps] != NULL)
-                break;
-            if (a & 1) {
-                CHECK(vcow_cell_pin_head(c, &pin[ps]) == VCOW_OK);
-                pin_seq[ps] = head;
-            } else {
-                uint64_t seq = b % (head + 3);
-                rc = vcow_cell_pin_at(c, seq, &pin[ps]);
-                if (rc != VCOW_OK) {
-                    CHECK(rc == VCOW_ENOENT);
-                    CHECK(!(seq == head || (o.history && seq <= head)));
-                    pin[ps] = NULL;
-                    break;
-                }
-                CHECK(seq <= head);
-                pin_seq[ps] = seq;
-            }
-            CHECK(vcow_version_seq(pin[ps]) == pin_seq[ps]);
-            check_version_full(pin[ps], &hist[pin_seq[ps]]);
+            if (fuzz_pin(&fd, ps, a, b))
+                check_version_full(fd.pin[ps], &hist[fd.pin_seq[ps]]);
             break;
         case 12: /* unpin */
             dirty = false;
-            vcow_version_unpin(pin[ps]);
-            pin[ps] = NULL;
+            fuzz_unpin(&fd, ps);
             break;
         case 13: { /* diff and equality of two pins, or of a pin and a copy */
             dirty = false;
-            int pa = a % MAXPINS, pb = b % MAXPINS, stop = read_stop(&in);
+            int pa = a % FUZZ_MAXPINS, pb = b % FUZZ_MAXPINS, stop = read_stop(&in);
             uint8_t sel = next(&in);
-            if (pin[pa] == NULL || pin[pb] == NULL)
+            if (fd.pin[pa] == NULL || fd.pin[pb] == NULL)
                 break;
-            const struct mstate *A = &hist[pin_seq[pa]], *B = &hist[pin_seq[pb]];
-            if ((sel & 3) == 0 && !armed)
-                cross_diff(pin[pa], A, B, stop);
+            const struct mstate *A = &hist[fd.pin_seq[pa]], *B = &hist[fd.pin_seq[pb]];
+            if ((sel & 3) == 0 && !fd.armed)
+                cross_diff(fd.pin[pa], A, B, stop);
             else
-                check_diff(pin[pa], pin[pb], A, B, stop);
+                check_diff(fd.pin[pa], fd.pin[pb], A, B, stop);
             if (sel & 4) { /* the head against a pin */
                 vcow_read_lock();
-                check_diff(vcow_cell_head(c), pin[pb], &hist[head], B, 0);
+                check_diff(vcow_cell_head(fd.cell), fd.pin[pb], &hist[fd.head], B, 0);
                 vcow_read_unlock();
             }
             break;
@@ -1311,25 +1258,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 14: /* structural checks */
             dirty = false;
             vcow_read_lock();
-            CHECK(vcow_tree_check(vcow_cell_head(c)) == VCOW_OK);
+            CHECK(vcow_tree_check(vcow_cell_head(fd.cell)) == VCOW_OK);
             vcow_read_unlock();
-            for (int i = 0; i < MAXPINS; i++)
-                if (pin[i] != NULL)
-                    CHECK(vcow_tree_check(pin[i]) == VCOW_OK);
-            for (int i = 0; i < MAXTXN; i++)
-                if (txn[i] != NULL)
-                    CHECK(vcow_tree_check_txn(txn[i]) == (open[i] ? VCOW_OK : VCOW_ESTATE));
+            for (int i = 0; i < FUZZ_MAXPINS; i++)
+                if (fd.pin[i] != NULL)
+                    CHECK(vcow_tree_check(fd.pin[i]) == VCOW_OK);
+            for (int i = 0; i < FUZZ_MAXTXN; i++)
+                if (fd.txn[i] != NULL)
+                    CHECK(vcow_tree_check_txn(fd.txn[i]) == (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
             break;
         case 15: /* arm or disarm an allocation failure */
             /* the k-th allocation from now: soon, or within a big write */
-            vcow_debug_fail_alloc(b % 4 == 0   ? 0
-                                  : b % 4 == 1 ? 1 + (a >> 1) % 8
-                                               : 1 + (a >> 1) * 2,
-                                  a & 1);
-            armed = b % 4 != 0;
+            fuzz_arm(&fd, b % 4 == 0 ? 0 : b % 4 == 1 ? 1 + (a >> 1) % 8 : 1 + (a >> 1) * 2, a & 1);
             break;
         case 16: /* bad arguments */
-            bad_args(c, t, pre, armed, a, b, ws);
+            bad_args(fd.cell, t, pre, fd.armed, a, b, ws);
             twalk = pre == VCOW_OK;
             break;
         case 17: { /* cell conveniences: one-op txns */
@@ -1340,26 +1283,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vcow_val v;
                 struct ment m;
                 bool valid = make_val(a, next(&in), &v, &m);
-                rc = vcow_tree_store(c, kp(k, a & 1), keys[k].len, v, &seq);
+                rc = vcow_tree_store(fd.cell, kp(k, a & 1), keys[k].len, v, &seq);
                 if (rc == VCOW_OK) {
-                    CHECK(valid && seq == head + 1);
-                    mcopy(&hist[head + 1], &hist[head]);
+                    CHECK(valid);
+                    fuzz_cell_wrote(&fd, seq);
+                    mcopy(&hist[fd.head], &hist[fd.head - 1]);
                     m.id = (uint16_t)k;
-                    mset(&hist[head + 1], m);
-                    head++;
+                    mset(&hist[fd.head], m);
                 } else {
-                    CHECK((rc == VCOW_ENOMEM && armed) || (rc == VCOW_EINVAL && !valid));
+                    CHECK((rc == VCOW_ENOMEM && fd.armed) || (rc == VCOW_EINVAL && !valid));
                 }
             } else {
-                int x = mfind(&hist[head], k);
-                rc = vcow_tree_erase(c, kp(k, a & 1), keys[k].len, &seq);
+                int x = mfind(&hist[fd.head], k);
+                rc = vcow_tree_erase(fd.cell, kp(k, a & 1), keys[k].len, &seq);
                 if (rc == VCOW_OK) {
-                    CHECK(x >= 0 && seq == head + 1);
-                    mcopy(&hist[head + 1], &hist[head]);
-                    mcut(&hist[head + 1], x, x + 1);
-                    head++;
+                    CHECK(x >= 0);
+                    fuzz_cell_wrote(&fd, seq);
+                    mcopy(&hist[fd.head], &hist[fd.head - 1]);
+                    mcut(&hist[fd.head], x, x + 1);
                 } else {
-                    CHECK((rc == VCOW_ENOMEM && armed) || (rc == VCOW_ENOENT && x < 0));
+                    CHECK((rc == VCOW_ENOMEM && fd.armed) || (rc == VCOW_ENOENT && x < 0));
                 }
             }
             break;
@@ -1370,42 +1313,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_txn_full(t, ws);
             break;
         }
-        if (twalk && txn[slot] != NULL && open[slot])
-            check_some((struct reader){NULL, txn[slot]}, ws, touch, touch2);
+        if (twalk && fd.txn[slot] != NULL && fd.open[slot])
+            check_some((struct reader){NULL, fd.txn[slot]}, ws, touch, touch2);
         /* The head and every pin read what the model says. */
         vcow_read_lock();
-        const vcow_version *h = vcow_cell_head(c);
-        CHECK(vcow_version_seq(h) == head);
+        const vcow_version *h = vcow_cell_head(fd.cell);
+        CHECK(vcow_version_seq(h) == fd.head);
         if (dirty)
-            check_some((struct reader){h, NULL}, &hist[head], touch, touch2);
+            check_some((struct reader){h, NULL}, &hist[fd.head], touch, touch2);
         vcow_read_unlock();
-        for (int i = 0; dirty && i < MAXPINS; i++) {
-            if (pin[i] == NULL)
+        for (int i = 0; dirty && i < FUZZ_MAXPINS; i++) {
+            if (fd.pin[i] == NULL)
                 continue;
             bool seen = false;
             for (int j = 0; j < i; j++)
-                seen |= pin[j] == pin[i];
-            CHECK(vcow_version_seq(pin[i]) == pin_seq[i]);
+                seen |= fd.pin[j] == fd.pin[i];
+            CHECK(vcow_version_seq(fd.pin[i]) == fd.pin_seq[i]);
             if (!seen)
-                check_some((struct reader){pin[i], NULL}, &hist[pin_seq[i]], touch, touch2);
+                check_some((struct reader){fd.pin[i], NULL}, &hist[fd.pin_seq[i]], touch, touch2);
         }
     }
     /* Everything still open reads what the model says, in full. */
     vcow_read_lock();
-    check_walk((struct reader){vcow_cell_head(c), NULL}, &hist[head]);
+    check_walk((struct reader){vcow_cell_head(fd.cell), NULL}, &hist[fd.head]);
     vcow_read_unlock();
-    for (int i = 0; i < MAXPINS; i++)
-        if (pin[i] != NULL)
-            check_walk((struct reader){pin[i], NULL}, &hist[pin_seq[i]]);
-    for (int i = 0; i < MAXTXN; i++)
-        if (txn[i] != NULL && open[i])
-            check_walk((struct reader){NULL, txn[i]}, &work[i]);
-    vcow_debug_fail_alloc(0, false);
-    for (int i = 0; i < MAXTXN; i++)
-        vcow_txn_free(txn[i]);
-    for (int i = 0; i < MAXPINS; i++)
-        vcow_version_unpin(pin[i]);
-    CHECK(vcow_cell_close(c) == VCOW_OK);
-    fuzz_check_all_freed_sometimes();
+    for (int i = 0; i < FUZZ_MAXPINS; i++)
+        if (fd.pin[i] != NULL)
+            check_walk((struct reader){fd.pin[i], NULL}, &hist[fd.pin_seq[i]]);
+    for (int i = 0; i < FUZZ_MAXTXN; i++)
+        if (fd.txn[i] != NULL && fd.open[i])
+            check_walk((struct reader){NULL, fd.txn[i]}, &work[i]);
+    fuzz_close(&fd);
     return 0;
 }
