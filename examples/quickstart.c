@@ -40,9 +40,12 @@ int main(void)
     vcow_val v;
     vcow_read_lock();
     const vcow_version *head = vcow_cell_head(cell);
+    uint64_t keys = 0;
     vcow_hamt_get(head, "listen", 6, &v);
-    printf("head: version %llu, listen=%lld, %zu keys\n",
-           (unsigned long long)vcow_version_seq(head), (long long)v.u.i64, vcow_hamt_len(head));
+    vcow_hamt_len(head, &keys);
+    printf("head: version %llu, listen=%lld, %llu keys\n",
+           (unsigned long long)vcow_version_seq(head), (long long)v.u.i64,
+           (unsigned long long)keys);
     vcow_read_unlock();
 
     /* Time travel: a pin keeps version 2 alive across sections and commits. */

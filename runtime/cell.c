@@ -218,8 +218,18 @@ vcow_cell *vcow_version_cell(const vcow_version *v)
     return v != NULL ? vcow_face_real(&v->face)->cell : NULL;
 }
 
+/* A txn view reads the txn's current structure; none once it finished. */
+static const struct vcow_txn *txn_of(const vcow_version *v)
+{
+    return vcow_container_of((const struct vcow_view_face *)(const void *)v, struct vcow_txn, view);
+}
+
 struct vcow_node *vcow_version_root(const vcow_version *v)
 {
+    if (VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)) {
+        const struct vcow_txn *t = txn_of(v);
+        return t->state == TXN_OPEN ? t->root : NULL;
+    }
     return v->face.root;
 }
 
@@ -230,6 +240,11 @@ const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v)
 
 enum vcow_kind vcow_version_kind(const vcow_version *v)
 {
+    if (VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)) {
+        const struct vcow_txn *t = txn_of(v);
+        /* A finished txn reads as nothing of any kind: reads fail. */
+        return t->state == TXN_OPEN ? t->kind : VCOW_KIND_META;
+    }
     return (enum vcow_kind)v->face.kind;
 }
 

@@ -44,6 +44,7 @@ enum vcow_face_type {
     VCOW_FACE_VERSION = 0, /* struct vcow_version */
     VCOW_FACE_VIEW = 1,    /* vcow_view_of: a nested structure */
     VCOW_FACE_SLOT = 2,    /* a pin of the head in a thread's slot */
+    VCOW_FACE_TXN = 3,     /* vcow_txn_view: the txn's current state */
 };
 
 struct vcow_view_face {
@@ -215,6 +216,9 @@ struct vcow_txn {
         struct vcow_node *root;  /* the enclosing structure's root */
         enum vcow_kind kind;
     } nest[VCOW_TXN_NEST_MAX];
+    /* What vcow_txn_view returns: a face whose root and kind are read
+     * from the txn itself (vcow_version_root), real = base. */
+    struct vcow_view_face view;
     uint64_t id; /* owner stamp of the nodes this txn creates */
     struct vcow_tally tally;
     int state;

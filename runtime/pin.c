@@ -44,6 +44,8 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
 {
     if (v == NULL || out == NULL)
         return VCOW_EINVAL;
+    if (v->face.view == VCOW_FACE_TXN)
+        return VCOW_EINVAL;                            /* a txn's state is no version */
     struct vcow_version *w = vcow_face_real(&v->face); /* a view pins its version */
     if (v->face.view == VCOW_FACE_SLOT || (v->face.view == VCOW_FACE_VIEW && v->face.slot)) {
         /* The caller holds a slot pin on w, whose count may be zero: add
@@ -144,6 +146,8 @@ void vcow_version_unpin(vcow_version *v)
         unpin_slot((struct vcow_view_face *)(void *)v);
         return;
     }
+    if (v->face.view == VCOW_FACE_TXN)
+        vcow__panic("vcow_version_unpin", "a txn view (vcow_txn_view) is no pin");
     v = vcow_face_real(&v->face);
     struct vcow_cell *c = v->cell;
     /* Once our decrement lets v die, the claimer may queue it (and a close

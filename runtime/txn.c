@@ -43,6 +43,9 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     t->base = vcow_face_real(&base->face);
     t->root = base->face.root;
     t->kind = c->kind;
+    memset(&t->view, 0, sizeof(t->view));
+    t->view.face.view = VCOW_FACE_TXN;
+    t->view.real = t->base;
     t->depth = 0;
     t->id = new_txn_id();
     t->state = TXN_OPEN;
@@ -285,6 +288,11 @@ void vcow_txn_free(vcow_txn *t)
     txn_flush(t);
     if (t->heap)
         vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
+}
+
+const vcow_version *vcow_txn_view(const vcow_txn *t)
+{
+    return t != NULL && t->state == TXN_OPEN ? (const vcow_version *)(const void *)&t->view : NULL;
 }
 
 const vcow_version *vcow_txn_base(const vcow_txn *t)

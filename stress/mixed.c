@@ -54,9 +54,9 @@ static int move_money(vcow_txn *t, const struct transfer *x)
     char kf[16], kt[16];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
     vcow_val a, b;
-    int rc = vcow_tree_get_txn(t, kf, lf, &a);
+    int rc = vcow_tree_get(vcow_txn_view(t), kf, lf, &a);
     if (rc == VCOW_OK)
-        rc = vcow_tree_get_txn(t, kt, lt, &b);
+        rc = vcow_tree_get(vcow_txn_view(t), kt, lt, &b);
     if (rc != VCOW_OK)
         return rc;
     int64_t fa = a.u.i64, tb = b.u.i64;
@@ -69,7 +69,7 @@ static int transfer_fn(vcow_txn *t, void *arg)
 {
     const struct transfer *x = arg;
     vcow_val c;
-    int rc = vcow_hamt_get_txn(t, "count", 5, &c);
+    int rc = vcow_hamt_get(vcow_txn_view(t), "count", 5, &c);
     if (rc != VCOW_OK)
         return rc;
     int64_t n = c.u.i64 + 1;

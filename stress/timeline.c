@@ -49,7 +49,7 @@ static int commit_fn(vcow_txn *t, void *arg)
 {
     struct wctx *w = arg;
     vcow_val n;
-    int rc = vcow_hamt_get_txn(t, "n", 1, &n);
+    int rc = vcow_hamt_get(vcow_txn_view(t), "n", 1, &n);
     int64_t cur = rc == VCOW_OK ? n.u.i64 : 0;
     if (rc != VCOW_OK && rc != VCOW_ENOENT)
         return rc;

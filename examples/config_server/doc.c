@@ -77,7 +77,7 @@ static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, s
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         vcow_val cur;
-        rc = vcow_hamt_get_path_txn(t, path, &cur);
+        rc = vcow_hamt_get_path(vcow_txn_view(t), path, &cur);
         if (!w->merge || rc != VCOW_OK || cur.type != VCOW_T_MAP) {
             vcow_val empty = {.type = VCOW_T_MAP, .u.root = NULL};
             rc = vcow_hamt_set_path(t, path, empty);
@@ -140,7 +140,7 @@ static int replace_fn(vcow_txn *t, void *arg)
     struct write_ctx *w = arg;
     /* Drop every top-level key, then write the new document. */
     struct key_list l = {0};
-    int rc = vcow_hamt_iter_path_txn(t, "", collect_key, &l);
+    int rc = vcow_hamt_iter_path(vcow_txn_view(t), "", collect_key, &l);
     for (size_t i = 0; i < l.n && rc == VCOW_OK; i++)
         rc = vcow_hamt_del(t, l.keys[i], strlen(l.keys[i]));
     for (size_t i = 0; i < l.n; i++)

@@ -18,9 +18,6 @@ VCOW_BEGIN_DECLS
  */
 VCOW_API int vcow_box_get(const vcow_version *v, vcow_val *out);
 
-/** Read the value as the txn currently has it. */
-VCOW_API int vcow_box_get_txn(const vcow_txn *txn, vcow_val *out);
-
 /**
  * Set the txn's value (bytes are copied). Errors: VCOW_EINVAL (NULL, not a
  * box, nested or unknown type, bytes over VCOW_VAL_MAX_BYTES), VCOW_ESTATE

@@ -307,6 +307,19 @@ VCOW_API int vcow_txn_leave(vcow_txn *txn);
 VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 
 /**
+ * The txn's current state, read like a version: every read of a version
+ * (vcow_box_get, vcow_hamt_get, vcow_tree_range, vcow_rope_copy, the
+ * checkers, ...) called on it sees what the txn has written so far, inside
+ * the nested structure it has entered if any (vcow_hamt_enter). The same
+ * pointer follows every later write; it is valid until the txn is
+ * committed, aborted or freed (NULL for a finished txn; reads through a
+ * pointer taken before the txn finished then fail with VCOW_EINVAL). It is
+ * no pin: vcow_version_pin refuses it (VCOW_EINVAL), and its seq, time and
+ * cell are the base's. Like the txn, one thread at a time.
+ */
+VCOW_API const vcow_version *vcow_txn_view(const vcow_txn *txn);
+
+/**
  * Run fn on a txn begun on the head and commit; on VCOW_ECONFLICT begin
  * again on the new head and re-run fn, with exponential backoff
  * (ConcurrencyKit's ck_backoff) between attempts. fn may therefore run

@@ -62,8 +62,9 @@
  * version, never lock, and may run in any number of threads at once. Values
  * and keys they hand out point into the version and stay valid as long as
  * the section or the pin lasts. The txn calls follow vcow/cell.h: a txn
- * belongs to one thread. Values read with *_txn point into the txn's own
- * nodes and are valid only until the txn's next write.
+ * belongs to one thread. Reads through vcow_txn_view(txn) see the txn's
+ * current state; values they hand out point into the txn's own nodes and
+ * are valid only until the txn's next write.
  *
  * Errors: VCOW_EINVAL (NULL, bad key, bad value, not a hamt cell or
  * version, a path through a non-map value), VCOW_ENOENT (no such key / path),
@@ -92,8 +93,8 @@ VCOW_API int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, 
 /** true when the key is present (false on bad arguments too). */
 VCOW_API bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen);
 
-/** Number of entries (0 on bad arguments). O(1). */
-VCOW_API size_t vcow_hamt_len(const vcow_version *v);
+/** Number of entries, in *out. O(1). Errors: VCOW_EINVAL. */
+VCOW_API int vcow_hamt_len(const vcow_version *v, uint64_t *out);
 
 /**
  * Call fn for every entry, in the map's deterministic order (one version's
@@ -151,18 +152,6 @@ VCOW_API int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_h
 VCOW_API int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
                                  vcow_hamt_diff_fn *fn, void *ctx);
 /** @} */
-
-/* ---- reads on a txn's current state ---- */
-
-/** vcow_hamt_get on the txn's current state. */
-VCOW_API int vcow_hamt_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
-/** The txn's number of entries, in *out. */
-VCOW_API int vcow_hamt_len_txn(const vcow_txn *txn, size_t *out);
-/** vcow_hamt_get_path on the txn's current state. */
-VCOW_API int vcow_hamt_get_path_txn(const vcow_txn *txn, const char *path, vcow_val *out);
-/** vcow_hamt_iter_path on the txn's current state. */
-VCOW_API int vcow_hamt_iter_path_txn(const vcow_txn *txn, const char *path, vcow_hamt_iter_fn *fn,
-                                     void *ctx);
 
 /* ---- writes on a txn ---- */
 
@@ -237,7 +226,6 @@ VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, v
  * @{
  */
 VCOW_API int vcow_hamt_debug_check(const vcow_version *v);
-VCOW_API int vcow_hamt_debug_check_txn(const vcow_txn *txn);
 /** @} */
 
 VCOW_END_DECLS

@@ -42,7 +42,7 @@
  * Reads take a `const vcow_version *` (inside a read section or pinned) and
  * never allocate, except vcow_rope_diff. Anything they return that points
  * into the rope (chunks, slices) is valid as long as the version is.
- * Reads named _txn read a txn's current state.
+ * Reads on vcow_txn_view(txn) read a txn's current state.
  *
  * Writes go through a txn (runtime rules: a failed write returns
  * VCOW_ENOMEM and leaves the txn's text unchanged). Inserted text must be
@@ -82,9 +82,8 @@ struct vcow_rope_metrics {
     uint64_t lines; /**< line breaks + 1 */
 };
 
-/** Lengths of a version / of a txn's current text. Errors: VCOW_EINVAL. @{ */
+/** Lengths of a version (or of a txn's current text: vcow_txn_view). Errors: VCOW_EINVAL. @{ */
 VCOW_API int vcow_rope_len(const vcow_version *v, struct vcow_rope_metrics *out);
-VCOW_API int vcow_rope_len_txn(const vcow_txn *txn, struct vcow_rope_metrics *out);
 /** @} */
 
 /**
@@ -110,8 +109,6 @@ VCOW_API int vcow_rope_line_start(const vcow_version *v, uint64_t line, enum vco
  */
 VCOW_API int vcow_rope_copy(const vcow_version *v, enum vcow_rope_unit unit, uint64_t from,
                             uint64_t to, void *buf, size_t *n);
-VCOW_API int vcow_rope_copy_txn(const vcow_txn *txn, enum vcow_rope_unit unit, uint64_t from,
-                                uint64_t to, void *buf, size_t *n);
 /** @} */
 
 /**
@@ -230,7 +227,6 @@ VCOW_API int vcow_rope_cell_delete(vcow_cell *cell, enum vcow_rope_unit unit, ui
  * @{
  */
 VCOW_API int vcow_rope_check(const vcow_version *v);
-VCOW_API int vcow_rope_check_txn(const vcow_txn *txn);
 /** @} */
 
 VCOW_END_DECLS

@@ -156,18 +156,6 @@ VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool 
  */
 VCOW_API int vcow_tree_check(const vcow_version *v);
 
-/* ---- reads on a txn's current state ---- */
-
-/** vcow_tree_get on the txn's current state. */
-VCOW_API int vcow_tree_get_txn(const vcow_txn *txn, const void *key, size_t klen, vcow_val *out);
-/** vcow_tree_len on the txn's current state. */
-VCOW_API int vcow_tree_len_txn(const vcow_txn *txn, uint64_t *out);
-/** vcow_tree_range on the txn's current state. */
-VCOW_API int vcow_tree_range_txn(const vcow_txn *txn, const void *lo, size_t lolen, const void *hi,
-                                 size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
-/** vcow_tree_check on the txn's current state. */
-VCOW_API int vcow_tree_check_txn(const vcow_txn *txn);
-
 /* ---- writes on a txn ---- */
 
 /** Insert or replace (key and bytes are copied; a replace keeps the key

@@ -70,17 +70,6 @@ int vcow_box_get(const vcow_version *v, vcow_val *out)
     return VCOW_OK;
 }
 
-int vcow_box_get_txn(const vcow_txn *t, vcow_val *out)
-{
-    if (out == NULL)
-        return VCOW_EINVAL;
-    int rc = vcow_txn_writable(t, VCOW_KIND_BOX);
-    if (rc != VCOW_OK)
-        return rc;
-    read_node(vcow_txn_root(t), out);
-    return VCOW_OK;
-}
-
 int vcow_box_set(vcow_txn *t, vcow_val val)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_BOX);
@@ -149,7 +138,7 @@ static int add_fn(vcow_txn *t, void *arg)
 {
     struct add_ctx *a = arg;
     vcow_val v;
-    int rc = vcow_box_get_txn(t, &v);
+    int rc = vcow_box_get(vcow_txn_view(t), &v);
     if (rc != VCOW_OK)
         return rc;
     if (v.type != VCOW_T_I64 && v.type != VCOW_T_NONE)

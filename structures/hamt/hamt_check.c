@@ -160,11 +160,3 @@ int vcow_hamt_debug_check(const vcow_version *v)
         return VCOW_EINVAL;
     return vcow__hamt_check_map((const struct hnode *)vcow_version_root(v));
 }
-
-int vcow_hamt_debug_check_txn(const vcow_txn *t)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
-    if (rc != VCOW_OK)
-        return rc;
-    return vcow__hamt_check_map((const struct hnode *)vcow_txn_root(t));
-}

@@ -34,18 +34,6 @@ int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_
     return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
 }
 
-int vcow_hamt_iter_path_txn(const vcow_txn *t, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
-    if (rc != VCOW_OK)
-        return rc;
-    if (fn == NULL)
-        return VCOW_EINVAL;
-    const struct hnode *m;
-    rc = map_at((const struct hnode *)vcow_txn_root(t), path, &m);
-    return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
-}
-
 int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
                         vcow_hamt_diff_fn *fn, void *ctx)
 {

@@ -278,14 +278,6 @@ int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out)
     return vcow__hamt_get_path((const struct hnode *)vcow_version_root(v), path, out);
 }
 
-int vcow_hamt_get_path_txn(const vcow_txn *t, const char *path, vcow_val *out)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
-    if (rc != VCOW_OK)
-        return rc;
-    return vcow__hamt_get_path((const struct hnode *)vcow_txn_root(t), path, out);
-}
-
 /* ---- cell conveniences ---- */
 
 struct kv {

@@ -40,34 +40,11 @@ bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen)
     return map_find(version_map(v), &k) != NULL;
 }
 
-size_t vcow_hamt_len(const vcow_version *v)
+int vcow_hamt_len(const vcow_version *v, uint64_t *out)
 {
-    return is_hamt(v) ? (size_t)map_count(version_map(v)) : 0;
-}
-
-int vcow_hamt_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val *out)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
-    if (rc != VCOW_OK)
-        return rc;
-    if (out == NULL || key_check(key, klen) != VCOW_OK)
+    if (!is_hamt(v) || out == NULL)
         return VCOW_EINVAL;
-    struct hkey k = make_key(key, klen);
-    const struct hent *e = map_find((const struct hnode *)vcow_txn_root(t), &k);
-    if (e == NULL)
-        return VCOW_ENOENT;
-    *out = ent_val(e);
-    return VCOW_OK;
-}
-
-int vcow_hamt_len_txn(const vcow_txn *t, size_t *out)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
-    if (rc != VCOW_OK)
-        return rc;
-    if (out == NULL)
-        return VCOW_EINVAL;
-    *out = (size_t)map_count((const struct hnode *)vcow_txn_root(t));
+    *out = map_count(version_map(v));
     return VCOW_OK;
 }
 

@@ -14,14 +14,6 @@ static int root_of(const vcow_version *v, const struct vcow_node **root)
     return VCOW_OK;
 }
 
-static int root_of_txn(const vcow_txn *t, const struct vcow_node **root)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_ROPE);
-    if (rc == VCOW_OK)
-        *root = vcow_txn_root(t);
-    return rc;
-}
-
 static bool unit_ok(enum vcow_rope_unit u)
 {
     return u == VCOW_ROPE_BYTES || u == VCOW_ROPE_CHARS || u == VCOW_ROPE_UTF16;
@@ -41,15 +33,6 @@ int vcow_rope_len(const vcow_version *v, struct vcow_rope_metrics *out)
 {
     const struct vcow_node *root;
     int rc = out == NULL ? VCOW_EINVAL : root_of(v, &root);
-    if (rc == VCOW_OK)
-        len_of(root, out);
-    return rc;
-}
-
-int vcow_rope_len_txn(const vcow_txn *t, struct vcow_rope_metrics *out)
-{
-    const struct vcow_node *root;
-    int rc = out == NULL ? VCOW_EINVAL : root_of_txn(t, &root);
     if (rc == VCOW_OK)
         len_of(root, out);
     return rc;
@@ -144,14 +127,6 @@ int vcow_rope_copy(const vcow_version *v, enum vcow_rope_unit unit, uint64_t fro
     return rc == VCOW_OK ? copy_range(root, unit, from, to, buf, n) : rc;
 }
 
-int vcow_rope_copy_txn(const vcow_txn *t, enum vcow_rope_unit unit, uint64_t from, uint64_t to,
-                       void *buf, size_t *n)
-{
-    const struct vcow_node *root;
-    int rc = root_of_txn(t, &root);
-    return rc == VCOW_OK ? copy_range(root, unit, from, to, buf, n) : rc;
-}
-
 int vcow_rope_slice_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t from, uint64_t to,
                        vcow_rope_slice *out)
 {
@@ -237,12 +212,5 @@ int vcow_rope_check(const vcow_version *v)
 {
     const struct vcow_node *root;
     int rc = root_of(v, &root);
-    return rc == VCOW_OK ? check_root(root) : rc;
-}
-
-int vcow_rope_check_txn(const vcow_txn *t)
-{
-    const struct vcow_node *root;
-    int rc = root_of_txn(t, &root);
     return rc == VCOW_OK ? check_root(root) : rc;
 }

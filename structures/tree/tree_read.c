@@ -20,16 +20,6 @@ static struct kord vord(const vcow_version *v)
     return bt_ord(vcow_version_opts(v));
 }
 
-static int txn_root(const vcow_txn *t, const struct tnode **out, struct kord *ord)
-{
-    int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
-    if (rc == VCOW_OK) {
-        *out = (const struct tnode *)vcow_txn_root(t);
-        *ord = bt_ord(vcow_txn_opts(t));
-    }
-    return rc;
-}
-
 static void put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val *val)
 {
     if (k != NULL) {
@@ -285,54 +275,6 @@ int vcow_tree_check(const vcow_version *v)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
     return vcow__bt_tree_check_root(&ord, vroot(v));
-}
-
-/* ---- entry points on txns ---- */
-
-int vcow_tree_get_txn(const vcow_txn *t, const void *key, size_t klen, vcow_val *out)
-{
-    const struct tnode *x;
-    struct kord ord;
-    int rc = txn_root(t, &x, &ord);
-    if (rc != VCOW_OK)
-        return rc;
-    if (out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
-        return VCOW_EINVAL;
-    return vcow__bt_root_get(&ord, x, key, klen, out);
-}
-
-int vcow_tree_len_txn(const vcow_txn *t, uint64_t *out)
-{
-    const struct tnode *x;
-    struct kord ord;
-    int rc = txn_root(t, &x, &ord);
-    if (rc != VCOW_OK)
-        return rc;
-    if (out == NULL)
-        return VCOW_EINVAL;
-    *out = x != NULL ? x->total : 0;
-    return VCOW_OK;
-}
-
-int vcow_tree_range_txn(const vcow_txn *t, const void *lo, size_t lolen, const void *hi,
-                        size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
-{
-    const struct tnode *x;
-    struct kord ord;
-    int rc = txn_root(t, &x, &ord);
-    if (rc != VCOW_OK)
-        return rc;
-    return vcow__bt_root_range(&ord, x, lo, lolen, hi, hilen, flags, fn, ctx);
-}
-
-int vcow_tree_check_txn(const vcow_txn *t)
-{
-    const struct tnode *x;
-    struct kord ord;
-    int rc = txn_root(t, &x, &ord);
-    if (rc != VCOW_OK)
-        return rc;
-    return vcow__bt_tree_check_root(&ord, x);
 }
 
 /* ---- diff ----

@@ -70,6 +70,12 @@ bool fuzz_open(struct fuzz_drv *d, enum vcow_kind kind, const struct vcow_cell_o
 /* What any call on slot's txn answers before it looks at its arguments:
  * VCOW_EINVAL (no txn), VCOW_ESTATE (finished) or VCOW_OK (open). */
 int fuzz_pre(const struct fuzz_drv *d, int slot);
+/* What a read through vcow_txn_view answers where a txn call would answer
+ * pre: a finished txn has no view (NULL), which reads refuse as EINVAL. */
+static inline int fuzz_view_pre(int pre)
+{
+    return pre == VCOW_ESTATE ? VCOW_EINVAL : pre;
+}
 
 /* Begin a txn in slot unless an open one is there (a finished one is freed
  * first). true: a new txn on the head is open; the fuzzer copies the head's

@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 10: /* misuse: close while pinned/open must refuse or succeed only if idle */
             CHECK(vcow_cell_close(NULL) == VCOW_EINVAL);
             CHECK(vcow_box_get(NULL, NULL) == VCOW_EINVAL);
-            CHECK(vcow_box_get_txn(fd.txn[slot], NULL) == VCOW_EINVAL);
+            CHECK(vcow_box_get(vcow_txn_view(fd.txn[slot]), NULL) == VCOW_EINVAL);
             break;
         default: { /* cell convenience */
             uint64_t seq = 0;

@@ -31,6 +31,14 @@
 
 #include "fuzz.h"
 
+/* The map's length (vcow_hamt_len), checked to succeed. */
+static uint64_t map_len(const vcow_version *v)
+{
+    uint64_t n = 0;
+    CHECK_OK(vcow_hamt_len(v, &n));
+    return n;
+}
+
 #define MAXV   40  /* committed versions per input */
 #define MAXOPS 256 /* operations per input */
 #define MAXE   64  /* model entries per map, nested ones included */
@@ -351,12 +359,13 @@ struct reader {
 static int rd_iter_path(struct reader r, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
 {
     return r.v ? vcow_hamt_iter_path(r.v, path, fn, ctx)
-               : vcow_hamt_iter_path_txn(r.t, path, fn, ctx);
+               : vcow_hamt_iter_path(vcow_txn_view(r.t), path, fn, ctx);
 }
 
 static int rd_get_path(struct reader r, const char *path, vcow_val *out)
 {
-    return r.v ? vcow_hamt_get_path(r.v, path, out) : vcow_hamt_get_path_txn(r.t, path, out);
+    return r.v ? vcow_hamt_get_path(r.v, path, out)
+               : vcow_hamt_get_path(vcow_txn_view(r.t), path, out);
 }
 
 struct ictx {
@@ -408,17 +417,17 @@ static void check_level(struct reader r, const struct mstate *s, uint16_t prefix
 /* Everything r holds is s, read every way there is. */
 static void check_all(struct reader r, const struct mstate *s)
 {
-    size_t len;
+    uint64_t len;
     if (r.v)
-        len = vcow_hamt_len(r.v);
+        len = map_len(r.v);
     else
-        CHECK(vcow_hamt_len_txn(r.t, &len) == VCOW_OK);
+        CHECK(vcow_hamt_len(vcow_txn_view(r.t), &len) == VCOW_OK);
     CHECK(len == (size_t)children(s, 0));
     for (int k = 0; k < NK; k++) {
         int x = find(s, child(0, k));
         vcow_val v;
         int rc = r.v ? vcow_hamt_get(r.v, keys[k], strlen(keys[k]), &v)
-                     : vcow_hamt_get_txn(r.t, keys[k], strlen(keys[k]), &v);
+                     : vcow_hamt_get(vcow_txn_view(r.t), keys[k], strlen(keys[k]), &v);
         CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &s->e[x].v));
         if (r.v)
             CHECK(vcow_hamt_contains(r.v, keys[k], strlen(keys[k])) == (x >= 0));
@@ -591,16 +600,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(x < 0 ? rc == VCOW_ENOENT
                         : rc == VCOW_OK && val_equal(&v, &hist[fd.head].e[x].v));
             CHECK(vcow_hamt_contains(h, key, klen) == (x >= 0));
-            CHECK(vcow_hamt_len(h) == (size_t)children(&hist[fd.head], 0));
+            CHECK(map_len(h) == (size_t)children(&hist[fd.head], 0));
             vcow_read_unlock();
-            rc = vcow_hamt_get_txn(t, key, klen, &v);
-            size_t len;
-            int rl = vcow_hamt_len_txn(t, &len);
+            rc = vcow_hamt_get(vcow_txn_view(t), key, klen, &v);
+            uint64_t len;
+            int rl = vcow_hamt_len(vcow_txn_view(t), &len);
             if (pre != VCOW_OK) {
-                CHECK(rc == pre && rl == pre);
-                CHECK(vcow_hamt_get_path_txn(t, key, &v) == pre);
-                CHECK(vcow_hamt_iter_path_txn(t, "", iter_cb, NULL) == pre);
-                CHECK(vcow_hamt_debug_check_txn(t) == pre);
+                CHECK(rc == fuzz_view_pre(pre) && rl == fuzz_view_pre(pre));
+                CHECK(vcow_hamt_get_path(vcow_txn_view(t), key, &v) == fuzz_view_pre(pre));
+                CHECK(vcow_hamt_iter_path(vcow_txn_view(t), "", iter_cb, NULL) ==
+                      fuzz_view_pre(pre));
+                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
                 break;
             }
             x = find(&work[slot], child(0, k));
@@ -664,8 +674,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     CHECK(vcow_hamt_debug_check(fd.pin[i]) == VCOW_OK);
             for (int i = 0; i < FUZZ_MAXTXN; i++)
                 if (fd.txn[i] != NULL)
-                    CHECK(vcow_hamt_debug_check_txn(fd.txn[i]) ==
-                          (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
+                    CHECK(vcow_hamt_debug_check(vcow_txn_view(fd.txn[i])) ==
+                          (fd.open[i] ? VCOW_OK : VCOW_EINVAL));
             break;
         case 12: /* arm or disarm an allocation failure */
             fuzz_arm(&fd, b % 4 == 0 ? 0 : 1 + a % 4, a & 1);
@@ -674,22 +684,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int bad = pre != VCOW_OK ? pre : VCOW_EINVAL;
             vcow_val v = vcow_val_i64(1);
             vcow_val out;
-            size_t len;
+            uint64_t len;
             switch (a % 8) {
             case 0:
                 CHECK(vcow_hamt_set(t, NULL, 1, v) == bad);
                 CHECK(vcow_hamt_del(t, NULL, 1) == bad);
-                CHECK(vcow_hamt_get_txn(t, NULL, 1, &out) == bad);
+                CHECK(vcow_hamt_get(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
                 break;
             case 1:
                 CHECK(vcow_hamt_set(t, "a", 0, v) == bad);
                 CHECK(vcow_hamt_del(t, "a", 0) == bad);
-                CHECK(vcow_hamt_get_txn(t, "a", 0, &out) == bad);
+                CHECK(vcow_hamt_get(vcow_txn_view(t), "a", 0, &out) == fuzz_view_pre(bad));
                 break;
             case 2:
                 CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX + 1, v) == bad);
                 CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX + 1) == bad);
-                CHECK(vcow_hamt_get_txn(t, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == bad);
+                CHECK(vcow_hamt_get(vcow_txn_view(t), bigkey, VCOW_HAMT_KEY_MAX + 1, &out) ==
+                      fuzz_view_pre(bad));
                 break;
             case 3: { /* an invalid value at a path */
                 struct mval m;
@@ -703,7 +714,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const char *p = paths[b % 6];
                 CHECK(vcow_hamt_set_path(t, p, v) == bad);
                 CHECK(vcow_hamt_del_path(t, p) == bad);
-                CHECK(vcow_hamt_get_path_txn(t, p, &out) == bad);
+                CHECK(vcow_hamt_get_path(vcow_txn_view(t), p, &out) == fuzz_view_pre(bad));
                 vcow_read_lock();
                 CHECK(vcow_hamt_get_path(vcow_cell_head(fd.cell), p, &out) == VCOW_EINVAL);
                 vcow_read_unlock();
@@ -717,7 +728,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_hamt_get(h, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == VCOW_EINVAL);
                 CHECK(!vcow_hamt_contains(h, NULL, 1) && !vcow_hamt_contains(NULL, "a", 1));
                 CHECK(!vcow_hamt_contains(h, "a", 0));
-                CHECK(vcow_hamt_len(NULL) == 0);
+                CHECK(vcow_hamt_len(NULL, &len) == VCOW_EINVAL);
                 CHECK(vcow_hamt_iter(NULL, iter_cb, NULL) == VCOW_EINVAL);
                 CHECK(vcow_hamt_iter(h, NULL, NULL) == VCOW_EINVAL);
                 CHECK(vcow_hamt_diff(h, NULL, diff_cb, NULL) == VCOW_EINVAL);
@@ -726,9 +737,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_hamt_get_path(h, "a", NULL) == VCOW_EINVAL);
                 CHECK(vcow_hamt_iter_path(h, NULL, iter_cb, NULL) == VCOW_EINVAL);
                 vcow_read_unlock();
-                CHECK(vcow_hamt_get_txn(t, "a", 1, NULL) == bad);
-                CHECK(vcow_hamt_len_txn(t, NULL) == bad);
-                CHECK(vcow_hamt_iter_path_txn(t, "", NULL, NULL) == bad);
+                CHECK(vcow_hamt_get(vcow_txn_view(t), "a", 1, NULL) == fuzz_view_pre(bad));
+                CHECK(vcow_hamt_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
+                CHECK(vcow_hamt_iter_path(vcow_txn_view(t), "", NULL, NULL) == fuzz_view_pre(bad));
                 CHECK(vcow_hamt_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
                 CHECK(vcow_hamt_cell_get(fd.cell, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
                 break;
@@ -737,11 +748,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (pre != VCOW_OK || fd.armed)
                     break;
                 CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX, v) == VCOW_OK);
-                CHECK(vcow_hamt_get_txn(t, bigkey, VCOW_HAMT_KEY_MAX, &out) == VCOW_OK);
+                CHECK(vcow_hamt_get(vcow_txn_view(t), bigkey, VCOW_HAMT_KEY_MAX, &out) == VCOW_OK);
                 CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
-                CHECK(vcow_hamt_len_txn(t, &len) == VCOW_OK);
+                CHECK(vcow_hamt_len(vcow_txn_view(t), &len) == VCOW_OK);
                 CHECK(len == (size_t)children(&work[slot], 0) + 1);
-                CHECK(vcow_hamt_debug_check_txn(t) == VCOW_OK);
+                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == VCOW_OK);
                 CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX) == VCOW_OK);
                 check_all((struct reader){NULL, t}, &work[slot]);
                 break;
@@ -813,7 +824,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: { /* a txn read in full; iteration at a path on the head */
             if (pre == VCOW_OK) {
                 check_all((struct reader){NULL, t}, &work[slot]);
-                CHECK(vcow_hamt_debug_check_txn(t) == VCOW_OK);
+                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == VCOW_OK);
             }
             int d = read_path(&in, segs, pbuf);
             uint16_t m = 0;

@@ -454,16 +454,16 @@ static void check_version(const vcow_version *v, const struct mtext *M, size_t *
 static void check_txn_text(const vcow_txn *t, const struct mtext *M, size_t *budget, bool force)
 {
     struct vcow_rope_metrics m;
-    CHECK(vcow_rope_len_txn(t, &m) == VCOW_OK);
+    CHECK(vcow_rope_len(vcow_txn_view(t), &m) == VCOW_OK);
     CHECK(metrics_eq(&m, &M->m));
     if (!force && *budget < M->n)
         return;
     spend(budget, M->n);
     size_t n = SIZE_MAX;
-    CHECK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, M->n, vbuf, &n) == VCOW_OK);
+    CHECK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, M->n, vbuf, &n) == VCOW_OK);
     CHECK(n == M->n && memcmp(vbuf, M->b, n) == 0);
     if (force)
-        CHECK(vcow_rope_check_txn(t) == VCOW_OK);
+        CHECK(vcow_rope_check(vcow_txn_view(t)) == VCOW_OK);
 }
 
 /* ---- diff: rebuild b from a and the reported regions ---- */
@@ -817,7 +817,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                ? VCOW_ERANGE
                                : VCOW_OK;
                 size_t n = SIZE_MAX;
-                CHECK(vcow_rope_copy_txn(t, u, from, to, vbuf, &n) == want);
+                CHECK(vcow_rope_copy(vcow_txn_view(t), u, from, to, vbuf, &n) == want);
                 if (want == VCOW_OK)
                     CHECK(n == y - x && memcmp(vbuf, cur->b + x, n) == 0);
             } else if ((a & 8) && fd.pin[ps] != NULL) {
@@ -838,7 +838,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0; i < FUZZ_MAXTXN; i++) {
                 if (fd.txn[i] == NULL)
                     continue;
-                CHECK(vcow_rope_check_txn(fd.txn[i]) == (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
+                CHECK(vcow_rope_check(vcow_txn_view(fd.txn[i])) ==
+                      (fd.open[i] ? VCOW_OK : VCOW_EINVAL));
                 if (fd.open[i])
                     check_txn_text(fd.txn[i], &work[i], &budget, true);
             }
@@ -955,21 +956,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_rope_move(t, (enum vcow_rope_unit)4, 0, 0, 0) == bad);
                 break;
             case 4: /* txn reads, NULL txns */
-                CHECK(vcow_rope_len_txn(t, NULL) == VCOW_EINVAL);
-                CHECK(vcow_rope_len_txn(NULL, &m) == VCOW_EINVAL);
-                CHECK(vcow_rope_copy_txn(t, (enum vcow_rope_unit)3, 0, 0, vbuf, &n) == bad);
-                CHECK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, 1, NULL, &n) == bad);
-                CHECK(vcow_rope_copy_txn(NULL, VCOW_ROPE_BYTES, 0, 0, vbuf, &n) == VCOW_EINVAL);
-                CHECK(vcow_rope_check_txn(NULL) == VCOW_EINVAL);
+                CHECK(vcow_rope_len(vcow_txn_view(t), NULL) == VCOW_EINVAL);
+                CHECK(vcow_rope_len(vcow_txn_view(NULL), &m) == VCOW_EINVAL);
+                CHECK(vcow_rope_copy(vcow_txn_view(t), (enum vcow_rope_unit)3, 0, 0, vbuf, &n) ==
+                      fuzz_view_pre(bad));
+                CHECK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, 1, NULL, &n) ==
+                      fuzz_view_pre(bad));
+                CHECK(vcow_rope_copy(vcow_txn_view(NULL), VCOW_ROPE_BYTES, 0, 0, vbuf, &n) ==
+                      VCOW_EINVAL);
+                CHECK(vcow_rope_check(vcow_txn_view(NULL)) == VCOW_EINVAL);
                 CHECK(vcow_rope_defrag(NULL) == VCOW_EINVAL);
                 CHECK(vcow_rope_insert(NULL, VCOW_ROPE_BYTES, 0, "a", 1) == VCOW_EINVAL);
                 CHECK(vcow_rope_append(NULL, "a", 1) == VCOW_EINVAL);
                 CHECK(vcow_rope_delete(NULL, VCOW_ROPE_BYTES, 0, 0) == VCOW_EINVAL);
                 CHECK(vcow_rope_move(NULL, VCOW_ROPE_BYTES, 0, 0, 0) == VCOW_EINVAL);
                 if (pre != VCOW_OK) {
-                    CHECK(vcow_rope_len_txn(t, &m) == pre);
-                    CHECK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, 0, vbuf, &n) == pre);
-                    CHECK(vcow_rope_check_txn(t) == pre);
+                    CHECK(vcow_rope_len(vcow_txn_view(t), &m) == fuzz_view_pre(pre));
+                    CHECK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, 0, vbuf, &n) ==
+                          fuzz_view_pre(pre));
+                    CHECK(vcow_rope_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
                     CHECK(vcow_rope_defrag(t) == pre);
                 }
                 break;
@@ -999,8 +1004,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 if (vcow_txn_begin(bc, &bt) == VCOW_OK) {
                     CHECK(vcow_rope_insert(bt, VCOW_ROPE_BYTES, 0, "a", 1) == VCOW_EINVAL);
-                    CHECK(vcow_rope_len_txn(bt, &m) == VCOW_EINVAL);
-                    CHECK(vcow_rope_check_txn(bt) == VCOW_EINVAL);
+                    CHECK(vcow_rope_len(vcow_txn_view(bt), &m) == VCOW_EINVAL);
+                    CHECK(vcow_rope_check(vcow_txn_view(bt)) == VCOW_EINVAL);
                     CHECK(vcow_rope_defrag(bt) == VCOW_EINVAL);
                     vcow_txn_free(bt);
                 } else {

@@ -449,13 +449,13 @@ struct reader {
 
 static int rd_len(struct reader r, uint64_t *n)
 {
-    return r.v ? vcow_tree_len(r.v, n) : vcow_tree_len_txn(r.t, n);
+    return r.v ? vcow_tree_len(r.v, n) : vcow_tree_len(vcow_txn_view(r.t), n);
 }
 
 static int rd_get(struct reader r, int id, bool null_ok, vcow_val *out)
 {
     return r.v ? vcow_tree_get(r.v, kp(id, null_ok), keys[id].len, out)
-               : vcow_tree_get_txn(r.t, kp(id, null_ok), keys[id].len, out);
+               : vcow_tree_get(vcow_txn_view(r.t), kp(id, null_ok), keys[id].len, out);
 }
 
 struct rctx {
@@ -496,7 +496,7 @@ static void check_range(struct reader r, const struct mstate *s, int lo, int hi,
     bool rev = (flags & REVERSE) != 0;
     struct rctx c = {s, rev ? to - 1 : from, rev ? -1 : 1, 0, stop, from, to};
     int rc = r.v ? vcow_tree_range(r.v, lp, ll, hp, hl, flags, range_cb, &c)
-                 : vcow_tree_range_txn(r.t, lp, ll, hp, hl, flags, range_cb, &c);
+                 : vcow_tree_range(vcow_txn_view(r.t), lp, ll, hp, hl, flags, range_cb, &c);
     if (want != VCOW_OK) {
         CHECK(rc == want && c.seen == 0);
         return;
@@ -608,7 +608,7 @@ static void check_version_full(const vcow_version *v, const struct mstate *s)
 static void check_txn_full(const vcow_txn *t, const struct mstate *s)
 {
     struct reader r = {NULL, t};
-    CHECK(vcow_tree_check_txn(t) == VCOW_OK);
+    CHECK(vcow_tree_check(vcow_txn_view(t)) == VCOW_OK);
     check_walk(r, s);
     check_range(r, s, 0, 0, NO_LO | NO_HI | REVERSE, 0, 0x14);
     vcow_val val;
@@ -808,9 +808,10 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
     case 0: /* NULL keys with a length */
         CHECK(vcow_tree_set(t, NULL, 1 + b % 4, v) == bad);
         CHECK(vcow_tree_del(t, NULL, 1) == bad);
-        CHECK(vcow_tree_get_txn(t, NULL, 1, &out) == bad);
+        CHECK(vcow_tree_get(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
         CHECK(vcow_tree_del_range(t, NULL, 1, "a", 1, 0, &d) == bad);
-        CHECK(vcow_tree_range_txn(t, "", 0, NULL, 2, 0, range_cb, NULL) == bad);
+        CHECK(vcow_tree_range(vcow_txn_view(t), "", 0, NULL, 2, 0, range_cb, NULL) ==
+              fuzz_view_pre(bad));
         CHECK(vcow_tree_get(h, NULL, 1, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_rank(h, NULL, 3, &u) == VCOW_EINVAL);
         CHECK(vcow_tree_lower_bound(h, NULL, 1, &k, &out) == VCOW_EINVAL);
@@ -821,10 +822,11 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
     case 1: /* keys over the limit */
         CHECK(vcow_tree_set(t, bigkey, KMAX + 1, v) == bad);
         CHECK(vcow_tree_del(t, bigkey, KMAX + 1) == bad);
-        CHECK(vcow_tree_get_txn(t, bigkey, KMAX + 1, &out) == bad);
+        CHECK(vcow_tree_get(vcow_txn_view(t), bigkey, KMAX + 1, &out) == fuzz_view_pre(bad));
         CHECK(vcow_tree_del_range(t, bigkey, KMAX + 1, bigkey, 1, 0, &d) == bad);
         CHECK(vcow_tree_del_range(t, "", 0, bigkey, KMAX + 1, VCOW_TREE_NO_LO, NULL) == bad);
-        CHECK(vcow_tree_range_txn(t, "a", 1, bigkey, KMAX + 1, 0, range_cb, NULL) == bad);
+        CHECK(vcow_tree_range(vcow_txn_view(t), "a", 1, bigkey, KMAX + 1, 0, range_cb, NULL) ==
+              fuzz_view_pre(bad));
         CHECK(vcow_tree_get(h, bigkey, KMAX + 1, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_rank(h, bigkey, KMAX + 1, &u) == VCOW_EINVAL);
         CHECK(vcow_tree_lower_bound(h, bigkey, KMAX + 1, &k, &out) == VCOW_EINVAL);
@@ -860,10 +862,11 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_equal(h, h, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_equal(NULL, h, &eq) == VCOW_EINVAL);
         CHECK(vcow_tree_check(NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_check_txn(NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_get_txn(t, "a", 1, NULL) == bad);
-        CHECK(vcow_tree_len_txn(t, NULL) == bad);
-        CHECK(vcow_tree_range_txn(t, NULL, 0, NULL, 0, 0, NULL, NULL) == bad);
+        CHECK(vcow_tree_check(vcow_txn_view(NULL)) == VCOW_EINVAL);
+        CHECK(vcow_tree_get(vcow_txn_view(t), "a", 1, NULL) == fuzz_view_pre(bad));
+        CHECK(vcow_tree_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
+        CHECK(vcow_tree_range(vcow_txn_view(t), NULL, 0, NULL, 0, 0, NULL, NULL) ==
+              fuzz_view_pre(bad));
         CHECK(vcow_tree_bulk_load(t, NULL, 1 + b % 3) == bad);
         CHECK(vcow_tree_bulk_load(NULL, items, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(NULL, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
@@ -880,8 +883,8 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_range(h, kb, 1, kmin, kminl, NO_LO, range_cb, NULL) == VCOW_OK);
         CHECK(vcow_tree_range(h, kmin, kminl, kmin, kminl, VCOW_TREE_LO_EXCL, range_cb, NULL) ==
               VCOW_OK);
-        CHECK(vcow_tree_range_txn(t, kb, 1, kmin, kminl, 0, range_cb, NULL) ==
-              (pre == VCOW_OK ? VCOW_ERANGE : pre));
+        CHECK(vcow_tree_range(vcow_txn_view(t), kb, 1, kmin, kminl, 0, range_cb, NULL) ==
+              (pre == VCOW_OK ? VCOW_ERANGE : fuzz_view_pre(pre)));
         CHECK(vcow_tree_del_range(t, kab, strlen(kab), ka2, strlen(ka2), b & 0x1c, &d) ==
               (pre == VCOW_OK ? VCOW_ERANGE : pre));
         /* lo == hi with an excluded bound: empty, not inverted */
@@ -895,10 +898,10 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         if (pre != VCOW_OK || armed)
             break;
         CHECK(vcow_tree_set(t, bigkey, KMAX, v) == VCOW_OK);
-        CHECK(vcow_tree_get_txn(t, bigkey, KMAX, &out) == VCOW_OK);
+        CHECK(vcow_tree_get(vcow_txn_view(t), bigkey, KMAX, &out) == VCOW_OK);
         CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
-        CHECK(vcow_tree_len_txn(t, &u) == VCOW_OK && u == (uint64_t)ws->n + 1);
-        CHECK(vcow_tree_check_txn(t) == VCOW_OK);
+        CHECK(vcow_tree_len(vcow_txn_view(t), &u) == VCOW_OK && u == (uint64_t)ws->n + 1);
+        CHECK(vcow_tree_check(vcow_txn_view(t)) == VCOW_OK);
         CHECK(vcow_tree_del(t, bigkey, KMAX) == VCOW_OK);
         CHECK(vcow_tree_del(t, bigkey, KMAX) == VCOW_ENOENT);
         break;
@@ -921,11 +924,11 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_check(bv) == VCOW_EINVAL);
         CHECK(vcow_tree_set(bt, "a", 1, v) == VCOW_EINVAL);
         CHECK(vcow_tree_del(bt, "a", 1) == VCOW_EINVAL);
-        CHECK(vcow_tree_get_txn(bt, "a", 1, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_len_txn(bt, &u) == VCOW_EINVAL);
+        CHECK(vcow_tree_get(vcow_txn_view(bt), "a", 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_len(vcow_txn_view(bt), &u) == VCOW_EINVAL);
         CHECK(vcow_tree_bulk_load(bt, NULL, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(bt, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
-        CHECK(vcow_tree_check_txn(bt) == VCOW_EINVAL);
+        CHECK(vcow_tree_check(vcow_txn_view(bt)) == VCOW_EINVAL);
         CHECK(vcow_tree_store(bc, "a", 1, v, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_erase(bc, "a", 1, NULL) == VCOW_EINVAL);
         vcow_txn_free(bt);
@@ -1174,10 +1177,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vcow_val v;
             uint64_t u;
             if (pre != VCOW_OK) {
-                CHECK(vcow_tree_get_txn(t, kp(k, true), keys[k].len, &v) == pre);
-                CHECK(vcow_tree_len_txn(t, &u) == pre);
-                CHECK(vcow_tree_range_txn(t, NULL, 0, NULL, 0, 0, range_cb, NULL) == pre);
-                CHECK(vcow_tree_check_txn(t) == pre);
+                CHECK(vcow_tree_get(vcow_txn_view(t), kp(k, true), keys[k].len, &v) ==
+                      fuzz_view_pre(pre));
+                CHECK(vcow_tree_len(vcow_txn_view(t), &u) == fuzz_view_pre(pre));
+                CHECK(vcow_tree_range(vcow_txn_view(t), NULL, 0, NULL, 0, 0, range_cb, NULL) ==
+                      fuzz_view_pre(pre));
+                CHECK(vcow_tree_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
                 CHECK(vcow_tree_set(t, "a", 1, vcow_val_i64(1)) == pre);
                 CHECK(vcow_tree_bulk_load(t, NULL, 0) == pre);
                 break;
@@ -1265,7 +1270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     CHECK(vcow_tree_check(fd.pin[i]) == VCOW_OK);
             for (int i = 0; i < FUZZ_MAXTXN; i++)
                 if (fd.txn[i] != NULL)
-                    CHECK(vcow_tree_check_txn(fd.txn[i]) == (fd.open[i] ? VCOW_OK : VCOW_ESTATE));
+                    CHECK(vcow_tree_check(vcow_txn_view(fd.txn[i])) ==
+                          (fd.open[i] ? VCOW_OK : VCOW_EINVAL));
             break;
         case 15: /* arm or disarm an allocation failure */
             /* the k-th allocation from now: soon, or within a big write */

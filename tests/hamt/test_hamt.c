@@ -22,6 +22,14 @@
 #include "tests/test.h"
 #include <vcow/hamt.h>
 
+/* The map's length (vcow_hamt_len), checked to succeed. */
+static uint64_t map_len(const vcow_version *v)
+{
+    uint64_t n = 0;
+    CHECK_OK(vcow_hamt_len(v, &n));
+    return n;
+}
+
 /* ---- helpers ---- */
 
 static vcow_cell *open_map(bool history)
@@ -184,12 +192,14 @@ struct src {
 
 static int src_get(struct src s, const char *key, size_t klen, vcow_val *out)
 {
-    return s.v ? vcow_hamt_get(s.v, key, klen, out) : vcow_hamt_get_txn(s.t, key, klen, out);
+    return s.v ? vcow_hamt_get(s.v, key, klen, out)
+               : vcow_hamt_get(vcow_txn_view(s.t), key, klen, out);
 }
 
 static int src_get_path(struct src s, const char *path, vcow_val *out)
 {
-    return s.v ? vcow_hamt_get_path(s.v, path, out) : vcow_hamt_get_path_txn(s.t, path, out);
+    return s.v ? vcow_hamt_get_path(s.v, path, out)
+               : vcow_hamt_get_path(vcow_txn_view(s.t), path, out);
 }
 
 static void check_plain(struct src s, const struct model *m, unsigned i)
@@ -239,7 +249,7 @@ static int count_fn(vcow_slice key, vcow_val val, void *ctx)
 static void check_full(const vcow_version *v, const struct model *m)
 {
     struct src s = {v, NULL};
-    CHECK_EQ_INT(vcow_hamt_len(v), model_len(m));
+    CHECK_EQ_INT(map_len(v), model_len(m));
     size_t n = 0;
     CHECK_OK(vcow_hamt_iter(v, count_fn, &n));
     CHECK_EQ_INT(n, model_len(m));
@@ -356,8 +366,8 @@ static void random_op(vcow_txn *t, struct model *m, unsigned long long *rs)
         }
         check_sub(s, m, mi, si);
     }
-    size_t len;
-    CHECK_OK(vcow_hamt_len_txn(t, &len));
+    uint64_t len;
+    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, model_len(m));
 }
 
@@ -401,7 +411,7 @@ static void test_basic(void)
     vcow_cell *c = open_map(false);
     vcow_read_lock();
     const vcow_version *h0 = vcow_cell_head(c);
-    CHECK_EQ_INT(vcow_hamt_len(h0), 0);
+    CHECK_EQ_INT(map_len(h0), 0);
     vcow_val v;
     CHECK_RC(vcow_hamt_get(h0, "a", 1, &v), VCOW_ENOENT);
     CHECK(!vcow_hamt_contains(h0, "a", 1));
@@ -418,19 +428,19 @@ static void test_basic(void)
     memset(longk, 'k', sizeof(longk));
     CHECK_OK(vcow_hamt_set(t, longk, sizeof(longk), vcow_val_bytes(longv, sizeof(longv))));
     CHECK_OK(vcow_hamt_set(t, "e", 1, vcow_val_bytes(NULL, 0)));
-    CHECK_OK(vcow_hamt_get_txn(t, "a", 1, &v));
+    CHECK_OK(vcow_hamt_get(vcow_txn_view(t), "a", 1, &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 1);
     CHECK_OK(vcow_hamt_set(t, "a", 1, vcow_val_i64(11))); /* overwrite, in place */
-    size_t len;
-    CHECK_OK(vcow_hamt_len_txn(t, &len));
+    uint64_t len;
+    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 6);
-    CHECK_OK(vcow_hamt_debug_check_txn(t));
+    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
     vcow_version *v1;
     CHECK_OK(vcow_cell_pin_head(c, &v1));
-    CHECK_EQ_INT(vcow_hamt_len(v1), 6);
+    CHECK_EQ_INT(map_len(v1), 6);
     CHECK_OK(vcow_hamt_get(v1, "a", 1, &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 11);
     CHECK_OK(vcow_hamt_get(v1, "b", 1, &v));
@@ -495,7 +505,7 @@ static void test_basic(void)
     const char *keys[] = {"b", "c", "d", "e", "zz"};
     for (int i = 0; i < 5; i++)
         CHECK_OK(vcow_hamt_del(t, keys[i], strlen(keys[i])));
-    CHECK_OK(vcow_hamt_len_txn(t, &len));
+    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 0);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -546,8 +556,8 @@ static void test_badinput(void)
     CHECK_RC(vcow_hamt_del(t, NULL, 1), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_del(t, "a", 0), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ENOENT);
-    CHECK_RC(vcow_hamt_get_txn(t, "a", 1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_txn(NULL, "a", 1, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_hamt_get(vcow_txn_view(t), "a", 1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_hamt_get(vcow_txn_view(NULL), "a", 1, &out), VCOW_EINVAL);
 
     /* Paths. */
     CHECK_OK(vcow_hamt_set(t, "scalar", 6, i1));
@@ -557,11 +567,11 @@ static void test_badinput(void)
     CHECK_RC(vcow_hamt_set_path(t, "a.", i1), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_set_path(t, ".a", i1), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_set_path(t, "scalar.x", i1), VCOW_EINVAL); /* through a non-map */
-    CHECK_RC(vcow_hamt_get_path_txn(t, "scalar.x", &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_path_txn(t, "nothere.x", &out), VCOW_ENOENT);
+    CHECK_RC(vcow_hamt_get_path(vcow_txn_view(t), "scalar.x", &out), VCOW_EINVAL);
+    CHECK_RC(vcow_hamt_get_path(vcow_txn_view(t), "nothere.x", &out), VCOW_ENOENT);
     CHECK_RC(vcow_hamt_del_path(t, "scalar.x"), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_del_path(t, "nothere.x"), VCOW_ENOENT);
-    CHECK_OK(vcow_hamt_debug_check_txn(t));
+    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     CHECK_RC(vcow_hamt_set(t, "a", 1, i1), VCOW_ESTATE);
     CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ESTATE);
@@ -578,8 +588,9 @@ static void test_badinput(void)
     CHECK_RC(vcow_hamt_get(h, huge, sizeof(huge), &out), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_get(h, "a", 1, NULL), VCOW_EINVAL);
     CHECK(!vcow_hamt_contains(NULL, "a", 1));
-    CHECK_EQ_INT(vcow_hamt_len(NULL), 0);
-    CHECK_EQ_INT(vcow_hamt_len(hb), 0);
+    uint64_t n0;
+    CHECK_RC(vcow_hamt_len(NULL, &n0), VCOW_EINVAL);
+    CHECK_RC(vcow_hamt_len(hb, &n0), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_iter(h, NULL, NULL), VCOW_EINVAL);
     bool eq;
     CHECK_RC(vcow_hamt_equal(h, hb, &eq), VCOW_EINVAL);
@@ -613,14 +624,14 @@ static void test_paths(void)
     CHECK_OK(vcow_hamt_set_path(t, "db.primary.port", vcow_val_i64(5432)));
     CHECK_OK(vcow_hamt_set_path(t, "db.replicas", vcow_val_i64(2)));
     CHECK_OK(vcow_hamt_set_path(t, "name", sval("svc")));
-    CHECK_OK(vcow_hamt_debug_check_txn(t));
+    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
     vcow_version *v1;
     CHECK_OK(vcow_cell_pin_head(c, &v1));
     vcow_val v;
-    CHECK_EQ_INT(vcow_hamt_len(v1), 2);
+    CHECK_EQ_INT(map_len(v1), 2);
     CHECK_OK(vcow_hamt_get_path(v1, "db.primary.host", &v));
     CHECK(slice_is(v, "10.0.0.1"));
     CHECK_OK(vcow_hamt_get_path(v1, "db.primary.port", &v));
@@ -662,7 +673,7 @@ static void test_paths(void)
     vcow_read_unlock();
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_hamt_set_path(t, "db.x", vcow_val_i64(1)));
-    CHECK_OK(vcow_hamt_get_path_txn(t, "db.x", &v));
+    CHECK_OK(vcow_hamt_get_path(vcow_txn_view(t), "db.x", &v));
     CHECK_EQ_INT(v.u.i64, 1);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -677,7 +688,7 @@ static void test_paths(void)
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
         CHECK_OK(vcow_hamt_set_path(t, path, vcow_val_i64(i)));
     }
-    CHECK_OK(vcow_hamt_debug_check_txn(t));
+    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     for (int i = 0; i < 200; i += 3) {
@@ -727,7 +738,7 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
         for (long i = 0; i < batch && done < ops; i++, done++)
             random_op(t, &m, &rs);
         if (test_rand(&rs) % 8 == 0)
-            CHECK_OK(vcow_hamt_debug_check_txn(t));
+            CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
         if (abort_it) {
             CHECK_OK(vcow_txn_abort(t));
             model_free(&m);
@@ -758,8 +769,8 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
     for (unsigned i = 0; i < nm; i++)
         if (m.map_present[i])
             CHECK_OK(vcow_hamt_del(t, kb, map_key(i, kb)));
-    size_t len;
-    CHECK_OK(vcow_hamt_len_txn(t, &len));
+    uint64_t len;
+    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 0);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -986,11 +997,11 @@ static int scripted(void)
             }
             /* The txn holds exactly the model (failed ops changed nothing). */
             struct src s = {NULL, t};
-            size_t len;
-            CHECK_OK(vcow_hamt_len_txn(t, &len));
+            uint64_t len;
+            CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
             CHECK_EQ_INT(len, model_len(&m));
             check_plain(s, &m, k);
-            CHECK_OK(vcow_hamt_debug_check_txn(t));
+            CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
         }
         if (round % 3 == 2) {
             vcow_txn_abort(t);
@@ -1064,12 +1075,12 @@ static void test_bulk(void)
     vcow_debug_fail_alloc(0, false);
     CHECK(allocs >= (uint64_t)base_nodes);
     CHECK(allocs <= (uint64_t)base_nodes + (uint64_t)base_nodes / 60 + 8);
-    CHECK_OK(vcow_hamt_debug_check_txn(t));
+    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c);
-    CHECK_EQ_INT(vcow_hamt_len(h), N);
+    CHECK_EQ_INT(map_len(h), N);
     vcow_val v;
     CHECK_OK(vcow_hamt_get(h, "key:00000007", 12, &v));
     CHECK_EQ_INT(v.u.i64, 8);

@@ -38,15 +38,15 @@ static inline void ins(vcow_txn *t, enum vcow_rope_unit u, uint64_t pos, const c
 static inline void expect_txn(vcow_txn *t, const char *want, size_t len)
 {
     struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len_txn(t, &l));
+    CHECK_OK(vcow_rope_len(vcow_txn_view(t), &l));
     CHECK_EQ_INT(l.bytes, len);
     char *buf = malloc(len + 1);
     size_t n;
-    CHECK_OK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, len, buf, &n));
+    CHECK_OK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, len, buf, &n));
     CHECK_EQ_INT(n, len);
     CHECK(len == 0 || memcmp(buf, want, len) == 0);
     free(buf);
-    CHECK_OK(vcow_rope_check_txn(t));
+    CHECK_OK(vcow_rope_check(vcow_txn_view(t)));
 }
 
 static inline void expect_version(const vcow_version *v, const char *want, size_t len)

@@ -315,7 +315,7 @@ static void test_diff(void)
     for (int i = 0; i < 40; i++) {
         CHECK_OK(vcow_txn_begin(c, &t));
         struct vcow_rope_metrics l;
-        CHECK_OK(vcow_rope_len_txn(t, &l));
+        CHECK_OK(vcow_rope_len(vcow_txn_view(t), &l));
         uint64_t pos = test_rand(&rs) % l.chars;
         if (i % 3 == 0)
             CHECK_OK(vcow_rope_delete(t, VCOW_ROPE_CHARS, pos, 1 + test_rand(&rs) % 30));
@@ -633,7 +633,7 @@ static void test_model(unsigned seeds, unsigned long ops)
                 if (end > m.len)
                     end = m.len;
                 size_t n;
-                CHECK_OK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, pos, end, tmp, &n));
+                CHECK_OK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, pos, end, tmp, &n));
                 CHECK_EQ_INT(n, end - pos);
                 CHECK(n == 0 || memcmp(tmp, m.b + pos, n) == 0);
             } else if (r < 99) {
@@ -778,7 +778,7 @@ static void test_big(unsigned mb, unsigned long edits)
     t0 = test_now();
     CHECK_OK(vcow_rope_defrag(t));
     double dd = test_now() - t0;
-    CHECK_OK(vcow_rope_check_txn(t));
+    CHECK_OK(vcow_rope_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     settle();
@@ -800,7 +800,7 @@ static void test_big(unsigned mb, unsigned long edits)
     t0 = test_now();
     CHECK_OK(vcow_rope_move(t, VCOW_ROPE_BYTES, mv_from, mv_len, (uint64_t)len));
     double dm = test_now() - t0;
-    CHECK_OK(vcow_rope_check_txn(t));
+    CHECK_OK(vcow_rope_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     int64_t moved = rope_bytes_live() - before;

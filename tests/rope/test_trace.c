@@ -39,11 +39,11 @@ static void apply(vcow_txn *t, const struct trace_patch *p)
 static void check_text_txn(vcow_txn *t, const char *want, size_t len)
 {
     struct vcow_rope_metrics l;
-    CHECK_OK(vcow_rope_len_txn(t, &l));
+    CHECK_OK(vcow_rope_len(vcow_txn_view(t), &l));
     CHECK_EQ_INT(l.bytes, len);
     char *buf = malloc(len + 1);
     size_t n;
-    CHECK_OK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, len, buf, &n));
+    CHECK_OK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, len, buf, &n));
     CHECK_EQ_INT(n, len);
     CHECK(memcmp(buf, want, len) == 0);
     free(buf);
@@ -77,7 +77,7 @@ static int onetxn(const char *name)
     for (size_t i = 0; i < tr.n_patches; i++)
         apply(t, &tr.patches[i]);
     double dt = test_now() - t0;
-    CHECK_OK(vcow_rope_check_txn(t));
+    CHECK_OK(vcow_rope_check(vcow_txn_view(t)));
     check_text_txn(t, tr.end, tr.end_len);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -163,10 +163,10 @@ static int history(const char *name, size_t max_txns, bool nodelta)
             CHECK_OK(vcow_cell_pin_at(c, want->seq, &v));
         }
         struct vcow_rope_metrics l;
-        CHECK_OK(vcow_rope_len_txn(t, &l));
+        CHECK_OK(vcow_rope_len(vcow_txn_view(t), &l));
         buf = realloc(buf, l.bytes + 1);
         size_t n;
-        CHECK_OK(vcow_rope_copy_txn(t, VCOW_ROPE_BYTES, 0, l.bytes, buf, &n));
+        CHECK_OK(vcow_rope_copy(vcow_txn_view(t), VCOW_ROPE_BYTES, 0, l.bytes, buf, &n));
         check_text(v, buf, n);
         if (k % 10 == 0)
             CHECK_OK(vcow_rope_check(v));

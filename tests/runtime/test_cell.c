@@ -64,7 +64,7 @@ static void test_basic(void)
     uint64_t allocs0 = (uint64_t)test_live_nodes(VCOW_KIND_BOX);
     CHECK_OK(vcow_box_set(t, vcow_val_i64(2)));
     CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BOX), allocs0);
-    CHECK_OK(vcow_box_get_txn(t, &v));
+    CHECK_OK(vcow_box_get(vcow_txn_view(t), &v));
     CHECK_EQ_INT(v.u.i64, 2);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -177,13 +177,25 @@ static void test_badinput(void)
     vcow_val unknown = {.type = (enum vcow_type)42};
     CHECK_RC(vcow_box_set(t, unknown), VCOW_EINVAL);
     CHECK_OK(vcow_box_set(t, vcow_val_i64(1)));
+    /* The txn view reads what the txn wrote, not its base. */
+    const vcow_version *tv = vcow_txn_view(t);
+    CHECK_OK(vcow_box_get(tv, &v));
+    CHECK_EQ_INT(v.u.i64, 1);
+    CHECK_RC(vcow_box_get(vcow_txn_base(t), &v), VCOW_OK);
+    CHECK(v.type == VCOW_T_NONE);
+    CHECK_RC(vcow_version_pin(tv, &p), VCOW_EINVAL); /* no pin */
+    CHECK_OK(vcow_box_set(t, vcow_val_i64(5)));
+    CHECK_OK(vcow_box_get(tv, &v)); /* the same pointer follows the write */
+    CHECK_EQ_INT(v.u.i64, 5);
+    CHECK_OK(vcow_box_set(t, vcow_val_i64(1)));
     /* close refuses while a txn (a pin) is open. */
     CHECK_RC(vcow_cell_close(c), VCOW_ESTATE);
     CHECK_OK(vcow_txn_commit(t));
+    CHECK_RC(vcow_box_get(tv, &v), VCOW_EINVAL); /* finished: reads fail */
     /* Commit twice, use after commit. */
     CHECK_RC(vcow_txn_commit(t), VCOW_ESTATE);
     CHECK_RC(vcow_box_set(t, vcow_val_i64(2)), VCOW_ESTATE);
-    CHECK_RC(vcow_box_get_txn(t, &v), VCOW_ESTATE);
+    CHECK(vcow_txn_view(t) == NULL);
     CHECK_RC(vcow_txn_abort(t), VCOW_ESTATE);
     CHECK(vcow_txn_base(t) == NULL);
     vcow_txn_free(t);

@@ -44,7 +44,7 @@ static void fill(vcow_cell *c, uint64_t from, uint64_t to, uint64_t step)
     CHECK_OK(vcow_txn_begin(c, &t));
     for (uint64_t i = from; i < to; i += step)
         CHECK_OK(vcow_tree_set(t, k, key_of(k, i), vcow_val_i64((int64_t)i)));
-    CHECK_OK(vcow_tree_check_txn(t));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 }
@@ -153,15 +153,15 @@ static void test_basic(void)
     for (uint64_t i = 0; i < N; i += 4)
         CHECK_OK(vcow_tree_del(t, k, key_of(k, i)));
     CHECK_RC(vcow_tree_del(t, k, key_of(k, 0)), VCOW_ENOENT);
-    CHECK_OK(vcow_tree_check_txn(t));
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, N / 4);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_txn_begin(c, &t));
     for (uint64_t i = 2; i < N; i += 4)
         CHECK_OK(vcow_tree_del(t, k, key_of(k, i)));
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 0);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -224,16 +224,16 @@ static void test_basic(void)
         }
         CHECK_OK(vcow_txn_begin(c, &t));
         CHECK_OK(vcow_tree_bulk_load(t, items, m));
-        CHECK_OK(vcow_tree_check_txn(t));
-        CHECK_OK(vcow_tree_len_txn(t, &n));
+        CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
+        CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
         CHECK_EQ_INT(n, m);
         col = (struct collect){0, 0, 1, 0};
-        CHECK_OK(vcow_tree_range_txn(t, NULL, 0, NULL, 0, VCOW_TREE_NO_LO | VCOW_TREE_NO_HI,
-                                     collect_fn, &col));
+        CHECK_OK(vcow_tree_range(vcow_txn_view(t), NULL, 0, NULL, 0,
+                                 VCOW_TREE_NO_LO | VCOW_TREE_NO_HI, collect_fn, &col));
         CHECK_EQ_INT(col.n, m);
         if (m > 0)
             CHECK_OK(vcow_tree_set(t, "x", 1, vcow_val_i64(1))); /* still a working tree */
-        CHECK_OK(vcow_tree_check_txn(t));
+        CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
         CHECK_OK(vcow_txn_commit(t));
         vcow_txn_free(t);
     }
@@ -260,7 +260,7 @@ static void test_badinput(void)
     CHECK_OK(vcow_tree_set(t, key, VCOW_TREE_MAX_KEY, vcow_val_i64(1)));
     CHECK_RC(vcow_tree_set(t, key, VCOW_TREE_MAX_KEY + 1, vcow_val_i64(1)), VCOW_EINVAL);
     CHECK_RC(vcow_tree_del(t, key, VCOW_TREE_MAX_KEY + 1), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_get_txn(t, key, VCOW_TREE_MAX_KEY + 1, &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_get(vcow_txn_view(t), key, VCOW_TREE_MAX_KEY + 1, &v), VCOW_EINVAL);
     CHECK_RC(vcow_tree_set(t, NULL, 3, vcow_val_i64(1)), VCOW_EINVAL);
     CHECK_RC(vcow_tree_set(NULL, "a", 1, vcow_val_i64(1)), VCOW_EINVAL);
     CHECK_RC(vcow_tree_set(tb, "a", 1, vcow_val_i64(1)), VCOW_EINVAL);
@@ -273,8 +273,8 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_del(t, "zz", 2), VCOW_ENOENT);
     /* Inverted ranges. */
     CHECK_RC(vcow_tree_del_range(t, "b", 1, "a", 1, 0, &n), VCOW_ERANGE);
-    CHECK_RC(vcow_tree_range_txn(t, "b", 1, "a", 1, 0, collect_fn, NULL), VCOW_ERANGE);
-    CHECK_RC(vcow_tree_range_txn(t, "a", 1, "b", 1, 0, NULL, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_range(vcow_txn_view(t), "b", 1, "a", 1, 0, collect_fn, NULL), VCOW_ERANGE);
+    CHECK_RC(vcow_tree_range(vcow_txn_view(t), "a", 1, "b", 1, 0, NULL, NULL), VCOW_EINVAL);
     CHECK_RC(vcow_tree_del_range(t, key, VCOW_TREE_MAX_KEY + 1, "a", 1, 0, &n), VCOW_EINVAL);
     /* lo == hi half-open: nothing. */
     CHECK_OK(vcow_tree_del_range(t, "a", 1, "a", 1, 0, &n));
@@ -288,13 +288,13 @@ static void test_badinput(void)
     kv[1].key.ptr = "c";
     kv[1].val = nested;
     CHECK_RC(vcow_tree_bulk_load(t, kv, 2), VCOW_EINVAL);
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 101); /* nothing above changed the txn */
-    CHECK_OK(vcow_tree_check_txn(t));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     /* A finished txn. */
     CHECK_RC(vcow_tree_set(t, "a", 1, vcow_val_i64(1)), VCOW_ESTATE);
-    CHECK_RC(vcow_tree_get_txn(t, "a", 1, &v), VCOW_ESTATE);
+    CHECK(vcow_txn_view(t) == NULL);
     CHECK_RC(vcow_tree_del_range(t, "a", 1, "b", 1, 0, NULL), VCOW_ESTATE);
     CHECK_RC(vcow_tree_bulk_load(t, kv, 0), VCOW_ESTATE);
     vcow_txn_free(t);
@@ -399,7 +399,7 @@ static int oom_script(void)
             continue;
         }
         uint64_t before, after;
-        CHECK_OK(vcow_tree_len_txn(t, &before));
+        CHECK_OK(vcow_tree_len(vcow_txn_view(t), &before));
         for (int i = 0; i < 120; i++) {
             uint64_t j = (uint64_t)(i * 7 + round * 13) % 250;
             vcow_val val = i % 3 ? vcow_val_i64(i) : vcow_val_bytes(big, 100 + (size_t)i % 100);
@@ -422,10 +422,10 @@ static int oom_script(void)
         }
         char lo[32], hi[32];
         uint64_t del = 0;
-        CHECK_OK(vcow_tree_len_txn(t, &before));
+        CHECK_OK(vcow_tree_len(vcow_txn_view(t), &before));
         rc = vcow_tree_del_range(t, lo, key_of(lo, (uint64_t)round * 25), hi,
                                  key_of(hi, (uint64_t)round * 25 + 100), 0, &del);
-        CHECK_OK(vcow_tree_len_txn(t, &after));
+        CHECK_OK(vcow_tree_len(vcow_txn_view(t), &after));
         if (rc == VCOW_ENOMEM) {
             failures++;
             CHECK_EQ_INT(after, before); /* unchanged */
@@ -444,7 +444,7 @@ static int oom_script(void)
                 kv[i].val = i % 97 ? vcow_val_i64(i) : vcow_val_bytes(big, 200);
             }
             rc = vcow_tree_bulk_load(t, kv, 5000);
-            CHECK_OK(vcow_tree_len_txn(t, &after));
+            CHECK_OK(vcow_tree_len(vcow_txn_view(t), &after));
             if (rc == VCOW_ENOMEM) {
                 failures++;
                 CHECK_EQ_INT(after, before - del);
@@ -454,7 +454,7 @@ static int oom_script(void)
             }
             before = after;
             rc = vcow_tree_del_range(t, lo, key_of(lo, 77), hi, key_of(hi, 4900), 0, &del);
-            CHECK_OK(vcow_tree_len_txn(t, &after));
+            CHECK_OK(vcow_tree_len(vcow_txn_view(t), &after));
             if (rc == VCOW_ENOMEM) {
                 failures++;
                 CHECK_EQ_INT(after, before);
@@ -463,7 +463,7 @@ static int oom_script(void)
                 CHECK_EQ_INT(after, before - del);
             }
         }
-        CHECK_OK(vcow_tree_check_txn(t));
+        CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
         rc = vcow_txn_commit(t);
         if (rc == VCOW_ENOMEM) {
             failures++;
@@ -520,7 +520,7 @@ static void test_rangedel(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_tree_del_range(t, lo, key_of(lo, 1234), hi, key_of(hi, 98765), 0, &del));
     CHECK_EQ_INT(del, 98765 - 1234);
-    CHECK_OK(vcow_tree_check_txn(t));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_cell_get_stats(c, &st1));
@@ -551,9 +551,9 @@ static void test_rangedel(void)
                     from = 300;
                 uint64_t expect = to > from ? to - from : 0;
                 CHECK_EQ_INT(del, expect);
-                CHECK_OK(vcow_tree_check_txn(t));
+                CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
                 for (uint64_t i = 0; i < 300; i++) {
-                    int rc = vcow_tree_get_txn(t, lo, key_of(lo, i), &v);
+                    int rc = vcow_tree_get(vcow_txn_view(t), lo, key_of(lo, i), &v);
                     CHECK_RC(rc, i >= from && i < to ? VCOW_ENOENT : VCOW_OK);
                 }
                 CHECK_OK(vcow_txn_commit(t));

@@ -271,7 +271,8 @@ static void check_range(const vcow_txn *t, const uint32_t *model)
     size_t ll, hl;
     const unsigned char *lp = spell(lo, &ll), *hp = spell(hi, &hl);
     if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && lo > hi) {
-        CHECK_RC(vcow_tree_range_txn(t, lp, ll, hp, hl, flags, never_fn, NULL), VCOW_ERANGE);
+        CHECK_RC(vcow_tree_range(vcow_txn_view(t), lp, ll, hp, hl, flags, never_fn, NULL),
+                 VCOW_ERANGE);
         return;
     }
     unsigned from, to;
@@ -281,7 +282,7 @@ static void check_range(const vcow_txn *t, const uint32_t *model)
         r.dir = -1;
         r.next = to - 1;
     }
-    CHECK_OK(vcow_tree_range_txn(t, lp, ll, hp, hl, flags, range_fn, &r));
+    CHECK_OK(vcow_tree_range(vcow_txn_view(t), lp, ll, hp, hl, flags, range_fn, &r));
     CHECK_EQ_INT(r.count, count_present(model, from, to));
     n_checks += r.count + 1;
 }
@@ -550,7 +551,7 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
             size_t len;
             const unsigned char *p = spell(i, &len);
             vcow_val v;
-            int rc = vcow_tree_get_txn(t, p, len, &v);
+            int rc = vcow_tree_get(vcow_txn_view(t), p, len, &v);
             if (model[i]) {
                 CHECK_OK(rc);
                 CHECK(val_is(&v, m_tag(model[i])));
@@ -562,9 +563,9 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
                 check_range(t, model);
         }
         if (op % 512 == 0) {
-            CHECK_OK(vcow_tree_check_txn(t));
+            CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
             uint64_t n;
-            CHECK_OK(vcow_tree_len_txn(t, &n));
+            CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
             CHECK_EQ_INT(n, count_present(model, 0, K));
         }
     }
@@ -641,13 +642,13 @@ static void test_badinput(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_tree_set(t, "Key", 3, vcow_val_i64(1)));
     CHECK_OK(vcow_tree_set(t, "KEY", 3, vcow_val_i64(2)));
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 1);
-    CHECK_OK(vcow_tree_get_txn(t, "key", 3, &v));
+    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "key", 3, &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 2);
     /* A value of another inline size takes the rebuild path: same key. */
     CHECK_OK(vcow_tree_set(t, "kEy", 3, vcow_val_bytes("0123456789", 10)));
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 1);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -670,11 +671,11 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_bulk_load(t, kv, 3), VCOW_EINVAL);
     kv[0].key.ptr = "_"; /* '_' (0x5f) < 'a' under nocase, > 'A' in memcmp */
     CHECK_OK(vcow_tree_bulk_load(t, kv, 3));
-    CHECK_OK(vcow_tree_check_txn(t));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_RC(vcow_tree_del_range(t, "C", 1, "a", 1, 0, &n), VCOW_ERANGE);
     CHECK_OK(vcow_tree_del_range(t, "A", 1, "C", 1, 0, &n));
     CHECK_EQ_INT(n, 1); /* "a" ("c" is the excluded upper bound) */
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 2);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -686,7 +687,7 @@ static void test_badinput(void)
     kv[1] = (struct vcow_tree_kv){{"b", 1}, vcow_val_i64(2)};
     kv[2] = (struct vcow_tree_kv){{"c", 1}, vcow_val_i64(3)};
     CHECK_RC(vcow_tree_bulk_load(t, kv, 3), VCOW_EINVAL);
-    CHECK_OK(vcow_tree_len_txn(t, &n));
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 0); /* nothing changed */
     kv[0].key.ptr = "c";
     kv[2].key.ptr = "a";
@@ -694,11 +695,11 @@ static void test_badinput(void)
     kv[1].key.ptr = "c";
     CHECK_RC(vcow_tree_bulk_load(t, kv, 3), VCOW_EINVAL); /* a duplicate */
     CHECK_RC(vcow_tree_del_range(t, "a", 1, "c", 1, 0, &n), VCOW_ERANGE);
-    CHECK_RC(vcow_tree_range_txn(t, "a", 1, "b", 1, 0, never_fn, NULL), VCOW_ERANGE);
+    CHECK_RC(vcow_tree_range(vcow_txn_view(t), "a", 1, "b", 1, 0, never_fn, NULL), VCOW_ERANGE);
     CHECK_OK(vcow_tree_del_range(t, "c", 1, "b", 1, VCOW_TREE_HI_INCL, &n));
     CHECK_EQ_INT(n, 2);
-    CHECK_OK(vcow_tree_get_txn(t, "a", 1, &v));
-    CHECK_OK(vcow_tree_check_txn(t));
+    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "a", 1, &v));
+    CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 

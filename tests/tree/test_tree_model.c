@@ -117,9 +117,9 @@ static void check_range(const vcow_txn *t, const uint32_t *model)
     if (rnd(2) && lo + 60 < K)
         hi = lo + rnd(60); /* mostly short ranges */
     if (!(flags & (VCOW_TREE_NO_LO | VCOW_TREE_NO_HI)) && lo > hi) {
-        CHECK_RC(
-            vcow_tree_range_txn(t, keys[lo], klens[lo], keys[hi], klens[hi], flags, never_fn, NULL),
-            VCOW_ERANGE);
+        CHECK_RC(vcow_tree_range(vcow_txn_view(t), keys[lo], klens[lo], keys[hi], klens[hi], flags,
+                                 never_fn, NULL),
+                 VCOW_ERANGE);
         return;
     }
     unsigned from, to;
@@ -129,7 +129,8 @@ static void check_range(const vcow_txn *t, const uint32_t *model)
         r.dir = -1;
         r.next = to - 1;
     }
-    CHECK_OK(vcow_tree_range_txn(t, keys[lo], klens[lo], keys[hi], klens[hi], flags, range_fn, &r));
+    CHECK_OK(vcow_tree_range(vcow_txn_view(t), keys[lo], klens[lo], keys[hi], klens[hi], flags,
+                             range_fn, &r));
     CHECK_EQ_INT(r.count, count_present(model, from, to));
 }
 
@@ -359,7 +360,7 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
         } else { /* reads */
             unsigned i = rnd(K);
             vcow_val v;
-            int rc = vcow_tree_get_txn(t, keys[i], klens[i], &v);
+            int rc = vcow_tree_get(vcow_txn_view(t), keys[i], klens[i], &v);
             if (model[i]) {
                 CHECK_OK(rc);
                 CHECK(val_is(&v, model[i]));
@@ -370,9 +371,9 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
                 check_range(t, model);
         }
         if (op % 512 == 0) {
-            CHECK_OK(vcow_tree_check_txn(t));
+            CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
             uint64_t n;
-            CHECK_OK(vcow_tree_len_txn(t, &n));
+            CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
             CHECK_EQ_INT(n, count_present(model, 0, K));
         }
     }

@@ -93,10 +93,10 @@ static int fix_marker(vcow_txn *t)
 {
     uint64_t n;
     vcow_val m;
-    int rc = vcow_tree_len_txn(t, &n);
+    int rc = vcow_tree_len(vcow_txn_view(t), &n);
     if (rc != VCOW_OK)
         return rc;
-    bool has = vcow_tree_get_txn(t, "#", 1, &m) == VCOW_OK;
+    bool has = vcow_tree_get(vcow_txn_view(t), "#", 1, &m) == VCOW_OK;
     return vcow_tree_set(t, "#", 1, vcow_val_i64((int64_t)n - (has ? 1 : 0)));
 }
 
