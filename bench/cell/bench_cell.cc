@@ -14,6 +14,17 @@
  *                                   grace period (vcow's gc layer): the
  *                                   cheapest safe publication
  *
+ *   pin/vcow_pin_head               pin the head, read the box, unpin
+ *   pin/vcow_txn_readonly           begin a txn, read its base, abort and
+ *                                   free it
+ *   pin/vcow_read_section           read lock, load the head, read, unlock
+ *                                   (no pin: the floor of a read)
+ *   pin/pthread_rwlock              rdlock, read a shared integer, unlock
+ *                                   (the reader-writer lock baseline)
+ *   (the pin benchmarks run with no writer: with N threads they show
+ *   whether readers share a written cache line, as a count in the version
+ *   would make them)
+ *
  * vcow's own bookkeeping (version object, CAS, retire list, version-ordered
  * reclamation) is the commit time minus floor/exchange+defer.
  * Each runs with 1 thread and with N threads (N = VCOW_BENCH_THREADS,
@@ -24,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <pthread.h>
 #include <thread>
 
 #include <benchmark/benchmark.h>
@@ -104,6 +116,72 @@ void commit_update(benchmark::State &state, bool history)
     close_cell(state);
 }
 
+void open_pin_cell(benchmark::State &state)
+{
+    if (state.thread_index() != 0)
+        return;
+    open_cell(state, false);
+    vcow_box_store(g_cell, vcow_val_i64(7), nullptr);
+}
+
+void pin_head(benchmark::State &state)
+{
+    open_pin_cell(state);
+    for (auto _ : state) {
+        vcow_version *v;
+        vcow_cell_pin_head(g_cell, &v);
+        vcow_val x;
+        vcow_box_get(v, &x);
+        benchmark::DoNotOptimize(x.u.i64);
+        vcow_version_unpin(v);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    close_cell(state);
+}
+
+void txn_readonly(benchmark::State &state)
+{
+    open_pin_cell(state);
+    for (auto _ : state) {
+        vcow_txn *t;
+        vcow_txn_begin(g_cell, &t);
+        vcow_val x;
+        vcow_box_get(vcow_txn_base(t), &x);
+        benchmark::DoNotOptimize(x.u.i64);
+        vcow_txn_abort(t);
+        vcow_txn_free(t);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    close_cell(state);
+}
+
+void read_section(benchmark::State &state)
+{
+    open_pin_cell(state);
+    for (auto _ : state) {
+        vcow_read_lock();
+        vcow_val x;
+        vcow_box_get(vcow_cell_head(g_cell), &x);
+        benchmark::DoNotOptimize(x.u.i64);
+        vcow_read_unlock();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    close_cell(state);
+}
+
+pthread_rwlock_t g_rw = PTHREAD_RWLOCK_INITIALIZER;
+std::int64_t g_rw_value = 7;
+
+void rwlock_read(benchmark::State &state)
+{
+    for (auto _ : state) {
+        pthread_rwlock_rdlock(&g_rw);
+        benchmark::DoNotOptimize(g_rw_value);
+        pthread_rwlock_unlock(&g_rw);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 struct node {
     vcow_gc_head head;
     std::int64_t value;
@@ -159,6 +237,14 @@ void register_all()
         benchmark::RegisterBenchmark("floor/exchange+defer", floor_exchange<true>)
             ->Threads(th)
             ->UseRealTime();
+        benchmark::RegisterBenchmark("pin/vcow_pin_head", pin_head)->Threads(th)->UseRealTime();
+        benchmark::RegisterBenchmark("pin/vcow_txn_readonly", txn_readonly)
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("pin/vcow_read_section", read_section)
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("pin/pthread_rwlock", rwlock_read)->Threads(th)->UseRealTime();
     }
 }
 
