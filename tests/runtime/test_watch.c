@@ -13,6 +13,9 @@
  *   fd       the fd is not readable before a commit and is after; an ack
  *            drains it; a burst of commits writes it once; ack before the
  *            fd exists is VCOW_ESTATE; every call gives the same fd.
+ *   offline  a thread in qsbr's manual mode sleeping in vcow_cell_wait
+ *            does not hold up a grace period (vcow_gc_barrier returns
+ *            while it sleeps); trivial on the other backends.
  *   mt       4 waiters each wait 25,000 times for "a seq past the last I
  *            saw" while 2 writers commit bursts until every waiter is
  *            done, pausing after each until all waiters have seen it: each
@@ -192,6 +195,7 @@ static void *mt_waiter(void *arg)
     int me = (int)(uintptr_t)arg;
     uint64_t seen;
     CHECK_RC(vcow_cell_wait(mt_cell, UINT64_MAX, 0, &seen), VCOW_EAGAIN); /* look */
+    atomic_store(&mt_seen[me], seen); /* the writers may be ahead of us */
     for (long i = 0; i < mt_waits; i++) {
         uint64_t h = 0;
         double t0 = test_now();
@@ -298,6 +302,9 @@ static void *ep_watcher(void *arg)
     CHECK_OK(vcow_cell_watch_fd(ep_cell, &fd));
     uint64_t seen;
     CHECK_OK(vcow_cell_watch_ack(ep_cell, &seen)); /* where we start */
+    for (uint64_t s = 1; s <= seen; s++)           /* the writers may be ahead of us */
+        check_version(s);
+    atomic_store(&ep_seen, seen);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
     CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0);
     struct epoll_event sev = {.events = EPOLLIN, .data.fd = ep_stop};
@@ -313,8 +320,13 @@ static void *ep_watcher(void *arg)
         if (n == 0) {
             /* Nothing for 10 s: the writers are done (or stuck), and the
              * fd was not signalled for a commit we have not seen. */
-            fprintf(stderr, "epoll: no signal; seen %llu, final %llu, stopped %d\n",
-                    (unsigned long long)seen, (unsigned long long)ep_final, stopped);
+            struct vcow_cell_stats st;
+            CHECK_OK(vcow_cell_get_stats(ep_cell, &st));
+            fprintf(
+                stderr,
+                "epoll: no signal; seen %llu, head %llu, final %llu, stopped %d, fd readable %d\n",
+                (unsigned long long)seen, (unsigned long long)st.head_seq,
+                (unsigned long long)ep_final, stopped, readable(fd));
             abort();
         }
         for (int i = 0; i < n; i++) {
@@ -373,6 +385,40 @@ static void test_epoll(long commits)
     test_check_all_freed();
 }
 
+/* ---- offline: a sleeping waiter does not hold up grace periods ---- */
+
+static vcow_cell *off_cell;
+
+static void *off_waiter(void *arg)
+{
+    (void)arg;
+    /* urcu-qsbr: a thread in manual mode stays online between read
+     * sections; the wait must take it offline while it sleeps. */
+    CHECK_OK(vcow_thread_manual_quiescence());
+    uint64_t h;
+    int rc = vcow_cell_wait(off_cell, 1, (int64_t)20 * 1000000000, &h);
+    vcow_thread_offline(); /* it may exit now */
+    return (void *)(intptr_t)(rc == VCOW_OK && h == 2 ? 1 : 0);
+}
+
+static void test_offline(void)
+{
+    off_cell = open_box(false);
+    CHECK_OK(vcow_box_add(off_cell, 1, NULL, NULL));
+    pthread_t w;
+    CHECK(pthread_create(&w, NULL, off_waiter, NULL) == 0);
+    usleep(100 * 1000); /* let it fall asleep (if not, the barrier waits a little) */
+    /* A grace period while it sleeps: were it online, this would wait for
+     * its 20 s timeout, and the wait would return VCOW_EAGAIN. */
+    CHECK_OK(vcow_gc_barrier());
+    CHECK_OK(vcow_box_add(off_cell, 1, NULL, NULL)); /* seq 2: wakes it */
+    void *ok;
+    CHECK(pthread_join(w, &ok) == 0);
+    CHECK(ok == (void *)1);
+    CHECK_OK(vcow_cell_close(off_cell));
+    test_check_all_freed();
+}
+
 int main(int argc, char **argv)
 {
     const char *part = argc > 1 ? argv[1] : "";
@@ -386,6 +432,8 @@ int main(int argc, char **argv)
         test_estate();
     else if (strcmp(part, "fd") == 0)
         test_fd();
+    else if (strcmp(part, "offline") == 0)
+        test_offline();
     else if (strcmp(part, "mt") == 0)
         test_mt(argc > 2 ? atol(argv[2]) : 100000);
     else if (strcmp(part, "epoll") == 0)
