@@ -78,6 +78,7 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
         c->opts.max_pending_bytes = DEFAULT_MAX_PENDING;
     atomic_init(&c->refs, 1);
     atomic_init(&c->asof_floor, INT64_MIN);
+    atomic_init(&c->watch_fd, -1);
 
     memset(v, 0, sizeof(*v));
     v->face.kind = (uint8_t)kind;
@@ -130,6 +131,7 @@ int vcow_cell_close(vcow_cell *c)
      * flag only makes a second close an error. */
     if (pinned || atomic_exchange_explicit(&c->closing, true, memory_order_relaxed))
         return VCOW_ESTATE;
+    vcow__watch_close(c);
     struct vcow_version *head = atomic_load_explicit(&c->head, memory_order_acquire);
     uint64_t head_seq = head->seq; /* the last pass frees head: read it now */
     /* Drop history's holds on every version, the head's included. */

@@ -136,6 +136,14 @@ struct vcow_cell {
      * because a slot held it (reclaim.c (k)): whoever releases that slot
      * asks for maintenance. On the head's line: unpins read both. */
     _Atomic uint64_t stuck;
+    /* Who waits for the next commit (runtime/watch.c): threads in
+     * vcow_cell_wait (VCOW_WATCH_WAITERS) and the eventfd's armed bit
+     * (VCOW_WATCH_FD). Every commit loads it after its CAS: on the head's
+     * line, which that CAS has just written. */
+    _Atomic uint32_t watch;
+    /* The futex word of vcow_cell_wait: committers that see waiters
+     * increment it and wake them. */
+    _Atomic uint32_t gen;
     char pad_head[CELL_PAD];
 
     /* Read by every call, written only at open (and the index root when
@@ -187,12 +195,18 @@ struct vcow_cell {
     _Atomic bool drain_pending;
     vcow_gc_head drain_gc;
     uint64_t drain_mark; /* retired_total when the drain was deferred */
+    /* vcow_cell_watch_fd's eventfd, -1 until made (runtime/watch.c (d)). */
+    _Atomic int watch_fd;
     /* The latest t an as-of query answered (runtime/stamp.c (c)). */
     _Atomic int64_t asof_floor;
     /* 1 while open + 1 per batch (+ 1 while a drain is pending): the cell is freed when the last
      * callback that touches it is done. */
     _Atomic uint64_t refs;
 };
+
+/* struct vcow_cell's watch word. */
+#define VCOW_WATCH_FD      0x80000000u /* the next commit writes the eventfd */
+#define VCOW_WATCH_WAITERS 0x7fffffffu /* threads in vcow_cell_wait */
 
 enum txn_state { TXN_OPEN = 1, TXN_DONE = 2 };
 
@@ -233,6 +247,13 @@ void vcow_cell_flush_tally(struct vcow_cell *cell, struct vcow_tally *t);
 int vcow_txn_start(struct vcow_cell *cell, struct vcow_txn *t);
 void vcow_txn_discard(struct vcow_txn *t);
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq);
+
+/* runtime/watch.c */
+/* A commit found w (its load of c->watch after the CAS) not zero: write
+ * the armed eventfd, wake the waiters. */
+void vcow__watch_notify(struct vcow_cell *c, uint32_t w);
+/* vcow_cell_close: close the eventfd. */
+void vcow__watch_close(struct vcow_cell *c);
 
 /* runtime/stamp.c */
 int64_t vcow_now_ns(void);

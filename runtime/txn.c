@@ -233,6 +233,14 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     VCOW_PARK(VCOW_PARK_COMMIT_AFTER_STAMP);
     vcow_vindex_set(&c->index, v);
     vcow_read_unlock();
+    /* Anyone waiting for a commit (runtime/watch.c)? Woken after the stamp
+     * and the index slot, so what it reads needs no helping; outside the
+     * read section, as the wake is a system call. seq_cst: the load of the
+     * committer's store-load pair (watch.c (b)); on x86 a plain load, of
+     * the line our CAS has just written. */
+    uint32_t watch = atomic_load_explicit(&c->watch, memory_order_seq_cst);
+    if (VCOW_UNLIKELY(watch != 0))
+        vcow__watch_notify(c, watch);
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_BEFORE_RELEASE);
     /* Our pin ends, then base's head count (base is no longer the head):

@@ -13,6 +13,12 @@
  *   floor/exchange+defer            the same, the old node freed after a
  *                                   grace period (vcow's gc layer): the
  *                                   cheapest safe publication
+ *   watch/wake_latency              a thread sleeps in vcow_cell_wait,
+ *                                   another commits; counters: the median
+ *                                   and p99 time from just before the
+ *                                   commit call to the waiter's return
+ *                                   (CLOCK_MONOTONIC stamps; includes the
+ *                                   commit's own work up to its wake)
  *
  *   pin/vcow_pin_head               pin the head, read the box, unpin
  *   pin/vcow_txn_readonly           begin a txn, read its base, abort and
@@ -32,11 +38,14 @@
  * Times are wall-clock per commit of all threads together, so with N
  * threads the time is the inverse of the total commit rate.
  */
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <pthread.h>
 #include <thread>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -215,8 +224,66 @@ template <bool Defer> void floor_exchange(benchmark::State &state)
     }
 }
 
+std::int64_t mono_ns()
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * One waiter thread sleeps in vcow_cell_wait for the next seq; the
+ * benchmark thread gives it time to fall asleep (a 20 us spin, not
+ * timed apart from the round), stamps, commits, and spins until the waiter
+ * has recorded the wake-up. Each round is one futex sleep and one wake.
+ */
+void watch_wake_latency(benchmark::State &state)
+{
+    open_cell(state, false);
+    std::atomic<std::int64_t> stamp{0};
+    std::atomic<std::uint64_t> woke{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::int64_t> lat;
+    lat.reserve(1 << 20);
+    std::thread waiter([&] {
+        std::uint64_t seen = 0;
+        while (!stop.load(std::memory_order_acquire)) {
+            std::uint64_t h;
+            if (vcow_cell_wait(g_cell, seen, 1000000000, &h) != VCOW_OK)
+                continue;
+            std::int64_t now = mono_ns();
+            if (stop.load(std::memory_order_acquire))
+                break;
+            /* acquire: the stamp of the commit we saw (stored before it). */
+            lat.push_back(now - stamp.load(std::memory_order_acquire));
+            seen = h;
+            woke.store(h, std::memory_order_release);
+        }
+    });
+    std::uint64_t seq = 0;
+    for (auto _ : state) {
+        for (std::int64_t t = mono_ns(); mono_ns() - t < 20000;) {
+        }
+        stamp.store(mono_ns(), std::memory_order_release);
+        vcow_box_store(g_cell, vcow_val_i64(static_cast<std::int64_t>(seq + 1)), &seq);
+        while (woke.load(std::memory_order_acquire) < seq)
+            std::this_thread::yield();
+    }
+    stop.store(true, std::memory_order_release);
+    vcow_box_store(g_cell, vcow_val_i64(0), nullptr); /* wake it to stop */
+    waiter.join();
+    if (!lat.empty()) {
+        std::sort(lat.begin(), lat.end());
+        state.counters["wake_median_ns"] = static_cast<double>(lat[lat.size() / 2]);
+        state.counters["wake_p99_ns"] = static_cast<double>(lat[lat.size() * 99 / 100]);
+        state.counters["wakes"] = static_cast<double>(lat.size());
+    }
+    close_cell(state);
+}
+
 void register_all()
 {
+    benchmark::RegisterBenchmark("watch/wake_latency", watch_wake_latency)->UseRealTime();
     int n = threads_n();
     for (int th : {1, n}) {
         benchmark::RegisterBenchmark("commit/vcow_txn/history:none",

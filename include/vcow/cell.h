@@ -52,6 +52,10 @@
  *   vcow_cell_close           outside        no: nothing else may use    blocking: waits
  *                                            the cell                    for a running
  *                                                                        maintenance pass
+ *   vcow_cell_wait            outside        yes                         blocking, by design:
+ *                                                                        sleeps on a futex
+ *   vcow_cell_watch_fd        any            yes                         lock-free
+ *   vcow_cell_watch_ack       any            yes                         wait-free
  * @endcode
  *
  * The work after a commit's CAS (indexing the version by seq, stamping its
@@ -364,6 +368,75 @@ struct vcow_cell_stats {
 };
 /** Fill out with the cell's figures now (see struct vcow_cell_stats). */
 VCOW_API int vcow_cell_get_stats(vcow_cell *cell, struct vcow_cell_stats *out);
+
+/**
+ * Wait for a commit: block until the head's seq is greater than after_seq,
+ * or until timeout_ns nanoseconds have passed (CLOCK_MONOTONIC; < 0: no
+ * limit; 0: only look). Returns VCOW_OK when the head is past after_seq
+ * (at once if it already is), VCOW_EAGAIN when the timeout passed first
+ * (never earlier than timeout_ns), VCOW_EINVAL for a NULL cell and
+ * VCOW_ESTATE inside a read section (the wait would stall grace periods).
+ * With VCOW_OK and VCOW_EAGAIN, *head_seq (if not NULL) receives the
+ * head's seq as last seen; read that version, or every version after the
+ * one you last saw, with pins (vcow_cell_pin_at) or in a read section.
+ *
+ * @code
+ *   uint64_t seen = 0;
+ *   while (vcow_cell_wait(c, seen, -1, &seen) == VCOW_OK)
+ *       show(c, seen);   // several commits may have happened meanwhile
+ * @endcode
+ *
+ * Blocking by design: the caller sleeps on a futex, and a commit that
+ * finds threads waiting wakes them all (one FUTEX_WAKE; it does not block
+ * the committer). A commit with nobody waiting and no armed watch fd makes
+ * no system call: it reads one word after its CAS. No wake-up is lost
+ * (the argument is at the top of runtime/watch.c), but one may come late:
+ * a committer preempted between its CAS and its look at the waiters wakes
+ * them when it runs again (or the next commit does). Under urcu-qsbr the
+ * calling thread is offline while it sleeps (vcow/gc.h). Outside read
+ * sections only; any thread; any number of waiters on one cell.
+ */
+VCOW_API int vcow_cell_wait(vcow_cell *cell, uint64_t after_seq, int64_t timeout_ns,
+                            uint64_t *head_seq);
+
+/**
+ * A file descriptor that becomes readable when the cell commits, for
+ * event loops (epoll, poll, libmicrohttpd's external select): an eventfd
+ * (EFD_NONBLOCK, EFD_CLOEXEC) that the cell owns and vcow_cell_close
+ * closes. Made on the first call; every call returns the same fd (threads
+ * racing to make it agree on one) and arms it: the first commit after
+ * the call, or after the last vcow_cell_watch_ack, makes it readable. A
+ * burst of commits makes it readable once, and costs one write(2) in
+ * all; commits while it is readable (not yet acknowledged) make no system
+ * call. Errors: VCOW_EINVAL (NULL), VCOW_ENOMEM, VCOW_EDEPS (eventfd
+ * failed, e.g. the process is out of file descriptors). Lock-free.
+ *
+ * @code
+ *   int fd;  vcow_cell_watch_fd(c, &fd);
+ *   uint64_t seen;  vcow_cell_watch_ack(c, &seen);   // where we start
+ *   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+ *   epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+ *   ...  // on EPOLLIN:
+ *   uint64_t head;  vcow_cell_watch_ack(c, &head);
+ *   if (head > seen) { read versions seen+1 .. head;  seen = head; }
+ * @endcode
+ *
+ * Do not read the fd yourself; acknowledge with vcow_cell_watch_ack, which
+ * drains it, arms it again and returns the head's seq: compare it with the
+ * last seq you saw. The fd may be readable with no newer version (a
+ * commit that raced with the ack): the comparison tells. No commit after
+ * an ack goes unsignalled (runtime/watch.c (c)).
+ */
+VCOW_API int vcow_cell_watch_fd(vcow_cell *cell, int *fd);
+
+/**
+ * Acknowledge the watch fd (see vcow_cell_watch_fd): drain it, re-arm it,
+ * and set *head_seq (if not NULL) to the head's seq, read after re-arming.
+ * Errors: VCOW_EINVAL (NULL cell), VCOW_ESTATE (no vcow_cell_watch_fd was
+ * made yet). Wait-free (one read(2) of a non-blocking eventfd); inside or
+ * outside read sections.
+ */
+VCOW_API int vcow_cell_watch_ack(vcow_cell *cell, uint64_t *head_seq);
 
 VCOW_END_DECLS
 
