@@ -35,7 +35,7 @@ static void *writer(void *arg)
     uint64_t n = 0, max = stress_sanitized() ? MAX_COMMITS_SANITIZED : MAX_COMMITS;
     while (!atomic_load_explicit(&stop, memory_order_relaxed) && n < max) {
         memset(buf, 'a' + (int)(n % 26), sizeof(buf));
-        STRESS_OK(vcow_box_store(cell, vcow_val_bytes(buf, sizeof(buf)), NULL));
+        STRESS_OK(vcow_box_cell_set(cell, vcow_val_bytes(buf, sizeof(buf)), NULL));
         n++;
         atomic_store_explicit(&commits, n, memory_order_relaxed);
     }

@@ -27,7 +27,7 @@ static void *writer(void *arg)
     uint64_t n = 0;
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
         size_t len = stress_rand(&rng) % sizeof(buf);
-        STRESS_OK(vcow_box_store(cell, vcow_val_bytes(buf, len), NULL));
+        STRESS_OK(vcow_box_cell_set(cell, vcow_val_bytes(buf, len), NULL));
         n++;
     }
     atomic_fetch_add(&commits, n);

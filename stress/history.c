@@ -48,7 +48,7 @@ static void *writer(void *arg)
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
         size_t len = value_at(seq + 1, buf);
         uint64_t got;
-        STRESS_OK(vcow_box_store(cell, vcow_val_bytes(buf, len), &got));
+        STRESS_OK(vcow_box_cell_set(cell, vcow_val_bytes(buf, len), &got));
         STRESS_CHECK(got == seq + 1); /* the only writer: contiguous */
         seq = got;
     }

@@ -168,7 +168,7 @@ static int64_t check_snapshot(const vcow_version *v, bool deep)
     if (deep) {
         STRESS_OK(vcow_tree_check(ledger));
         STRESS_OK(vcow_rope_check(log));
-        STRESS_OK(vcow_hamt_debug_check(v));
+        STRESS_OK(vcow_hamt_check(v));
     }
     return count;
 }

@@ -5,7 +5,7 @@
  *   commit/vcow_txn/history:<h>     begin, set a box to an integer, commit,
  *                                   free the txn (old version reclaimed
  *                                   after a grace period; h = none or all)
- *   commit/vcow_update/history:<h>  vcow_box_add: the same through the
+ *   commit/vcow_update/history:<h>  vcow_box_cell_add: the same through the
  *                                   retry loop (a counter increment)
  *   floor/exchange                  allocate a 32-byte node, atomic exchange
  *                                   of a shared pointer, free the old node
@@ -118,7 +118,7 @@ void commit_update(benchmark::State &state, bool history)
     open_cell(state, history);
     for (auto _ : state) {
         std::int64_t r;
-        vcow_box_add(g_cell, 1, &r, nullptr);
+        vcow_box_cell_add(g_cell, 1, &r, nullptr);
         benchmark::DoNotOptimize(r);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -130,7 +130,7 @@ void open_pin_cell(benchmark::State &state)
     if (state.thread_index() != 0)
         return;
     open_cell(state, false);
-    vcow_box_store(g_cell, vcow_val_i64(7), nullptr);
+    vcow_box_cell_set(g_cell, vcow_val_i64(7), nullptr);
 }
 
 void pin_head(benchmark::State &state)
@@ -265,12 +265,12 @@ void watch_wake_latency(benchmark::State &state)
         for (std::int64_t t = mono_ns(); mono_ns() - t < 20000;) {
         }
         stamp.store(mono_ns(), std::memory_order_release);
-        vcow_box_store(g_cell, vcow_val_i64(static_cast<std::int64_t>(seq + 1)), &seq);
+        vcow_box_cell_set(g_cell, vcow_val_i64(static_cast<std::int64_t>(seq + 1)), &seq);
         while (woke.load(std::memory_order_acquire) < seq)
             std::this_thread::yield();
     }
     stop.store(true, std::memory_order_release);
-    vcow_box_store(g_cell, vcow_val_i64(0), nullptr); /* wake it to stop */
+    vcow_box_cell_set(g_cell, vcow_val_i64(0), nullptr); /* wake it to stop */
     waiter.join();
     if (!lat.empty()) {
         std::sort(lat.begin(), lat.end());

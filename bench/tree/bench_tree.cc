@@ -12,7 +12,7 @@
  *                        request); std::map: find (no isolation at all)
  *   tree_scan100/<x>     100 consecutive entries from a random key
  *   tree_commit1/<x>     overwrite one random key and publish it: vcow:
- *                        vcow_tree_store (one txn, one new version);
+ *                        vcow_tree_cell_set (one txn, one new version);
  *                        LMDB: a write txn with one put, committed;
  *                        std::map: an assignment (not versioned, no txn)
  *   tree_bulk_load/<x>   N sorted keys into an empty structure and
@@ -317,10 +317,10 @@ void commit_vcow(benchmark::State &state, vcow_cell *c)
     rng r;
     for (auto _ : state) {
         const std::string &k = keys[r(N)];
-        int rc = vcow_tree_store(c, k.data(), k.size(), vcow_val_bytes(value.data(), value.size()),
-                                 nullptr);
+        int rc = vcow_tree_cell_set(c, k.data(), k.size(),
+                                    vcow_val_bytes(value.data(), value.size()), nullptr);
         if (rc != VCOW_OK)
-            die("vcow_tree_store", rc);
+            die("vcow_tree_cell_set", rc);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }

@@ -26,14 +26,14 @@ VCOW_API int vcow_box_get(const vcow_version *v, vcow_val *out);
 VCOW_API int vcow_box_set(vcow_txn *txn, vcow_val val);
 
 /**
- * Cell conveniences: one-op txns through vcow_cell_update. vcow_box_add
+ * Cell conveniences: one-op txns through vcow_cell_update. vcow_box_cell_add
  * adds delta to an i64 box (an empty box counts as 0): VCOW_EINVAL if the
  * box holds another type, VCOW_ERANGE (nothing committed) if the sum would
  * overflow int64_t.
  * @{
  */
-VCOW_API int vcow_box_store(vcow_cell *cell, vcow_val val, uint64_t *seq);
-VCOW_API int vcow_box_add(vcow_cell *cell, int64_t delta, int64_t *result, uint64_t *seq);
+VCOW_API int vcow_box_cell_set(vcow_cell *cell, vcow_val val, uint64_t *seq);
+VCOW_API int vcow_box_cell_add(vcow_cell *cell, int64_t delta, int64_t *result, uint64_t *seq);
 /** @} */
 
 VCOW_END_DECLS

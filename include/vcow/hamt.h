@@ -225,7 +225,7 @@ VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, v
  * line on stderr). O(size): for tests.
  * @{
  */
-VCOW_API int vcow_hamt_debug_check(const vcow_version *v);
+VCOW_API int vcow_hamt_check(const vcow_version *v);
 /** @} */
 
 VCOW_END_DECLS

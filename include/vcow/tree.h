@@ -192,10 +192,10 @@ VCOW_API int vcow_tree_bulk_load(vcow_txn *txn, const struct vcow_tree_kv *items
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
 /** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
-VCOW_API int vcow_tree_store(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
-                             uint64_t *seq);
+VCOW_API int vcow_tree_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                                uint64_t *seq);
 /** VCOW_ENOENT (nothing committed) when the key is absent. */
-VCOW_API int vcow_tree_erase(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+VCOW_API int vcow_tree_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
 
 VCOW_END_DECLS
 

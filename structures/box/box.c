@@ -122,7 +122,7 @@ static int store_fn(vcow_txn *t, void *ctx)
     return vcow_box_set(t, *(const vcow_val *)ctx);
 }
 
-int vcow_box_store(vcow_cell *c, vcow_val val, uint64_t *seq)
+int vcow_box_cell_set(vcow_cell *c, vcow_val val, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_BOX)
         return VCOW_EINVAL;
@@ -150,7 +150,7 @@ static int add_fn(vcow_txn *t, void *arg)
     return vcow_box_set(t, vcow_val_i64(a->result));
 }
 
-int vcow_box_add(vcow_cell *c, int64_t delta, int64_t *result, uint64_t *seq)
+int vcow_box_cell_add(vcow_cell *c, int64_t delta, int64_t *result, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_BOX)
         return VCOW_EINVAL;

@@ -154,7 +154,7 @@ int vcow__hamt_check_map(const struct hnode *root)
     return check_node(root, c, true, &count);
 }
 
-int vcow_hamt_debug_check(const vcow_version *v)
+int vcow_hamt_check(const vcow_version *v)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
         return VCOW_EINVAL;

@@ -36,7 +36,7 @@
  * Canonical form (CHAMP): a non-root node never holds exactly one entry in
  * its subtree (a delete that leaves one moves it up into the parent), so a
  * map's shape depends only on its contents. Equality and diff rely on it;
- * vcow_hamt_debug_check verifies it.
+ * vcow_hamt_check verifies it.
  */
 #ifndef VCOW_HAMT_NODE_H
 #define VCOW_HAMT_NODE_H

@@ -320,7 +320,7 @@ static int erase_fn(vcow_txn *t, void *ctx)
     return vcow_tree_del(t, kv->key, kv->klen);
 }
 
-int vcow_tree_store(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
+int vcow_tree_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_TREE)
         return VCOW_EINVAL;
@@ -328,7 +328,7 @@ int vcow_tree_store(vcow_cell *c, const void *key, size_t klen, vcow_val val, ui
     return vcow_cell_update(c, store_fn, &kv, seq);
 }
 
-int vcow_tree_erase(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
+int vcow_tree_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_TREE)
         return VCOW_EINVAL;

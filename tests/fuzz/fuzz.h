@@ -97,7 +97,7 @@ enum fuzz_commit fuzz_commit(struct fuzz_drv *d, int slot);
  * otherwise). */
 void fuzz_end(struct fuzz_drv *d, int slot, bool free_it);
 
-/* A one-op cell call (vcow_tree_store, vcow_box_add, ...) succeeded and
+/* A one-op cell call (vcow_tree_cell_set, vcow_box_cell_add, ...) succeeded and
  * said it made seq: that must be head + 1, which is the head now. */
 void fuzz_cell_wrote(struct fuzz_drv *d, uint64_t seq);
 

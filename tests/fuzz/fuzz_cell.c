@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         default: { /* cell convenience */
             uint64_t seq = 0;
-            rc = vcow_box_add(fd.cell, (int8_t)b, NULL, &seq);
+            rc = vcow_box_cell_add(fd.cell, (int8_t)b, NULL, &seq);
             if (rc == VCOW_OK) {
                 int64_t cur = hist[fd.head].type == VCOW_T_I64 ? hist[fd.head].i : 0;
                 fuzz_cell_wrote(&fd, seq);

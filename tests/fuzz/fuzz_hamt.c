@@ -610,7 +610,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_hamt_get_path(vcow_txn_view(t), key, &v) == fuzz_view_pre(pre));
                 CHECK(vcow_hamt_iter_path(vcow_txn_view(t), "", iter_cb, NULL) ==
                       fuzz_view_pre(pre));
-                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
+                CHECK(vcow_hamt_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
                 break;
             }
             x = find(&work[slot], child(0, k));
@@ -636,7 +636,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 8: /* pin the head or a seq (maybe unknown) */
             if (!fuzz_pin(&fd, ps, a, b))
                 break;
-            CHECK(vcow_hamt_debug_check(fd.pin[ps]) == VCOW_OK);
+            CHECK(vcow_hamt_check(fd.pin[ps]) == VCOW_OK);
             check_all((struct reader){fd.pin[ps], NULL}, &hist[fd.pin_seq[ps]]);
             break;
         case 9: /* unpin */
@@ -667,14 +667,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 11: /* structural checks */
             vcow_read_lock();
-            CHECK(vcow_hamt_debug_check(vcow_cell_head(fd.cell)) == VCOW_OK);
+            CHECK(vcow_hamt_check(vcow_cell_head(fd.cell)) == VCOW_OK);
             vcow_read_unlock();
             for (int i = 0; i < FUZZ_MAXPINS; i++)
                 if (fd.pin[i] != NULL)
-                    CHECK(vcow_hamt_debug_check(fd.pin[i]) == VCOW_OK);
+                    CHECK(vcow_hamt_check(fd.pin[i]) == VCOW_OK);
             for (int i = 0; i < FUZZ_MAXTXN; i++)
                 if (fd.txn[i] != NULL)
-                    CHECK(vcow_hamt_debug_check(vcow_txn_view(fd.txn[i])) ==
+                    CHECK(vcow_hamt_check(vcow_txn_view(fd.txn[i])) ==
                           (fd.open[i] ? VCOW_OK : VCOW_EINVAL));
             break;
         case 12: /* arm or disarm an allocation failure */
@@ -752,7 +752,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
                 CHECK(vcow_hamt_len(vcow_txn_view(t), &len) == VCOW_OK);
                 CHECK(len == (size_t)children(&work[slot], 0) + 1);
-                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == VCOW_OK);
+                CHECK(vcow_hamt_check(vcow_txn_view(t)) == VCOW_OK);
                 CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX) == VCOW_OK);
                 check_all((struct reader){NULL, t}, &work[slot]);
                 break;
@@ -824,7 +824,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: { /* a txn read in full; iteration at a path on the head */
             if (pre == VCOW_OK) {
                 check_all((struct reader){NULL, t}, &work[slot]);
-                CHECK(vcow_hamt_debug_check(vcow_txn_view(t)) == VCOW_OK);
+                CHECK(vcow_hamt_check(vcow_txn_view(t)) == VCOW_OK);
             }
             int d = read_path(&in, segs, pbuf);
             uint16_t m = 0;

@@ -870,8 +870,8 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_bulk_load(t, NULL, 1 + b % 3) == bad);
         CHECK(vcow_tree_bulk_load(NULL, items, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(NULL, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
-        CHECK(vcow_tree_store(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_erase(NULL, "a", 1, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_del(NULL, "a", 1, NULL) == VCOW_EINVAL);
         break;
     case 4: { /* inverted bounds (in the cell's order): ERANGE unless a bound is open */
         bool rv = cur_ord == ORD_REV;
@@ -929,8 +929,8 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_bulk_load(bt, NULL, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(bt, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
         CHECK(vcow_tree_check(vcow_txn_view(bt)) == VCOW_EINVAL);
-        CHECK(vcow_tree_store(bc, "a", 1, v, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_erase(bc, "a", 1, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_set(bc, "a", 1, v, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_del(bc, "a", 1, NULL) == VCOW_EINVAL);
         vcow_txn_free(bt);
         vcow_version_unpin(bv);
         CHECK(vcow_cell_close(bc) == VCOW_OK);
@@ -1289,7 +1289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vcow_val v;
                 struct ment m;
                 bool valid = make_val(a, next(&in), &v, &m);
-                rc = vcow_tree_store(fd.cell, kp(k, a & 1), keys[k].len, v, &seq);
+                rc = vcow_tree_cell_set(fd.cell, kp(k, a & 1), keys[k].len, v, &seq);
                 if (rc == VCOW_OK) {
                     CHECK(valid);
                     fuzz_cell_wrote(&fd, seq);
@@ -1301,7 +1301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             } else {
                 int x = mfind(&hist[fd.head], k);
-                rc = vcow_tree_erase(fd.cell, kp(k, a & 1), keys[k].len, &seq);
+                rc = vcow_tree_cell_del(fd.cell, kp(k, a & 1), keys[k].len, &seq);
                 if (rc == VCOW_OK) {
                     CHECK(x >= 0);
                     fuzz_cell_wrote(&fd, seq);

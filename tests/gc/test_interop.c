@@ -79,7 +79,7 @@ static void *worker(void *arg)
         vcow_read_unlock();
         U(read_unlock)();
 
-        CHECK_OK(vcow_box_add(counter, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(counter, 1, NULL, NULL));
 #ifdef QSBR
         U(quiescent_state)();
 #endif

@@ -264,7 +264,7 @@ static void check_full(const vcow_version *v, const struct model *m)
         for (unsigned j = 0; j < m->ns; j++)
             check_sub(s, m, i, j);
     }
-    CHECK_OK(vcow_hamt_debug_check(v));
+    CHECK_OK(vcow_hamt_check(v));
 }
 
 /* Load the model's contents into a fresh txn of cell c (in key order). */
@@ -434,7 +434,7 @@ static void test_basic(void)
     uint64_t len;
     CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 6);
-    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
@@ -459,7 +459,7 @@ static void test_basic(void)
     CHECK_OK(vcow_hamt_iter(v1, collect_fn, &klen_sum));
     CHECK_EQ_INT(klen_sum, 5 + sizeof(longk));
     CHECK_EQ_INT(vcow_hamt_iter(v1, stop_fn, NULL), 42);
-    CHECK_OK(vcow_hamt_debug_check(v1));
+    CHECK_OK(vcow_hamt_check(v1));
 
     /* Delete, abort, diff, equal. */
     CHECK_OK(vcow_txn_begin(c, &t));
@@ -571,7 +571,7 @@ static void test_badinput(void)
     CHECK_RC(vcow_hamt_get_path(vcow_txn_view(t), "nothere.x", &out), VCOW_ENOENT);
     CHECK_RC(vcow_hamt_del_path(t, "scalar.x"), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_del_path(t, "nothere.x"), VCOW_ENOENT);
-    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     CHECK_RC(vcow_hamt_set(t, "a", 1, i1), VCOW_ESTATE);
     CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ESTATE);
@@ -599,7 +599,7 @@ static void test_badinput(void)
     CHECK_RC(vcow_hamt_diff(h, h, NULL, NULL), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_get_path(h, "scalar.x", &out), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_get_path(hb, "scalar", &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_debug_check(hb), VCOW_EINVAL);
+    CHECK_RC(vcow_hamt_check(hb), VCOW_EINVAL);
     vcow_read_unlock();
     CHECK_RC(vcow_hamt_cell_set(box, "a", 1, i1, NULL), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_cell_set(NULL, "a", 1, i1, NULL), VCOW_EINVAL);
@@ -624,7 +624,7 @@ static void test_paths(void)
     CHECK_OK(vcow_hamt_set_path(t, "db.primary.port", vcow_val_i64(5432)));
     CHECK_OK(vcow_hamt_set_path(t, "db.replicas", vcow_val_i64(2)));
     CHECK_OK(vcow_hamt_set_path(t, "name", sval("svc")));
-    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
@@ -640,7 +640,7 @@ static void test_paths(void)
     CHECK(v.type == VCOW_T_MAP && v.u.root != NULL);
     CHECK_RC(vcow_hamt_get_path(v1, "db.primary.port.x", &v), VCOW_EINVAL);
     CHECK_RC(vcow_hamt_get_path(v1, "db.secondary.port", &v), VCOW_ENOENT);
-    CHECK_OK(vcow_hamt_debug_check(v1));
+    CHECK_OK(vcow_hamt_check(v1));
 
     /* Change one leaf: the old version keeps its value. */
     CHECK_OK(vcow_txn_begin(c, &t));
@@ -659,7 +659,7 @@ static void test_paths(void)
     struct diff_count d = {0, 0, 0};
     CHECK_OK(vcow_hamt_diff(v1, v2, diff_count_fn, &d));
     CHECK(d.changed == 1 && d.added == 0 && d.removed == 0); /* "db" changed */
-    CHECK_OK(vcow_hamt_debug_check(v2));
+    CHECK_OK(vcow_hamt_check(v2));
 
     /* Replace a nested map by an empty one, then drop it. */
     char buf[8];
@@ -688,7 +688,7 @@ static void test_paths(void)
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
         CHECK_OK(vcow_hamt_set_path(t, path, vcow_val_i64(i)));
     }
-    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     for (int i = 0; i < 200; i += 3) {
@@ -700,7 +700,7 @@ static void test_paths(void)
     }
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c);
-    CHECK_OK(vcow_hamt_debug_check(h));
+    CHECK_OK(vcow_hamt_check(h));
     for (int i = 0; i < 200; i++) {
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
         int rc = vcow_hamt_get_path(h, path, &v);
@@ -738,7 +738,7 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
         for (long i = 0; i < batch && done < ops; i++, done++)
             random_op(t, &m, &rs);
         if (test_rand(&rs) % 8 == 0)
-            CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+            CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
         if (abort_it) {
             CHECK_OK(vcow_txn_abort(t));
             model_free(&m);
@@ -1001,7 +1001,7 @@ static int scripted(void)
             CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
             CHECK_EQ_INT(len, model_len(&m));
             check_plain(s, &m, k);
-            CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+            CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
         }
         if (round % 3 == 2) {
             vcow_txn_abort(t);
@@ -1075,7 +1075,7 @@ static void test_bulk(void)
     vcow_debug_fail_alloc(0, false);
     CHECK(allocs >= (uint64_t)base_nodes);
     CHECK(allocs <= (uint64_t)base_nodes + (uint64_t)base_nodes / 60 + 8);
-    CHECK_OK(vcow_hamt_debug_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_read_lock();

@@ -118,11 +118,11 @@ static void test_basic(void)
 
     /* Cell conveniences. */
     int64_t r;
-    CHECK_OK(vcow_box_add(c, 5, &r, &seq));
+    CHECK_OK(vcow_box_cell_add(c, 5, &r, &seq));
     CHECK_EQ_INT(r, 15);
     CHECK_EQ_INT(seq, 5);
-    CHECK_OK(vcow_box_store(c, vcow_val_bool(true), NULL));
-    CHECK_RC(vcow_box_add(c, 1, NULL, NULL), VCOW_EINVAL); /* not a counter */
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_bool(true), NULL));
+    CHECK_RC(vcow_box_cell_add(c, 1, NULL, NULL), VCOW_EINVAL); /* not a counter */
 
     /* Without history only the head lives once the reclaimer ran. */
     CHECK_OK(vcow_gc_barrier());
@@ -231,7 +231,7 @@ static void test_history(void)
     vcow_read_unlock();
     for (int64_t i = 1; i <= N; i++) {
         uint64_t seq;
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i * 3), &seq));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i * 3), &seq));
         CHECK_EQ_INT(seq, i);
         vcow_version *p;
         CHECK_OK(vcow_cell_pin_at(c, (uint64_t)i, &p));
@@ -309,7 +309,7 @@ static void test_policies(void)
     struct vcow_cell_opts o = {.size = sizeof(o), .history = true, .keep_last = 10};
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     for (int i = 1; i <= 100; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
     CHECK_EQ_INT(s.live_versions, 10);
@@ -324,7 +324,7 @@ static void test_policies(void)
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     for (int i = 1; i <= 100; i++) {
         buf[0] = (char)i;
-        CHECK_OK(vcow_box_store(c, vcow_val_bytes(buf, sizeof(buf)), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_bytes(buf, sizeof(buf)), NULL));
     }
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
@@ -336,10 +336,10 @@ static void test_policies(void)
     o = (struct vcow_cell_opts){.size = sizeof(o), .history = true, .max_age_ns = 50000000};
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     for (int i = 1; i <= 5; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     struct timespec ts = {0, 120000000};
     nanosleep(&ts, NULL);
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(6), NULL));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(6), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
     CHECK_EQ_INT(s.live_versions, 1);
@@ -450,7 +450,7 @@ static void test_cost(void)
     /* Each store replaces one box node: its list holds one entry. The
      * first store replaced nothing (the box was empty). */
     for (int i = 0; i < N; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_EQ_INT(meta_bytes(c, &s), (N + 1) * 64 + N * 64 + (N - 1) * (16 + 8));
     CHECK_OK(vcow_cell_close(c));
     CHECK_OK(vcow_gc_barrier());
@@ -461,7 +461,7 @@ static void test_cost(void)
      * last ones wait in the open batch until the drain takes it). */
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, NULL, &c));
     for (int i = 0; i < N; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(meta_bytes(c, &s), 64 + 16 + 8); /* the head alone */
     CHECK_EQ_INT(s.held_bytes, 0);

@@ -1,7 +1,7 @@
 /*
  * tests/runtime/test_cell_mt.c - cells under concurrency.
  *
- *   counter [per-thread]  4 writers x N vcow_box_add(+1) on one cell, one
+ *   counter [per-thread]  4 writers x N vcow_box_cell_add(+1) on one cell, one
  *             reader. Ends at exactly 4N; the committed sequence numbers
  *             are exactly 1..4N; in every snapshot value == seq (each
  *             commit adds one), and the reader never sees seq go back.
@@ -74,7 +74,7 @@ static void *writer(void *argp)
     struct writer_arg *a = argp;
     for (long i = 0; i < a->n; i++) {
         int64_t r;
-        CHECK_OK(vcow_box_add(cell, 1, &r, &a->seqs[i]));
+        CHECK_OK(vcow_box_cell_add(cell, 1, &r, &a->seqs[i]));
         CHECK_EQ_INT((uint64_t)r, a->seqs[i]);
     }
     return NULL;
@@ -185,7 +185,7 @@ static void *asof_writer(void *arg)
 {
     long n = *(long *)arg;
     for (long i = 1; i <= n; i++)
-        CHECK_OK(vcow_box_store(cell, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(cell, vcow_val_i64(i), NULL));
     atomic_store(&asof_done, 1);
     return NULL;
 }
@@ -238,7 +238,7 @@ static void *storer(void *arg)
 {
     (void)arg;
     for (int i = 0; i < STRIPE_STORES; i++)
-        CHECK_OK(vcow_box_store(cell, vcow_val_bytes("0123456789abcdef0123456789", 26), NULL));
+        CHECK_OK(vcow_box_cell_set(cell, vcow_val_bytes("0123456789abcdef0123456789", 26), NULL));
     return NULL;
 }
 

@@ -33,8 +33,8 @@ static void double_unpin_retained(void)
     vcow_cell *c;
     vcow_version *v;
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(1), NULL));
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(2), NULL));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(1), NULL));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(2), NULL));
     CHECK_OK(vcow_cell_pin_at(c, 1, &v));
     vcow_version_unpin(v);
     vcow_version_unpin(v); /* takes history's count */

@@ -51,7 +51,7 @@ static void *parked_thread(void *arg)
         CHECK_OK(vcow_cell_pin_head(cell, &head));
         CHECK_OK(vcow_version_pin(head, &v));
         vcow_version_unpin(head);
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     }
     atomic_store(&stage, 1);
     while (atomic_load(&stage) != 2)
@@ -59,7 +59,7 @@ static void *parked_thread(void *arg)
     if (point == VCOW_PARK_UNPIN)
         vcow_version_unpin(v); /* parks after its decrement */
     else if (point != VCOW_PARK_RECLAIM)
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL)); /* parks inside */
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL)); /* parks inside */
     return NULL;
 }
 
@@ -67,7 +67,7 @@ static void *writer(void *arg)
 {
     (void)arg;
     for (int i = 0; i < COMMITS / 2; i++)
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     return NULL;
 }
 
@@ -129,7 +129,7 @@ static void run_point(int p)
                                .max_pending_bytes =
                                    p == VCOW_PARK_BACKPRESSURE ? 1 : (uint64_t)1 << 30};
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &cell));
-    CHECK_OK(vcow_box_store(cell, vcow_val_i64(0), NULL));
+    CHECK_OK(vcow_box_cell_set(cell, vcow_val_i64(0), NULL));
 
     pthread_t a;
     CHECK(pthread_create(&a, NULL, parked_thread, NULL) == 0);
@@ -142,7 +142,7 @@ static void run_point(int p)
     for (int i = 0; !vcow_debug_parked(); i++) {
         CHECK(i < 100000);
         if (p == VCOW_PARK_RECLAIM)
-            CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+            CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
         usleep(100);
     }
     double t0 = test_now();

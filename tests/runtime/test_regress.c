@@ -5,7 +5,7 @@
  *   update_conflict  fn returning VCOW_ECONFLICT aborts the txn and is
  *                    returned (it used to loop, leak the txn and make close
  *                    answer VCOW_ESTATE for ever)
- *   box_add_range    vcow_box_add refuses to overflow (it used to wrap)
+ *   box_add_range    vcow_box_cell_add refuses to overflow (it used to wrap)
  *   held_bytes       held_bytes counts every byte an old pin holds,
  *                    version objects included
  *   unpin_slice      the thread whose unpin ends a long pin frees at most
@@ -56,12 +56,12 @@ static void test_box_add_range(void)
     vcow_cell *c;
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, NULL, &c));
     uint64_t seq;
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(INT64_MAX), &seq));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(INT64_MAX), &seq));
     int64_t r = 7;
-    CHECK_RC(vcow_box_add(c, 1, &r, NULL), VCOW_ERANGE);
+    CHECK_RC(vcow_box_cell_add(c, 1, &r, NULL), VCOW_ERANGE);
     CHECK_EQ_INT(r, 7);
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(INT64_MIN), &seq));
-    CHECK_RC(vcow_box_add(c, -1, &r, NULL), VCOW_ERANGE);
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(INT64_MIN), &seq));
+    CHECK_RC(vcow_box_cell_add(c, -1, &r, NULL), VCOW_ERANGE);
     /* Nothing committed by the refused adds; the value is intact. */
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c);
@@ -71,7 +71,7 @@ static void test_box_add_range(void)
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == INT64_MIN);
     vcow_read_unlock();
     /* The edges themselves are fine. */
-    CHECK_OK(vcow_box_add(c, INT64_MAX, &r, NULL));
+    CHECK_OK(vcow_box_cell_add(c, INT64_MAX, &r, NULL));
     CHECK_EQ_INT(r, -1);
     CHECK_OK(vcow_cell_close(c));
     test_check_all_freed();
@@ -98,8 +98,8 @@ static void test_held_bytes(void)
     /* Twice: a version's object carries the list of what its commit
      * retired, so the head measured here must have retired a value, as
      * the head measured below has. */
-    CHECK_OK(vcow_box_store(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
-    CHECK_OK(vcow_box_store(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
     CHECK_OK(vcow_gc_barrier());
     /* What the head alone costs: nothing is held. */
     int64_t head_only = cell_bytes(c, &s);
@@ -109,7 +109,7 @@ static void test_held_bytes(void)
     CHECK_OK(vcow_cell_pin_head(c, &old));
     for (int i = 0; i < 1000; i++) {
         blob[0] = (char)i;
-        CHECK_OK(vcow_box_store(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_bytes(blob, sizeof(blob)), NULL));
     }
     CHECK_OK(vcow_gc_barrier());
     /* Every byte beyond the head's is held by the pin, and held_bytes says
@@ -157,7 +157,7 @@ static void test_unpin_slice(void)
     struct unpin_arg a = {NULL, 0};
     CHECK_OK(vcow_cell_pin_head(c, &a.v));
     for (int i = 1; i <= COMMITS; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_OK(vcow_gc_barrier());
     struct vcow_cell_stats s;
     CHECK_OK(vcow_cell_get_stats(c, &s));
@@ -174,7 +174,7 @@ static void test_unpin_slice(void)
     /* The reclaimer frees the rest; meanwhile the bound stands exceeded and
      * committers help (backpressure). */
     for (int i = 0; i < 100; i++)
-        CHECK_OK(vcow_box_store(c, vcow_val_i64(i), NULL));
+        CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
     CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 1);
@@ -193,7 +193,7 @@ static void test_clock_back(void)
     vcow_version *p;
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     uint64_t s1, s2;
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(1), &s1));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(1), &s1));
     int64_t t = test_realtime_ns();
     CHECK_OK(vcow_cell_pin_as_of(c, t, &p));
     CHECK_EQ_INT(vcow_version_seq(p), s1);
@@ -202,7 +202,7 @@ static void test_clock_back(void)
     /* The clock steps back an hour; the next commit must still be later
      * than t, or as-of(t) would change its answer to it. */
     vcow_debug_clock_shift(-3600 * (int64_t)1000000000);
-    CHECK_OK(vcow_box_store(c, vcow_val_i64(2), &s2));
+    CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(2), &s2));
     CHECK_OK(vcow_cell_pin_as_of(c, t, &p));
     CHECK_EQ_INT(vcow_version_seq(p), s1);
     vcow_version_unpin(p);

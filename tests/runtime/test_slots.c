@@ -46,7 +46,7 @@ static void check_model(const vcow_version *v)
 static void open_counter(void)
 {
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, NULL, &cell));
-    CHECK_OK(vcow_box_store(cell, vcow_val_i64(1), NULL)); /* seq 1 holds 1 */
+    CHECK_OK(vcow_box_cell_set(cell, vcow_val_i64(1), NULL)); /* seq 1 holds 1 */
 }
 
 /* Garbage not freed yet, once the reclaimer has caught up. */
@@ -71,7 +71,7 @@ static void test_keep(void)
     vcow_version *p;
     CHECK_OK(vcow_cell_pin_head(cell, &p));
     for (int i = 0; i < 100; i++)
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     CHECK(held_settled() > 0); /* p holds back every later commit's garbage */
     CHECK_EQ_INT(vcow_version_seq(p), 1);
     check_model(p);
@@ -88,7 +88,7 @@ static void test_overflow(void)
     vcow_version *p[N];
     for (int i = 0; i < N; i++) {
         CHECK_OK(vcow_cell_pin_head(cell, &p[i]));
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     }
     for (int i = 0; i < N; i++) {
         CHECK_EQ_INT(vcow_version_seq(p[i]), i + 1);
@@ -121,7 +121,7 @@ static void *pin_commit_unpin(void *arg)
     for (int i = 0; i < 20; i++) {
         vcow_version *p;
         CHECK_OK(vcow_cell_pin_head(cell, &p));
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
         check_model(p);
         vcow_version_unpin(p);
     }
@@ -136,7 +136,7 @@ static void test_handoff(void)
         pthread_t t;
         CHECK(pthread_create(&t, NULL, pin_and_exit, &p) == 0);
         CHECK(pthread_join(t, NULL) == 0);
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
         check_model(p); /* the pin outlived its thread */
         vcow_version_unpin(p);
         /* A new thread takes over the exited one's slots. */
@@ -193,7 +193,7 @@ static void test_close(void)
     vcow_version *p;
     CHECK_OK(vcow_cell_pin_head(cell, &p));
     CHECK_RC(vcow_cell_close(cell), VCOW_ESTATE);
-    CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     CHECK_RC(vcow_cell_close(cell), VCOW_ESTATE);
     vcow_version_unpin(p);
     close_all_freed();
@@ -273,7 +273,7 @@ static void *committer(void *arg)
     (void)arg;
     /* relaxed: a stop flag. */
     while (!atomic_load_explicit(&stop, memory_order_relaxed))
-        CHECK_OK(vcow_box_add(cell, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(cell, 1, NULL, NULL));
     return NULL;
 }
 

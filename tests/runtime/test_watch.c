@@ -78,7 +78,7 @@ static void test_past(void)
     CHECK_RC(vcow_cell_wait(NULL, 0, 0, &h), VCOW_EINVAL);
     CHECK_EQ_INT(h, 99);
     for (int i = 0; i < 3; i++)
-        CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     /* Past already: no timeout, or no limit at all, returns at once. */
     CHECK_OK(vcow_cell_wait(c, 0, -1, &h));
     CHECK_EQ_INT(h, 3);
@@ -92,7 +92,7 @@ static void test_past(void)
 static void test_timeout(void)
 {
     vcow_cell *c = open_box(false);
-    CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     uint64_t h = 0;
     CHECK_RC(vcow_cell_wait(c, 1, 0, &h), VCOW_EAGAIN); /* only looks */
     CHECK_EQ_INT(h, 1);
@@ -137,7 +137,7 @@ static void test_fd(void)
     CHECK_OK(vcow_cell_watch_fd(c, &fd2));
     CHECK_EQ_INT(fd, fd2);
     CHECK(!readable(fd)); /* no commit yet */
-    CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     CHECK(readable(fd));
     CHECK(readable(fd)); /* level-triggered: stays until acknowledged */
     CHECK_OK(vcow_cell_watch_ack(c, &h));
@@ -148,20 +148,20 @@ static void test_fd(void)
 
     /* A burst: readable, and written once (the eventfd's count is 1). */
     for (int i = 0; i < 100; i++)
-        CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+        CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     CHECK(readable(fd));
     uint64_t count = 0;
     CHECK(read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count));
     CHECK_EQ_INT(count, 1);
     CHECK(!readable(fd));
     /* We drained it ourselves: not re-armed, so commits stay silent... */
-    CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     CHECK(!readable(fd));
     /* ...until the ack, which reports the head. */
     CHECK_OK(vcow_cell_watch_ack(c, &h));
     CHECK_EQ_INT(h, 102);
     CHECK(!readable(fd));
-    CHECK_OK(vcow_box_add(c, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(c, 1, NULL, NULL));
     CHECK(readable(fd));
     CHECK_OK(vcow_cell_watch_ack(c, &h));
     CHECK_EQ_INT(h, 103);
@@ -222,7 +222,7 @@ static void *mt_writer(void *arg)
     while (atomic_load(&waiters_done) < WAITERS) {
         uint64_t last = 0;
         for (unsigned long long n = 1 + test_rand(&rng) % 4; n > 0; n--) {
-            CHECK_OK(vcow_box_add(mt_cell, 1, NULL, &last));
+            CHECK_OK(vcow_box_cell_add(mt_cell, 1, NULL, &last));
             if (test_rand(&rng) % 4 == 0)
                 sched_yield();
         }
@@ -271,7 +271,7 @@ static void *ep_writer(void *arg)
     (void)arg;
     for (long i = 0; i < ep_commits; i++) {
         uint64_t last;
-        CHECK_OK(vcow_box_add(ep_cell, 1, NULL, &last));
+        CHECK_OK(vcow_box_cell_add(ep_cell, 1, NULL, &last));
         if (i % 64 == 63)
             while (atomic_load(&ep_seen) < last)
                 sched_yield();
@@ -404,14 +404,14 @@ static void *off_waiter(void *arg)
 static void test_offline(void)
 {
     off_cell = open_box(false);
-    CHECK_OK(vcow_box_add(off_cell, 1, NULL, NULL));
+    CHECK_OK(vcow_box_cell_add(off_cell, 1, NULL, NULL));
     pthread_t w;
     CHECK(pthread_create(&w, NULL, off_waiter, NULL) == 0);
     usleep(100 * 1000); /* let it fall asleep (if not, the barrier waits a little) */
     /* A grace period while it sleeps: were it online, this would wait for
      * its 20 s timeout, and the wait would return VCOW_EAGAIN. */
     CHECK_OK(vcow_gc_barrier());
-    CHECK_OK(vcow_box_add(off_cell, 1, NULL, NULL)); /* seq 2: wakes it */
+    CHECK_OK(vcow_box_cell_add(off_cell, 1, NULL, NULL)); /* seq 2: wakes it */
     void *ok;
     CHECK(pthread_join(w, &ok) == 0);
     CHECK(ok == (void *)1);

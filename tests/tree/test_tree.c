@@ -199,13 +199,13 @@ static void test_basic(void)
     CHECK(v.type == VCOW_T_F64 && v.u.f64 == 2.5);
     vcow_read_unlock();
     /* Overwriting and deleting the blob value retires the blob. */
-    CHECK_OK(vcow_tree_store(c, "b", 1, vcow_val_i64(1), NULL));
-    CHECK_OK(vcow_tree_store(c, "c", 1, vcow_val_bytes(big, 65), NULL));
+    CHECK_OK(vcow_tree_cell_set(c, "b", 1, vcow_val_i64(1), NULL));
+    CHECK_OK(vcow_tree_cell_set(c, "c", 1, vcow_val_bytes(big, 65), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 1);
     uint64_t seq;
-    CHECK_OK(vcow_tree_erase(c, "c", 1, &seq));
-    CHECK_RC(vcow_tree_erase(c, "c", 1, NULL), VCOW_ENOENT);
+    CHECK_OK(vcow_tree_cell_del(c, "c", 1, &seq));
+    CHECK_RC(vcow_tree_cell_del(c, "c", 1, NULL), VCOW_ENOENT);
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 0);
 
@@ -325,9 +325,9 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_check(hb), VCOW_EINVAL);
     CHECK_RC(vcow_tree_first(hb, &ks, &v), VCOW_EINVAL);
     vcow_read_unlock();
-    CHECK_RC(vcow_tree_store(box, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_store(NULL, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_erase(c, key, VCOW_TREE_MAX_KEY + 1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_set(box, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_set(NULL, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_del(c, key, VCOW_TREE_MAX_KEY + 1, NULL), VCOW_EINVAL);
     /* Empty tree reads. */
     vcow_cell *e = open_tree(false);
     vcow_read_lock();

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     double secs = test_seconds(argc, argv, 1, 3.0);
     int nreaders = argc > 2 ? atoi(argv[2]) : 2;
     CHECK_OK(vcow_cell_open(VCOW_KIND_TREE, NULL, &cell));
-    CHECK_OK(vcow_tree_store(cell, "#", 1, vcow_val_i64(0), NULL));
+    CHECK_OK(vcow_tree_cell_set(cell, "#", 1, vcow_val_i64(0), NULL));
     pthread_t th[16];
     if (nreaders > 16)
         nreaders = 16;

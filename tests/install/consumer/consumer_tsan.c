@@ -47,7 +47,7 @@ static void *writer(void *arg)
     unsigned char buf[LEN];
     for (int i = 1; i <= COMMITS; i++) {
         memset(buf, i % 251 + 1, sizeof(buf));
-        if (vcow_box_store(cell, vcow_val_bytes(buf, sizeof(buf)), NULL) != VCOW_OK)
+        if (vcow_box_cell_set(cell, vcow_val_bytes(buf, sizeof(buf)), NULL) != VCOW_OK)
             fail("store");
     }
     atomic_store(&done, true);
