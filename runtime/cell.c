@@ -266,8 +266,7 @@ const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_va
     f->face.kind = (uint8_t)kind;
     f->face.view = VCOW_FACE_VIEW;
     /* A view of a slot pin: vcow_version_pin of the view may revive. */
-    f->face.slot =
-        v->face.view == VCOW_FACE_SLOT || (v->face.view == VCOW_FACE_VIEW && v->face.slot);
+    f->face.slot = vcow_face_slot_backed(&v->face);
     f->real = real;
     return (const vcow_version *)(const void *)f;
 }

@@ -91,6 +91,14 @@ static inline struct vcow_version *vcow_face_real(const struct vcow_face *f)
     return (struct vcow_version *)(uintptr_t)f;
 }
 
+/* Whether f is a slot pin or a view made from one: its holder pins the
+ * version with a slot, so vcow_version_pin may revive a zero count
+ * (reclaim.c (k)). */
+static inline bool vcow_face_slot_backed(const struct vcow_face *f)
+{
+    return f->view == VCOW_FACE_SLOT || (f->view == VCOW_FACE_VIEW && f->slot);
+}
+
 /* The size of v's allocation: the object and its list. */
 static inline uint64_t vcow_version_alloc_size(const struct vcow_version *v)
 {

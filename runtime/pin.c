@@ -47,7 +47,7 @@ int vcow_version_pin(const vcow_version *v, vcow_version **out)
     if (v->face.view == VCOW_FACE_TXN)
         return VCOW_EINVAL;                            /* a txn's state is no version */
     struct vcow_version *w = vcow_face_real(&v->face); /* a view pins its version */
-    if (v->face.view == VCOW_FACE_SLOT || (v->face.view == VCOW_FACE_VIEW && v->face.slot)) {
+    if (vcow_face_slot_backed(&v->face)) {
         /* The caller holds a slot pin on w, whose count may be zero: add
          * a count all the same, which the claimer sees (reclaim.c (k)).
          * relaxed: as in vcow_version_tryget. */
