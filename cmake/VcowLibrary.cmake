@@ -22,14 +22,14 @@ endforeach()
 list(SORT VCOW_RUNTIME_SOURCES)
 # The kind registry (runtime/node.c) is a table the runtime owns, filled
 # from this generated list of the kinds built here: each structures/<k>/
-# defines `const struct vcow_kind_ops vcow_<k>_ops` for VCOW_KIND_<K>. The
+# defines `const struct vcow_kind_ops vcow_<k>_ops` for VCOW_MEM_<K>. The
 # list names every built kind's ops strongly, so a program linked with
 # libvcow.a gets each kind even when it calls nothing of it by name (see
 # node.c); the runtime's sources name no structure.
 set(_kind_list "")
 foreach(k IN LISTS VCOW_STRUCTURES)
   string(TOUPPER "${k}" _K)
-  string(APPEND _kind_list "VCOW_KIND_OPS(${k}, VCOW_KIND_${_K})\n")
+  string(APPEND _kind_list "VCOW_KIND_OPS(${k}, VCOW_MEM_${_K})\n")
 endforeach()
 set(VCOW_GENERATED_DIR "${PROJECT_BINARY_DIR}/generated")
 file(CONFIGURE OUTPUT "${VCOW_GENERATED_DIR}/vcow_kinds.inc"

@@ -20,17 +20,17 @@ int main(void)
 {
     struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true};
     vcow_cell *cell;
-    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, &opts, &cell) != VCOW_OK)
         return 1;
 
     /* Writers: every commit publishes a new version with one CAS. */
-    vcow_hamt_cell_set(cell, "listen", 6, vcow_val_i64(80), NULL);  /* version 1 */
-    vcow_hamt_cell_set(cell, "tls", 3, vcow_val_bool(false), NULL); /* version 2 */
+    vcow_map_cell_set(cell, "listen", 6, vcow_val_i64(80), NULL);  /* version 1 */
+    vcow_map_cell_set(cell, "tls", 3, vcow_val_bool(false), NULL); /* version 2 */
     vcow_txn *t; /* several changes, one atomic commit: version 3 */
     vcow_txn_begin(cell, &t);
-    vcow_hamt_set(t, "listen", 6, vcow_val_i64(443));
-    vcow_hamt_set(t, "tls", 3, vcow_val_bool(true));
-    vcow_hamt_set_path(t, "db.host", vcow_val_bytes("10.0.0.1", 8));
+    vcow_map_set(t, "listen", 6, vcow_val_i64(443));
+    vcow_map_set(t, "tls", 3, vcow_val_bool(true));
+    vcow_map_set_path(t, "db.host", vcow_val_bytes("10.0.0.1", 8));
     int rc = vcow_txn_commit(t);
     vcow_txn_free(t);
     if (rc != VCOW_OK)
@@ -41,8 +41,8 @@ int main(void)
     vcow_read_lock();
     const vcow_version *head = vcow_cell_head(cell);
     uint64_t keys = 0;
-    vcow_hamt_get(head, "listen", 6, &v);
-    vcow_hamt_len(head, &keys);
+    vcow_map_get(head, "listen", 6, &v);
+    vcow_map_len(head, &keys);
     printf("head: version %llu, listen=%lld, %llu keys\n",
            (unsigned long long)vcow_version_seq(head), (long long)v.u.i64,
            (unsigned long long)keys);
@@ -52,10 +52,10 @@ int main(void)
     vcow_version *old, *now;
     vcow_cell_pin_at(cell, 2, &old);
     vcow_cell_pin_head(cell, &now);
-    vcow_hamt_get(old, "listen", 6, &v);
+    vcow_map_get(old, "listen", 6, &v);
     printf("version 2: listen=%lld\ndiff version 2 -> %llu:\n", (long long)v.u.i64,
            (unsigned long long)vcow_version_seq(now));
-    vcow_hamt_diff(old, now, print_change, NULL); /* skips shared subtrees */
+    vcow_map_diff(old, now, print_change, NULL); /* skips shared subtrees */
     vcow_version_unpin(old);
     vcow_version_unpin(now);
     return vcow_cell_close(cell) == VCOW_OK ? 0 : 1;

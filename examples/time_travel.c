@@ -122,8 +122,7 @@ int main(int argc, char **argv)
     struct vcow_cell_stats st;
     vcow_cell_get_stats(cell, &st);
     printf("replayed %zu transactions of %s: %llu versions kept, %.1f MB of rope nodes\n", t.n_txns,
-           name, (unsigned long long)st.live_versions,
-           (double)st.bytes[VCOW_KIND_ROPE] / 1048576.0);
+           name, (unsigned long long)st.live_versions, (double)st.bytes[VCOW_MEM_ROPE] / 1048576.0);
 
     /* The document as of three moments of the session: the times of the
      * transactions a quarter, half and three quarters of the way through. */

@@ -14,7 +14,7 @@ const struct vcow_kind_ops vcow_blob_ops = {.name = "blob", .walk = blob_walk};
 
 struct vcow_blob *vcow_blob_new(vcow_txn *t, const void *ptr, size_t len)
 {
-    struct vcow_blob *b = vcow_txn_alloc(t, VCOW_KIND_BLOB, sizeof(*b) + len);
+    struct vcow_blob *b = vcow_txn_alloc(t, VCOW_MEM_BLOB, sizeof(*b) + len);
     if (b != NULL) {
         b->len = len;
         if (len != 0)

@@ -3,7 +3,7 @@
  * the same lineage as the structure node that points to them.
  *
  *   offset size
- *   0      16   struct vcow_node (kind VCOW_KIND_BLOB)
+ *   0      16   struct vcow_node (kind VCOW_MEM_BLOB)
  *   16     8    len
  *   24     len  bytes
  *

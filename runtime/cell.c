@@ -15,7 +15,7 @@
 
 void vcow_cell_flush_tally(struct vcow_cell *c, struct vcow_tally *t)
 {
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         if (t->nodes[k] == 0 && t->bytes[k] == 0)
             continue;
         vcow_striped_add(&c->count, k, t->nodes[k], t->bytes[k]);
@@ -52,22 +52,21 @@ static int opts_check(const struct vcow_cell_opts *o)
 
 int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_cell **out)
 {
-    if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT || kind == VCOW_KIND_META ||
-        kind == VCOW_KIND_BLOB || vcow_kind_ops(kind) == NULL)
+    if (out == NULL || vcow_cell_kind_ops(kind) == NULL)
         return VCOW_EINVAL;
     int rc = opts_check(opts);
     if (rc != VCOW_OK)
         return rc;
-    struct vcow_cell *c = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*c));
+    struct vcow_cell *c = vcow_node_alloc(NULL, VCOW_MEM_META, sizeof(*c));
     if (c == NULL)
         return VCOW_ENOMEM;
     memset(c, 0, sizeof(*c));
     struct vcow_tally t = {{0}, {0}};
-    struct vcow_version *v = vcow_node_alloc(&t, VCOW_KIND_META, sizeof(*v));
+    struct vcow_version *v = vcow_node_alloc(&t, VCOW_MEM_META, sizeof(*v));
     if (v == NULL || vcow_vindex_init(&c->index, NULL) != VCOW_OK) {
-        vcow_node_free(&t, VCOW_KIND_META, v, sizeof(*v));
+        vcow_node_free(&t, VCOW_MEM_META, v, sizeof(*v));
         vcow_tally_flush(&t);
-        vcow_node_free(NULL, VCOW_KIND_META, c, sizeof(*c));
+        vcow_node_free(NULL, VCOW_MEM_META, c, sizeof(*c));
         return VCOW_ENOMEM;
     }
     c->kind = kind;
@@ -148,7 +147,7 @@ int vcow_cell_close(vcow_cell *c)
 
 enum vcow_kind vcow_cell_kind(const vcow_cell *c)
 {
-    return c != NULL ? c->kind : VCOW_KIND_META;
+    return c != NULL ? c->kind : VCOW_MEM_META;
 }
 
 const vcow_version *vcow_cell_head(const vcow_cell *c)
@@ -195,7 +194,7 @@ int vcow_cell_get_stats(vcow_cell *c, struct vcow_cell_stats *s)
     s->max_pending_bytes = c->opts.max_pending_bytes;
     s->conflicts = atomic_load_explicit(&c->conflicts, memory_order_relaxed);
     s->helped = atomic_load_explicit(&c->helped, memory_order_relaxed);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++)
+    for (int k = 0; k < VCOW_MEM_COUNT; k++)
         vcow_striped_sum(&c->count, k, &s->nodes[k], &s->bytes[k]);
     return VCOW_OK;
 }
@@ -245,7 +244,7 @@ enum vcow_kind vcow_version_kind(const vcow_version *v)
     if (VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)) {
         const struct vcow_txn *t = txn_of(v);
         /* A finished txn reads as nothing of any kind: reads fail. */
-        return t->state == TXN_OPEN ? t->kind : VCOW_KIND_META;
+        return t->state == TXN_OPEN ? t->kind : VCOW_MEM_META;
     }
     return (enum vcow_kind)v->face.kind;
 }
@@ -257,7 +256,7 @@ _Static_assert(sizeof(vcow_view) == sizeof(struct vcow_view_face) &&
 const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_val nested)
 {
     enum vcow_kind kind = vcow_nested_kind(nested.type);
-    if (kind == VCOW_KIND_COUNT || view == NULL || v == NULL)
+    if (kind == 0 || view == NULL || v == NULL)
         return NULL;
     struct vcow_view_face *f = (struct vcow_view_face *)(void *)view;
     struct vcow_version *real = vcow_face_real(&v->face);

@@ -218,7 +218,7 @@ struct vcow_cell {
 
 enum txn_state { TXN_OPEN = 1, TXN_DONE = 2 };
 
-/* How deep vcow_txn_enter nests (vcow/hamt.h: vcow_hamt_enter). */
+/* How deep vcow_txn_enter nests (vcow/map.h: vcow_map_enter). */
 #define VCOW_TXN_NEST_MAX 8
 
 struct vcow_txn {

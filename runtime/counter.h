@@ -28,8 +28,8 @@
  * line even where malloc aligns the containing object to 16 bytes only
  * (so no _Alignas: heap objects cannot promise it). */
 struct vcow_stripe {
-    _Atomic int64_t nodes[VCOW_KIND_COUNT];
-    _Atomic int64_t bytes[VCOW_KIND_COUNT];
+    _Atomic int64_t nodes[VCOW_MEM_COUNT];
+    _Atomic int64_t bytes[VCOW_MEM_COUNT];
     char pad[64];
 };
 

@@ -31,8 +31,8 @@
  * allocated the thread counts into the shared striped counters instead.
  */
 struct tblock {
-    _Atomic int64_t nodes[VCOW_KIND_COUNT];
-    _Atomic int64_t bytes[VCOW_KIND_COUNT];
+    _Atomic int64_t nodes[VCOW_MEM_COUNT];
+    _Atomic int64_t bytes[VCOW_MEM_COUNT];
     struct tblock *next, **pprev;
 };
 static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,7 +48,7 @@ static void block_exit(void *arg)
 {
     struct tblock *b = arg;
     pthread_mutex_lock(&blocks_lock);
-    for (int k = 0; k < VCOW_KIND_COUNT; k++)
+    for (int k = 0; k < VCOW_MEM_COUNT; k++)
         vcow_striped_add(&exited, k, atomic_load_explicit(&b->nodes[k], memory_order_relaxed),
                          atomic_load_explicit(&b->bytes[k], memory_order_relaxed));
     *b->pprev = b->next;
@@ -104,7 +104,7 @@ static _Atomic uint64_t alloc_count;
 static _Atomic long fail_at; /* 0: disarmed; else fail when count reaches it */
 static _Atomic int fail_persistent;
 
-static void count(struct vcow_tally *t, enum vcow_kind kind, int64_t nodes, int64_t bytes)
+static void count(struct vcow_tally *t, enum vcow_mem kind, int64_t nodes, int64_t bytes)
 {
     if (t != NULL) {
         t->nodes[kind] += nodes;
@@ -150,7 +150,7 @@ static void decay_init(void)
 }
 #endif
 
-void *vcow_node_alloc(struct vcow_tally *t, enum vcow_kind kind, size_t size)
+void *vcow_node_alloc(struct vcow_tally *t, enum vcow_mem kind, size_t size)
 {
     if (injected_failure())
         return NULL;
@@ -165,7 +165,7 @@ void *vcow_node_alloc(struct vcow_tally *t, enum vcow_kind kind, size_t size)
     return p;
 }
 
-void vcow_node_free(struct vcow_tally *t, enum vcow_kind kind, void *p, size_t size)
+void vcow_node_free(struct vcow_tally *t, enum vcow_mem kind, void *p, size_t size)
 {
     if (p == NULL)
         return;
@@ -180,17 +180,17 @@ void vcow_node_free(struct vcow_tally *t, enum vcow_kind kind, void *p, size_t s
 
 void vcow_tally_flush(struct vcow_tally *t)
 {
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         if (t->nodes[k] != 0 || t->bytes[k] != 0)
-            count(NULL, (enum vcow_kind)k, t->nodes[k], t->bytes[k]);
+            count(NULL, (enum vcow_mem)k, t->nodes[k], t->bytes[k]);
         t->nodes[k] = 0;
         t->bytes[k] = 0;
     }
 }
 
-int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
+int vcow_mem_get_stats(enum vcow_mem kind, struct vcow_mem_stats *out)
 {
-    if (out == NULL || (unsigned)kind >= VCOW_KIND_COUNT)
+    if (out == NULL || (unsigned)kind >= VCOW_MEM_COUNT)
         return VCOW_EINVAL;
     vcow_striped_sum(&exited, kind, &out->nodes, &out->bytes);
     pthread_mutex_lock(&blocks_lock);
@@ -207,7 +207,13 @@ int vcow_mem_get_stats(enum vcow_kind kind, struct vcow_mem_stats *out)
  * not built into this library. */
 const char *vcow_kind_name(enum vcow_kind kind)
 {
-    const struct vcow_kind_ops *ops = vcow_kind_ops(kind);
+    const struct vcow_kind_ops *ops = vcow_cell_kind_ops(kind);
+    return ops != NULL ? ops->name : NULL;
+}
+
+const char *vcow_mem_name(enum vcow_mem mem)
+{
+    const struct vcow_kind_ops *ops = vcow_kind_ops(mem);
     return ops != NULL ? ops->name : NULL;
 }
 

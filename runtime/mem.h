@@ -16,15 +16,15 @@
 #include <vcow/mem.h>
 
 struct vcow_tally {
-    int64_t nodes[VCOW_KIND_COUNT];
-    int64_t bytes[VCOW_KIND_COUNT];
+    int64_t nodes[VCOW_MEM_COUNT];
+    int64_t bytes[VCOW_MEM_COUNT];
 };
 
 /* NULL on failure (real or injected by vcow_debug_fail_alloc). */
-void *vcow_node_alloc(struct vcow_tally *t, enum vcow_kind kind, size_t size);
+void *vcow_node_alloc(struct vcow_tally *t, enum vcow_mem kind, size_t size);
 
 /* size must be the size passed to vcow_node_alloc (sized free). */
-void vcow_node_free(struct vcow_tally *t, enum vcow_kind kind, void *p, size_t size);
+void vcow_node_free(struct vcow_tally *t, enum vcow_mem kind, void *p, size_t size);
 
 /* Add a tally to the global counters and zero it. */
 void vcow_tally_flush(struct vcow_tally *t);

@@ -43,7 +43,7 @@ typedef void vcow_visit_fn(struct vcow_node *child, void *ctx);
  * registry (node.c) is the only table of them.
  */
 struct vcow_kind_ops {
-    /* What vcow_kind_name answers: "hamt", "tree", ... */
+    /* What vcow_kind_name answers: "map", "tree", ... */
     const char *name;
     /* Call visit for each child of n. Must not read n->owner. NULL: no
      * nodes of this kind have children (or the kind has no nodes). */
@@ -56,27 +56,38 @@ struct vcow_kind_ops {
 };
 
 /* The kind of a nested structure's nodes (a VCOW_T_MAP, _TREE or _ROPE
- * value); VCOW_KIND_COUNT for any other type. (This is the public value
+ * value); 0 (no kind) for any other type. (This is the public value
  * vocabulary of vcow/val.h, not a list of what is built: ask vcow_kind_ops
  * whether the kind is in this library.) */
 static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
 {
     switch (t) {
     case VCOW_T_MAP:
-        return VCOW_KIND_HAMT;
+        return VCOW_KIND_MAP;
     case VCOW_T_TREE:
         return VCOW_KIND_TREE;
     case VCOW_T_ROPE:
         return VCOW_KIND_ROPE;
     default:
-        return VCOW_KIND_COUNT;
+        return (enum vcow_kind)0;
     }
 }
 
 /* The registry: NULL for an unknown kind or one not built into this
- * library. VCOW_KIND_META has an entry with a name only (no nodes to walk,
+ * library. VCOW_MEM_META has an entry with a name only (no nodes to walk,
  * no cells: vcow_cell_open refuses it by number). */
-const struct vcow_kind_ops *vcow_kind_ops(enum vcow_kind kind);
+const struct vcow_kind_ops *vcow_kind_ops(enum vcow_mem kind);
+
+/* The ops of a cell kind (a kind's nodes count in the memory class of the
+ * same number); NULL for a number that names no cell kind (META, BLOB, ...)
+ * or a kind not built into this library. */
+static inline const struct vcow_kind_ops *vcow_cell_kind_ops(enum vcow_kind kind)
+{
+    if (kind != VCOW_KIND_BOX && kind != VCOW_KIND_MAP && kind != VCOW_KIND_TREE &&
+        kind != VCOW_KIND_ROPE)
+        return NULL;
+    return vcow_kind_ops((enum vcow_mem)kind);
+}
 
 /*
  * Is v a value a structure may store? Bytes (at most VCOW_VAL_MAX_BYTES;
@@ -89,7 +100,7 @@ int vcow__val_check(const vcow_val *v, bool nested);
 
 static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
 {
-    const struct vcow_kind_ops *ops = vcow_kind_ops((enum vcow_kind)n->kind);
+    const struct vcow_kind_ops *ops = vcow_kind_ops((enum vcow_mem)n->kind);
     if (ops != NULL && ops->walk != NULL)
         ops->walk(n, visit, ctx);
 }

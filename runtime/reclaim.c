@@ -177,7 +177,7 @@ enum { VERSION_ENTRIES = 1 + VCOW_RETIRE_INLINE + 1 };
 
 static struct vcow_batch *batch_new(struct vcow_cell *c, bool backlog)
 {
-    struct vcow_batch *b = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*b));
+    struct vcow_batch *b = vcow_node_alloc(NULL, VCOW_MEM_META, sizeof(*b));
     if (b == NULL)
         return NULL;
     memset(b, 0, offsetof(struct vcow_batch, e));
@@ -194,7 +194,7 @@ static void batch_delete(struct vcow_batch *b)
     struct vcow_cell *c = b->cell;
     if (b->fixed)
         return;
-    vcow_node_free(NULL, VCOW_KIND_META, b, sizeof(*b));
+    vcow_node_free(NULL, VCOW_MEM_META, b, sizeof(*b));
     vcow_cell_unref(c);
 }
 
@@ -308,7 +308,7 @@ static bool queue(struct vcow_cell *c, struct pass *p, struct vcow_version *t, c
     struct vcow_batch *b = room_in(c, p, backlog);
     if (b == NULL)
         return false;
-    b->e[b->n++] = vcow_retire_entry(t, VCOW_KIND_META, vcow_version_alloc_size(t), 0);
+    b->e[b->n++] = vcow_retire_entry(t, VCOW_MEM_META, vcow_version_alloc_size(t), 0);
     for (uint32_t i = 0; i < n; i++)
         b->e[b->n++] = e[i];
     b->to_free += bytes;
@@ -671,5 +671,5 @@ void vcow_cell_unref(struct vcow_cell *c)
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
     vcow_vindex_destroy(&c->index, NULL);
-    vcow_node_free(NULL, VCOW_KIND_META, c, sizeof(*c));
+    vcow_node_free(NULL, VCOW_MEM_META, c, sizeof(*c));
 }

@@ -19,7 +19,7 @@ int vcow_retire_reserve(struct vcow_retire *r, struct vcow_tally *t, uint32_t n)
 {
     while (room(r) < n) {
         struct vcow_retire_chunk *c =
-            vcow_node_alloc(t, VCOW_KIND_META, sizeof(struct vcow_retire_chunk));
+            vcow_node_alloc(t, VCOW_MEM_META, sizeof(struct vcow_retire_chunk));
         if (c == NULL)
             return VCOW_ENOMEM;
         c->n = 0;
@@ -59,7 +59,7 @@ static void free_chunks(struct vcow_retire_chunk *c, struct vcow_tally *t)
 {
     while (c != NULL) {
         struct vcow_retire_chunk *next = c->next;
-        vcow_node_free(t, VCOW_KIND_META, c, sizeof(*c));
+        vcow_node_free(t, VCOW_MEM_META, c, sizeof(*c));
         c = next;
     }
 }
@@ -138,7 +138,7 @@ int vcow_retire_free(uintptr_t *e, uint32_t *n, struct vcow_tally *t, struct vco
                 e[*n - 1] = vcow_retire_entry(c->next, VCOW_RE_CHUNKS, 0, 0);
             else
                 (*n)--;
-            vcow_node_free(t, VCOW_KIND_META, c, sizeof(*c));
+            vcow_node_free(t, VCOW_MEM_META, c, sizeof(*c));
             continue;
         }
         (*n)--;
@@ -150,8 +150,8 @@ int vcow_retire_free(uintptr_t *e, uint32_t *n, struct vcow_tally *t, struct vco
         }
         uint64_t size = x >> 48;
         if (size == 0) /* too big for the entry, or a sanitizer build */
-            size = kind == VCOW_KIND_META ? vcow_version_size_of(p) : ((struct vcow_node *)p)->size;
-        vcow_node_free(t, (enum vcow_kind)kind, p, size);
+            size = kind == VCOW_MEM_META ? vcow_version_size_of(p) : ((struct vcow_node *)p)->size;
+        vcow_node_free(t, (enum vcow_mem)kind, p, size);
         if (budget != NULL)
             (*budget)--;
     }

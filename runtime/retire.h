@@ -87,7 +87,7 @@ static inline unsigned vcow_retire_kind(uintptr_t e)
 }
 
 /* The one kind of object besides nodes that entries name: a version
- * object (kind VCOW_KIND_META; runtime/cell.c). Its allocation size. */
+ * object (kind VCOW_MEM_META; runtime/cell.c). Its allocation size. */
 uint64_t vcow_version_size_of(const void *version);
 
 /* Make sure n more entries fit. VCOW_ENOMEM if a chunk cannot be had. */

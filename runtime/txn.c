@@ -109,7 +109,7 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
 {
     if (c == NULL || out == NULL)
         return VCOW_EINVAL;
-    struct vcow_txn *t = vcow_node_alloc(NULL, VCOW_KIND_META, sizeof(*t));
+    struct vcow_txn *t = vcow_node_alloc(NULL, VCOW_MEM_META, sizeof(*t));
     if (t == NULL)
         return VCOW_ENOMEM;
     memset(t, 0, sizeof(*t));
@@ -117,7 +117,7 @@ int vcow_txn_begin(vcow_cell *c, vcow_txn **out)
     int rc = vcow_txn_start(c, t);
     if (rc != VCOW_OK) {
         txn_flush(t);
-        vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
+        vcow_node_free(NULL, VCOW_MEM_META, t, sizeof(*t));
         return rc;
     }
     *out = t;
@@ -142,7 +142,7 @@ static struct vcow_version *version_new(struct vcow_txn *t)
     struct vcow_cell *c = t->cell;
     uint64_t tail = vcow_retire_sealed_size(&t->retired);
     struct vcow_version *v =
-        vcow_node_alloc(&t->tally, VCOW_KIND_META, sizeof(struct vcow_version) + tail);
+        vcow_node_alloc(&t->tally, VCOW_MEM_META, sizeof(struct vcow_version) + tail);
     if (v == NULL)
         return NULL;
     memset(v, 0, sizeof(*v));
@@ -195,7 +195,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 
     int rc = vcow_vindex_reserve(&c->index, committed, NULL);
     if (rc != VCOW_OK) {
-        vcow_node_free(&t->tally, VCOW_KIND_META, v, vcow_version_alloc_size(v));
+        vcow_node_free(&t->tally, VCOW_MEM_META, v, vcow_version_alloc_size(v));
         return rc; /* nothing changed; the txn stays open */
     }
     /* Counted before the CAS, taken back if it fails: so the claimer,
@@ -219,7 +219,7 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
         if (c->opts.history)
             atomic_fetch_sub_explicit(&c->hist_bytes, hist, memory_order_relaxed);
         /* Never seen: free it now; the txn's list is still whole. */
-        vcow_node_free(&t->tally, VCOW_KIND_META, v, vcow_version_alloc_size(v));
+        vcow_node_free(&t->tally, VCOW_MEM_META, v, vcow_version_alloc_size(v));
         return conflict(t);
     }
     VCOW_TRACE3(commit, c, committed, own_nodes);
@@ -295,7 +295,7 @@ void vcow_txn_free(vcow_txn *t)
         vcow_txn_abort(t);
     txn_flush(t);
     if (t->heap)
-        vcow_node_free(NULL, VCOW_KIND_META, t, sizeof(*t));
+        vcow_node_free(NULL, VCOW_MEM_META, t, sizeof(*t));
 }
 
 const vcow_version *vcow_txn_view(const vcow_txn *t)
@@ -392,7 +392,7 @@ void vcow_txn_set_root(vcow_txn *t, struct vcow_node *root)
     t->root = root;
 }
 
-void *vcow_txn_alloc(vcow_txn *t, enum vcow_kind kind, size_t size)
+void *vcow_txn_alloc(vcow_txn *t, enum vcow_mem kind, size_t size)
 {
     struct vcow_node *n = vcow_node_alloc(&t->tally, kind, size);
     if (n != NULL) {
@@ -408,7 +408,7 @@ void *vcow_txn_alloc(vcow_txn *t, enum vcow_kind kind, size_t size)
 void vcow_txn_free_node(vcow_txn *t, struct vcow_node *n)
 {
     if (n != NULL)
-        vcow_node_free(&t->tally, (enum vcow_kind)n->kind, n, n->size);
+        vcow_node_free(&t->tally, (enum vcow_mem)n->kind, n, n->size);
 }
 
 bool vcow_txn_owns(const vcow_txn *t, const struct vcow_node *n)

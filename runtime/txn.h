@@ -28,7 +28,7 @@ struct vcow_node *vcow_txn_root(const vcow_txn *t);
 void vcow_txn_set_root(vcow_txn *t, struct vcow_node *root);
 
 /* A node with its header filled in (owner = this txn). NULL on failure. */
-void *vcow_txn_alloc(vcow_txn *t, enum vcow_kind kind, size_t size);
+void *vcow_txn_alloc(vcow_txn *t, enum vcow_mem kind, size_t size);
 /* Free a node this txn allocated and never let reach its root. */
 void vcow_txn_free_node(vcow_txn *t, struct vcow_node *n);
 bool vcow_txn_owns(const vcow_txn *t, const struct vcow_node *n);

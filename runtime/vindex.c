@@ -30,7 +30,7 @@ static unsigned index_at(uint64_t seq, unsigned level)
 
 static struct vcow_vx_node *node_new(struct vcow_tally *t)
 {
-    struct vcow_vx_node *n = vcow_node_alloc(t, VCOW_KIND_META, sizeof(*n));
+    struct vcow_vx_node *n = vcow_node_alloc(t, VCOW_MEM_META, sizeof(*n));
     if (n != NULL)
         memset(n, 0, sizeof(*n));
     return n;
@@ -38,7 +38,7 @@ static struct vcow_vx_node *node_new(struct vcow_tally *t)
 
 static void node_free(struct vcow_vx_node *n, struct vcow_tally *t)
 {
-    vcow_node_free(t, VCOW_KIND_META, n, sizeof(*n));
+    vcow_node_free(t, VCOW_MEM_META, n, sizeof(*n));
 }
 
 int vcow_vindex_init(struct vcow_vindex *x, struct vcow_tally *t)

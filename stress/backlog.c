@@ -62,9 +62,9 @@ static void *unpinner(void *arg)
 static int64_t live_bytes(void)
 {
     int64_t b = 0;
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         struct vcow_mem_stats m;
-        STRESS_OK(vcow_mem_get_stats((enum vcow_kind)k, &m));
+        STRESS_OK(vcow_mem_get_stats((enum vcow_mem)k, &m));
         b += m.bytes;
     }
     return b;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "stress.h"
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #define ACCOUNTS 1000
 #define OPENING  1000
@@ -34,15 +34,15 @@ static int transfer_fn(vcow_txn *t, void *arg)
     char kf[32], kt[32];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
     vcow_val a, b;
-    int rc = vcow_hamt_get(vcow_txn_view(t), kf, lf, &a);
+    int rc = vcow_map_get(vcow_txn_view(t), kf, lf, &a);
     if (rc == VCOW_OK)
-        rc = vcow_hamt_get(vcow_txn_view(t), kt, lt, &b);
+        rc = vcow_map_get(vcow_txn_view(t), kt, lt, &b);
     if (rc != VCOW_OK)
         return rc;
     int64_t fa = a.u.i64, tb = b.u.i64;
-    if ((rc = vcow_hamt_set(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
+    if ((rc = vcow_map_set(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
         return rc;
-    return vcow_hamt_set(t, kt, lt, vcow_val_i64(tb + x->amount));
+    return vcow_map_set(t, kt, lt, vcow_val_i64(tb + x->amount));
 }
 
 static void *writer(void *arg)
@@ -79,9 +79,9 @@ static int add_entry(vcow_slice key, vcow_val val, void *arg)
 static void check_snapshot(const vcow_version *v)
 {
     struct sum s = {0, 0};
-    STRESS_OK(vcow_hamt_iter(v, add_entry, &s));
+    STRESS_OK(vcow_map_iter(v, add_entry, &s));
     uint64_t n = 0;
-    STRESS_CHECK(vcow_hamt_len(v, &n) == VCOW_OK);
+    STRESS_CHECK(vcow_map_len(v, &n) == VCOW_OK);
     STRESS_CHECK(s.n == ACCOUNTS && n == ACCOUNTS);
     STRESS_CHECK(s.total == (int64_t)ACCOUNTS * OPENING);
 }
@@ -112,7 +112,7 @@ static int open_fn(vcow_txn *t, void *arg)
     (void)arg;
     for (unsigned i = 0; i < ACCOUNTS; i++) {
         char k[32];
-        int rc = vcow_hamt_set(t, k, account_key(i, k), vcow_val_i64(OPENING));
+        int rc = vcow_map_set(t, k, account_key(i, k), vcow_val_i64(OPENING));
         if (rc != VCOW_OK)
             return rc;
     }
@@ -122,7 +122,7 @@ static int open_fn(vcow_txn *t, void *arg)
 int main(int argc, char **argv)
 {
     struct stress_opts o = stress_parse(argc, argv, 2);
-    STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, NULL, &cell));
+    STRESS_OK(vcow_cell_open(VCOW_KIND_MAP, NULL, &cell));
     STRESS_OK(vcow_cell_update(cell, open_fn, NULL, NULL));
     long peak_rss = stress_run_pairs(&o, writer, reader, &stop);
     vcow_read_lock();

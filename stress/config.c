@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "stress.h"
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #define SECTIONS 16
 #define KEYS     32
@@ -31,19 +31,19 @@ static int write_doc(vcow_txn *t, void *arg)
     for (unsigned s = 0; s < SECTIONS; s++) {
         snprintf(path, sizeof(path), "section%02u", s);
         if (s >= d->sections) { /* dropped this time */
-            int rc = vcow_hamt_del(t, path, strlen(path));
+            int rc = vcow_map_del(t, path, strlen(path));
             if (rc != VCOW_OK && rc != VCOW_ENOENT)
                 return rc;
             continue;
         }
         for (unsigned k = 0; k < KEYS; k++) {
             snprintf(path, sizeof(path), "section%02u.key%02u", s, k);
-            int rc = vcow_hamt_set_path(t, path, vcow_val_i64(d->tag));
+            int rc = vcow_map_set_path(t, path, vcow_val_i64(d->tag));
             if (rc != VCOW_OK)
                 return rc;
         }
     }
-    return vcow_hamt_set(t, "tag", 3, vcow_val_i64(d->tag));
+    return vcow_map_set(t, "tag", 3, vcow_val_i64(d->tag));
 }
 
 static void *writer(void *arg)
@@ -81,7 +81,7 @@ static int check_section(vcow_slice key, vcow_val val, void *arg)
         return 0; /* "tag" */
     char path[64];
     snprintf(path, sizeof(path), "%.*s", (int)key.len, (const char *)key.ptr);
-    STRESS_OK(vcow_hamt_iter_path(w->v, path, check_leaf, w));
+    STRESS_OK(vcow_map_iter_path(w->v, path, check_leaf, w));
     return 0;
 }
 
@@ -94,11 +94,11 @@ static void *reader(void *arg)
         vcow_read_lock();
         const vcow_version *v = vcow_cell_head(cell);
         vcow_val tag;
-        if (vcow_hamt_get(v, "tag", 3, &tag) == VCOW_OK) {
+        if (vcow_map_get(v, "tag", 3, &tag) == VCOW_OK) {
             struct walk w = {v, tag.u.i64, 0};
             STRESS_CHECK(w.tag >= last); /* documents only move forward */
             last = w.tag;
-            STRESS_OK(vcow_hamt_iter(v, check_section, &w));
+            STRESS_OK(vcow_map_iter(v, check_section, &w));
             STRESS_CHECK(w.leaves >= (SECTIONS - 3) * KEYS);
             leaves += w.leaves;
         }
@@ -113,7 +113,7 @@ static void *reader(void *arg)
 int main(int argc, char **argv)
 {
     struct stress_opts o = stress_parse(argc, argv, 2);
-    STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, NULL, &cell));
+    STRESS_OK(vcow_cell_open(VCOW_KIND_MAP, NULL, &cell));
     int nr = o.threads > 63 ? 63 : o.threads;
     pthread_t w, r[64];
     STRESS_CHECK(pthread_create(&w, NULL, writer, (void *)(uintptr_t)(o.seed + 1)) == 0);

@@ -88,8 +88,8 @@ int main(int argc, char **argv)
          * writers preempted between begin and commit (a txn pins its base,
          * and a pinned version holds back everything newer). */
         max_held = s.held_bytes > max_held ? s.held_bytes : max_held;
-        if (s.nodes[VCOW_KIND_BOX] > max_live)
-            max_live = s.nodes[VCOW_KIND_BOX];
+        if (s.nodes[VCOW_MEM_BOX] > max_live)
+            max_live = s.nodes[VCOW_MEM_BOX];
         if (stress_now() >= warm) {
             /* Freed memory goes back to the OS only when the allocator
              * purges; do it now so RSS measures what vcow holds. */

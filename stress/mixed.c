@@ -24,7 +24,7 @@
 #include <stdio.h>
 
 #include "stress.h"
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 #include <vcow/rope.h>
 #include <vcow/tree.h>
 
@@ -69,30 +69,30 @@ static int transfer_fn(vcow_txn *t, void *arg)
 {
     const struct transfer *x = arg;
     vcow_val c;
-    int rc = vcow_hamt_get(vcow_txn_view(t), "count", 5, &c);
+    int rc = vcow_map_get(vcow_txn_view(t), "count", 5, &c);
     if (rc != VCOW_OK)
         return rc;
     int64_t n = c.u.i64 + 1;
     /* A failed step returns with the txn inside a structure: the update
      * loop then aborts it, which leaves every level first. */
-    if ((rc = vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE)) != VCOW_OK ||
+    if ((rc = vcow_map_enter(t, "ledger", VCOW_KIND_TREE)) != VCOW_OK ||
         (rc = move_money(t, x)) != VCOW_OK || (rc = vcow_txn_leave(t)) != VCOW_OK)
         return rc;
     char line[LINE + 1];
     snprintf(line, sizeof(line), "%04u>%04u:%03d\n", x->from, x->to, (int)x->amount);
-    if ((rc = vcow_hamt_enter(t, "log", VCOW_KIND_ROPE)) != VCOW_OK ||
+    if ((rc = vcow_map_enter(t, "log", VCOW_KIND_ROPE)) != VCOW_OK ||
         (rc = vcow_rope_append(t, line, LINE)) != VCOW_OK ||
         (n > LOGMAX && (rc = vcow_rope_delete(t, VCOW_ROPE_BYTES, 0, LINE)) != VCOW_OK) ||
         (rc = vcow_txn_leave(t)) != VCOW_OK)
         return rc;
     char kf[16], kt[16];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
-    if ((rc = vcow_hamt_enter(t, "last", VCOW_KIND_HAMT)) != VCOW_OK ||
-        (rc = vcow_hamt_set(t, kf, lf, vcow_val_i64(n))) != VCOW_OK ||
-        (rc = vcow_hamt_set(t, kt, lt, vcow_val_i64(n))) != VCOW_OK ||
+    if ((rc = vcow_map_enter(t, "last", VCOW_KIND_MAP)) != VCOW_OK ||
+        (rc = vcow_map_set(t, kf, lf, vcow_val_i64(n))) != VCOW_OK ||
+        (rc = vcow_map_set(t, kt, lt, vcow_val_i64(n))) != VCOW_OK ||
         (rc = vcow_txn_leave(t)) != VCOW_OK)
         return rc;
-    return vcow_hamt_set(t, "count", 5, vcow_val_i64(n));
+    return vcow_map_set(t, "count", 5, vcow_val_i64(n));
 }
 
 static void *writer(void *arg)
@@ -130,15 +130,15 @@ static int add_balance(vcow_slice key, const vcow_val *val, void *arg)
 static int64_t check_snapshot(const vcow_version *v, bool deep)
 {
     vcow_val c;
-    STRESS_OK(vcow_hamt_get(v, "count", 5, &c));
+    STRESS_OK(vcow_map_get(v, "count", 5, &c));
     STRESS_CHECK(c.type == VCOW_T_I64 && c.u.i64 >= 0);
     int64_t count = c.u.i64;
 
     vcow_view lv, gv, mv;
     const vcow_version *ledger, *log, *last;
-    STRESS_OK(vcow_hamt_view_path(v, "ledger", &lv, &ledger));
-    STRESS_OK(vcow_hamt_view_path(v, "log", &gv, &log));
-    STRESS_OK(vcow_hamt_view_path(v, "last", &mv, &last));
+    STRESS_OK(vcow_map_view_path(v, "ledger", &lv, &ledger));
+    STRESS_OK(vcow_map_view_path(v, "log", &gv, &log));
+    STRESS_OK(vcow_map_view_path(v, "last", &mv, &last));
     STRESS_CHECK(vcow_version_seq(ledger) == vcow_version_seq(v));
 
     struct sum s = {0, 0};
@@ -160,15 +160,15 @@ static int64_t check_snapshot(const vcow_version *v, bool deep)
         STRESS_CHECK(from < ACCOUNTS && to < ACCOUNTS && from != to);
         char k[16];
         vcow_val a;
-        STRESS_OK(vcow_hamt_get(last, k, account_key(from, k), &a));
+        STRESS_OK(vcow_map_get(last, k, account_key(from, k), &a));
         STRESS_CHECK(a.type == VCOW_T_I64 && a.u.i64 == count);
-        STRESS_OK(vcow_hamt_get(last, k, account_key(to, k), &a));
+        STRESS_OK(vcow_map_get(last, k, account_key(to, k), &a));
         STRESS_CHECK(a.type == VCOW_T_I64 && a.u.i64 == count);
     }
     if (deep) {
         STRESS_OK(vcow_tree_check(ledger));
         STRESS_OK(vcow_rope_check(log));
-        STRESS_OK(vcow_hamt_check(v));
+        STRESS_OK(vcow_map_check(v));
     }
     return count;
 }
@@ -212,7 +212,7 @@ static void *reader(void *arg)
 static int open_fn(vcow_txn *t, void *arg)
 {
     (void)arg;
-    int rc = vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE);
+    int rc = vcow_map_enter(t, "ledger", VCOW_KIND_TREE);
     for (unsigned i = 0; i < ACCOUNTS && rc == VCOW_OK; i++) {
         char k[16];
         rc = vcow_tree_set(t, k, account_key(i, k), vcow_val_i64(OPENING));
@@ -220,13 +220,13 @@ static int open_fn(vcow_txn *t, void *arg)
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
     if (rc == VCOW_OK)
-        rc = vcow_hamt_enter(t, "log", VCOW_KIND_ROPE);
+        rc = vcow_map_enter(t, "log", VCOW_KIND_ROPE);
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
     if (rc == VCOW_OK)
-        rc = vcow_hamt_set(t, "last", 4, (vcow_val){VCOW_T_MAP, {.root = NULL}});
+        rc = vcow_map_set(t, "last", 4, (vcow_val){VCOW_T_MAP, {.root = NULL}});
     if (rc == VCOW_OK)
-        rc = vcow_hamt_set(t, "count", 5, vcow_val_i64(0));
+        rc = vcow_map_set(t, "count", 5, vcow_val_i64(0));
     return rc;
 }
 
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 {
     struct stress_opts o = stress_parse(argc, argv, 2);
     struct vcow_cell_opts co = {.size = sizeof(co), .history = true, .keep_last = HISTORY};
-    STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, &co, &cell));
+    STRESS_OK(vcow_cell_open(VCOW_KIND_MAP, &co, &cell));
     STRESS_OK(vcow_cell_update(cell, open_fn, NULL, NULL));
     long peak_rss = stress_run_pairs(&o, writer, reader, &stop);
     vcow_read_lock();
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
            "old_versions_checked=%llu live_rope_kb=%.1f held_kb=%.1f peak_rss_mb=%.1f\n",
            (unsigned long long)atomic_load(&transfers), (unsigned long long)s.conflicts,
            (unsigned long long)atomic_load(&snapshots),
-           (unsigned long long)atomic_load(&old_checked), s.bytes[VCOW_KIND_ROPE] / 1024.0,
+           (unsigned long long)atomic_load(&old_checked), s.bytes[VCOW_MEM_ROPE] / 1024.0,
            s.held_bytes / 1024.0, peak_rss / 1048576.0);
     return 0;
 }

@@ -37,7 +37,7 @@ struct wctx {
 static int64_t get_i64(const vcow_version *v, const char *key)
 {
     vcow_val x;
-    int rc = vcow_hamt_get(v, key, strlen(key), &x);
+    int rc = vcow_map_get(v, key, strlen(key), &x);
     if (rc == VCOW_ENOENT)
         return 0;
     STRESS_OK(rc);
@@ -49,13 +49,13 @@ static int commit_fn(vcow_txn *t, void *arg)
 {
     struct wctx *w = arg;
     vcow_val n;
-    int rc = vcow_hamt_get(vcow_txn_view(t), "n", 1, &n);
+    int rc = vcow_map_get(vcow_txn_view(t), "n", 1, &n);
     int64_t cur = rc == VCOW_OK ? n.u.i64 : 0;
     if (rc != VCOW_OK && rc != VCOW_ENOENT)
         return rc;
-    rc = vcow_hamt_set(t, "n", 1, vcow_val_i64(cur + 1));
+    rc = vcow_map_set(t, "n", 1, vcow_val_i64(cur + 1));
     if (rc == VCOW_OK)
-        rc = vcow_hamt_set(t, w->key, strlen(w->key), vcow_val_i64(w->mine + 1));
+        rc = vcow_map_set(t, w->key, strlen(w->key), vcow_val_i64(w->mine + 1));
     return rc;
 }
 
@@ -128,7 +128,7 @@ static void *reader(void *arg)
             check_version(v);
             /* diff against the head */
             struct diff_ctx d = {v, head, false};
-            STRESS_OK(vcow_hamt_diff(v, head, diff_fn, &d));
+            STRESS_OK(vcow_map_diff(v, head, diff_fn, &d));
             STRESS_CHECK(d.saw_n == (vcow_version_seq(v) != hs));
             vcow_version_unpin(v);
             n_at++;
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 {
     struct stress_opts o = stress_parse(argc, argv, 4);
     struct vcow_cell_opts co = {.size = sizeof(co), .history = true};
-    STRESS_OK(vcow_cell_open(VCOW_KIND_HAMT, &co, &cell));
+    STRESS_OK(vcow_cell_open(VCOW_KIND_MAP, &co, &cell));
     int n = o.threads > 16 ? 16 : o.threads;
     pthread_t th[33];
     for (int i = 0; i < n; i++) {

@@ -16,13 +16,13 @@ static inline int vcow_test_kinds_live(void)
     if (vcow_gc_barrier() != VCOW_OK)
         return -1;
     int live = 0;
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         struct vcow_mem_stats s;
-        if (vcow_mem_get_stats((enum vcow_kind)k, &s) != VCOW_OK)
+        if (vcow_mem_get_stats((enum vcow_mem)k, &s) != VCOW_OK)
             return -1;
         if (s.nodes != 0 || s.bytes != 0) {
             fprintf(stderr, "kind %s: %lld nodes, %lld bytes live\n",
-                    vcow_kind_name((enum vcow_kind)k), (long long)s.nodes, (long long)s.bytes);
+                    vcow_mem_name((enum vcow_mem)k), (long long)s.nodes, (long long)s.bytes);
             live++;
         }
     }

@@ -82,7 +82,7 @@ static inline unsigned long long test_rand(unsigned long long *s)
 }
 
 /* Live nodes of one kind, process-wide. */
-static inline int64_t test_live_nodes(enum vcow_kind k)
+static inline int64_t test_live_nodes(enum vcow_mem k)
 {
     struct vcow_mem_stats s;
     CHECK_OK(vcow_mem_get_stats(k, &s));

@@ -88,7 +88,7 @@ void close_cell(benchmark::State &state)
      * kept version costs. */
     state.counters["meta_bytes/version"] =
         s.live_versions != 0
-            ? static_cast<double>(s.bytes[VCOW_KIND_META]) / static_cast<double>(s.live_versions)
+            ? static_cast<double>(s.bytes[VCOW_MEM_META]) / static_cast<double>(s.live_versions)
             : 0;
     vcow_cell_close(g_cell);
     vcow_gc_barrier();

@@ -32,7 +32,7 @@
 #include <benchmark/benchmark.h>
 
 #include <vcow/vcow.h>
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #include "bench/lfht.h"
 
@@ -84,7 +84,7 @@ int64_t vcow_bytes(vcow_cell *c)
     vcow_cell_stats st;
     std::memset(&st, 0, sizeof(st));
     vcow_cell_get_stats(c, &st);
-    return st.bytes[VCOW_KIND_HAMT] + st.bytes[VCOW_KIND_BLOB];
+    return st.bytes[VCOW_MEM_MAP] + st.bytes[VCOW_MEM_BLOB];
 }
 
 /* ---- vcow ---- */
@@ -92,13 +92,13 @@ int64_t vcow_bytes(vcow_cell *c)
 vcow_cell *vcow_load()
 {
     vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_HAMT, nullptr, &c) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, nullptr, &c) != VCOW_OK)
         std::abort();
     vcow_txn *t;
     vcow_txn_begin(c, &t);
     vcow_val v = vcow_val_bytes(ks().value.data(), VLEN);
     for (const auto &k : ks().keys)
-        vcow_hamt_set(t, k.data(), k.size(), v);
+        vcow_map_set(t, k.data(), k.size(), v);
     if (vcow_txn_commit(t) != VCOW_OK)
         std::abort();
     vcow_txn_free(t);
@@ -152,7 +152,7 @@ void bm_lookup_vcow(benchmark::State &state)
         const std::string &k = keys[i];
         vcow_val v;
         vcow_read_lock();
-        int rc = vcow_hamt_get(vcow_cell_head(c), k.data(), k.size(), &v);
+        int rc = vcow_map_get(vcow_cell_head(c), k.data(), k.size(), &v);
         benchmark::DoNotOptimize(v.u.bytes.ptr);
         vcow_read_unlock();
         if (rc != VCOW_OK)
@@ -251,7 +251,7 @@ void bm_update_commit_vcow(benchmark::State &state)
     int64_t x = 0;
     for (auto _ : state) {
         const std::string &k = keys[i];
-        if (vcow_hamt_cell_set(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
+        if (vcow_map_cell_set(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
             state.SkipWithError("set failed");
         if (++i == n)
             i = 0;
@@ -290,7 +290,7 @@ void bm_iterate_vcow(benchmark::State &state)
     for (auto _ : state) {
         std::size_t sum = 0;
         vcow_read_lock();
-        vcow_hamt_iter(vcow_cell_head(c), iter_fn, &sum);
+        vcow_map_iter(vcow_cell_head(c), iter_fn, &sum);
         vcow_read_unlock();
         benchmark::DoNotOptimize(sum);
     }
@@ -350,7 +350,7 @@ void bm_diff_vcow(benchmark::State &state)
     vcow_txn_begin(c, &t);
     for (int i = 0; i < 100; i++) {
         const std::string &k = ks().keys[(std::size_t)i * 7919 % ks().keys.size()];
-        vcow_hamt_set(t, k.data(), k.size(), vcow_val_i64(i));
+        vcow_map_set(t, k.data(), k.size(), vcow_val_i64(i));
     }
     vcow_txn_commit(t);
     vcow_txn_free(t);
@@ -358,7 +358,7 @@ void bm_diff_vcow(benchmark::State &state)
     int changes = 0;
     for (auto _ : state) {
         changes = 0;
-        vcow_hamt_diff(a, b, diff_fn, &changes);
+        vcow_map_diff(a, b, diff_fn, &changes);
         benchmark::DoNotOptimize(changes);
     }
     state.counters["changes"] = changes;

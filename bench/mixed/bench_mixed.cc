@@ -23,7 +23,7 @@
  * Competitors (impl):
  *
  *   vcow_hamt                   HAMT cell, history off; a write is
- *                               vcow_hamt_cell_set (one committed version, the
+ *                               vcow_map_cell_set (one committed version, the
  *                               old one reclaimed after a grace period)
  *   vcow_hamt_history:last1000  the same with history on, keep_last = 1000
  *   umap_shared_mutex           std::unordered_map<std::string, std::string>
@@ -74,7 +74,7 @@
 #include <benchmark/benchmark.h>
 
 #include <vcow/vcow.h>
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #include "bench/lfht.h"
 #include "ck_map.h"
@@ -173,7 +173,7 @@ int64_t cell_bytes(vcow_cell *c)
     std::memset(&st, 0, sizeof(st));
     vcow_cell_get_stats(c, &st);
     int64_t sum = 0;
-    for (int k = 0; k < VCOW_KIND_COUNT; k++)
+    for (int k = 0; k < VCOW_MEM_COUNT; k++)
         sum += st.bytes[k];
     return sum;
 }
@@ -186,14 +186,14 @@ vcow_cell *vcow_open_loaded(const std::vector<std::string> &keys, bool history, 
     o.history = history;
     o.keep_last = keep_last;
     vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_HAMT, &o, &c) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, &o, &c) != VCOW_OK)
         std::abort();
     vcow_txn *t;
     if (vcow_txn_begin(c, &t) != VCOW_OK)
         std::abort();
     vcow_val v = vcow_val_bytes(VALUE, VLEN);
     for (const auto &k : keys)
-        if (vcow_hamt_set(t, k.data(), k.size(), v) != VCOW_OK)
+        if (vcow_map_set(t, k.data(), k.size(), v) != VCOW_OK)
             std::abort();
     if (vcow_txn_commit(t) != VCOW_OK)
         std::abort();
@@ -214,7 +214,7 @@ struct vcow_map {
         const std::string &k = shared_keys()[i];
         vcow_val v;
         vcow_read_lock();
-        int rc = vcow_hamt_get(vcow_cell_head(cell), k.data(), k.size(), &v);
+        int rc = vcow_map_get(vcow_cell_head(cell), k.data(), k.size(), &v);
         std::uint64_t w = rc == VCOW_OK ? first_word(v.u.bytes.ptr) : 0;
         vcow_read_unlock();
         return w;
@@ -224,7 +224,7 @@ struct vcow_map {
         const std::string &k = shared_keys()[i];
         char buf[VLEN];
         make_value(buf, x);
-        if (vcow_hamt_cell_set(cell, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
+        if (vcow_map_cell_set(cell, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
             VCOW_OK)
             std::abort();
     }
@@ -637,7 +637,7 @@ void bm_memory_history(benchmark::State &state)
         for (std::size_t i = 0; i < HISTORY_COMMITS; i++) {
             const std::string &k = keys[(std::size_t)(((r.next() >> 32) * keys.size()) >> 32)];
             make_value(buf, i);
-            if (vcow_hamt_cell_set(c, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
+            if (vcow_map_cell_set(c, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
                 VCOW_OK)
                 std::abort();
         }

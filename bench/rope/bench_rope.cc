@@ -182,8 +182,8 @@ void trace_history(benchmark::State &state, const char *name, int mode)
         state.PauseTiming();
         vcow_cell_stats st;
         vcow_cell_get_stats(c, &st);
-        mb = (double)(st.bytes[VCOW_KIND_ROPE] + st.bytes[VCOW_KIND_META]) / 1e6;
-        rope_mb = (double)st.bytes[VCOW_KIND_ROPE] / 1e6;
+        mb = (double)(st.bytes[VCOW_MEM_ROPE] + st.bytes[VCOW_MEM_META]) / 1e6;
+        rope_mb = (double)st.bytes[VCOW_MEM_ROPE] / 1e6;
         vcow_cell_close(c);
         vcow_gc_barrier();
         state.ResumeTiming();

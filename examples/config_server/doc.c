@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #include "doc.h"
 
@@ -37,7 +37,7 @@ static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj
     json_t *val;
     json_object_foreach(obj, key, val)
     {
-        if (key[0] == '\0' || strchr(key, '.') != NULL || strlen(key) > VCOW_HAMT_KEY_MAX) {
+        if (key[0] == '\0' || strchr(key, '.') != NULL || strlen(key) > VCOW_MAP_KEY_MAX) {
             snprintf(w->err, w->errlen, "key \"%.64s\" is empty, contains '.' or is too long", key);
             return VCOW_EINVAL;
         }
@@ -65,7 +65,7 @@ static int set_tagged(vcow_txn *t, const char *path, char tag, const char *s, si
         return VCOW_ENOMEM;
     buf[0] = tag;
     memcpy(buf + 1, s, len);
-    int rc = vcow_hamt_set_path(t, path, vcow_val_bytes(buf, len + 1));
+    int rc = vcow_map_set_path(t, path, vcow_val_bytes(buf, len + 1));
     free(buf);
     return rc;
 }
@@ -77,17 +77,17 @@ static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, s
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         vcow_val cur;
-        rc = vcow_hamt_get_path(vcow_txn_view(t), path, &cur);
+        rc = vcow_map_get_path(vcow_txn_view(t), path, &cur);
         if (!w->merge || rc != VCOW_OK || cur.type != VCOW_T_MAP) {
             vcow_val empty = {.type = VCOW_T_MAP, .u.root = NULL};
-            rc = vcow_hamt_set_path(t, path, empty);
+            rc = vcow_map_set_path(t, path, empty);
             if (rc != VCOW_OK)
                 return rc;
         }
         return set_object(t, path, depth, j, w);
     }
     case JSON_NULL:
-        rc = vcow_hamt_del_path(t, path);
+        rc = vcow_map_del_path(t, path);
         return rc == VCOW_ENOENT ? VCOW_OK : rc;
     case JSON_STRING:
         return set_tagged(t, path, TAG_STRING, json_string_value(j), json_string_length(j));
@@ -110,7 +110,7 @@ static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, s
         return rc;
     }
     }
-    return vcow_hamt_set_path(t, path, v);
+    return vcow_map_set_path(t, path, v);
 }
 
 struct key_list {
@@ -140,9 +140,9 @@ static int replace_fn(vcow_txn *t, void *arg)
     struct write_ctx *w = arg;
     /* Drop every top-level key, then write the new document. */
     struct key_list l = {0};
-    int rc = vcow_hamt_iter_path(vcow_txn_view(t), "", collect_key, &l);
+    int rc = vcow_map_iter_path(vcow_txn_view(t), "", collect_key, &l);
     for (size_t i = 0; i < l.n && rc == VCOW_OK; i++)
-        rc = vcow_hamt_del(t, l.keys[i], strlen(l.keys[i]));
+        rc = vcow_map_del(t, l.keys[i], strlen(l.keys[i]));
     for (size_t i = 0; i < l.n; i++)
         free(l.keys[i]);
     free(l.keys);
@@ -211,7 +211,7 @@ static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val
     switch (val.type) {
     case VCOW_T_MAP: {
         struct render_ctx r = {v, path, json_object()};
-        if (r.obj == NULL || vcow_hamt_iter_path(v, path, render_entry, &r) != VCOW_OK) {
+        if (r.obj == NULL || vcow_map_iter_path(v, path, render_entry, &r) != VCOW_OK) {
             json_decref(r.obj);
             return NULL;
         }
@@ -248,7 +248,7 @@ json_t *doc_render(const vcow_version *v, const char *path, int *rc)
         val.u.root = NULL;
         *rc = VCOW_OK;
     } else {
-        *rc = vcow_hamt_get_path(v, path, &val);
+        *rc = vcow_map_get_path(v, path, &val);
         if (*rc != VCOW_OK)
             return NULL;
     }
@@ -294,7 +294,7 @@ static int diff_entry(vcow_slice key, vcow_val old, vcow_val new_, void *arg)
 static int diff_at(const vcow_version *a, const vcow_version *b, const char *path, json_t *out)
 {
     struct diff_ctx d = {a, b, path, out};
-    return vcow_hamt_diff_path(a, b, path, diff_entry, &d);
+    return vcow_map_diff_path(a, b, path, diff_entry, &d);
 }
 
 int doc_diff(const vcow_version *a, const vcow_version *b, json_t *out)

@@ -17,7 +17,7 @@
 #include <vcow/vcow.h>
 
 /* Objects nest at most this deep: a leaf's path has at most this many keys
- * (what vcow_hamt_set_path takes). Deeper documents are refused whole. */
+ * (what vcow_map_set_path takes). Deeper documents are refused whole. */
 #define DOC_MAX_DEPTH 64
 
 /* Replace the whole document with `doc` (a JSON object) as one commit. */

@@ -25,7 +25,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #include "doc.h"
 #include "http.h"
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     /* History: keep the last `keep` versions for ?version= and ?as_of=. */
     struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true, .keep_last = keep};
     vcow_cell *cell;
-    if (vcow_cell_open(VCOW_KIND_HAMT, &opts, &cell) != VCOW_OK || reload(cell, file, true) != 0)
+    if (vcow_cell_open(VCOW_KIND_MAP, &opts, &cell) != VCOW_OK || reload(cell, file, true) != 0)
         return 1;
 
     /* Signals are read from a signalfd in this thread: block them everywhere

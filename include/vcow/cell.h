@@ -92,6 +92,20 @@ typedef struct vcow_version vcow_version;
 typedef struct vcow_txn vcow_txn;
 
 /**
+ * The kinds of structure a cell holds. Their nodes count in vcow/mem.h
+ * under the memory class of the same number (VCOW_MEM_MAP for a map).
+ */
+enum vcow_kind {
+    VCOW_KIND_BOX = 1,  /**< one immutable value (vcow/box.h) */
+    VCOW_KIND_MAP = 2,  /**< a hash map (vcow/map.h) */
+    VCOW_KIND_TREE = 3, /**< an ordered map, a B+tree (vcow/tree.h) */
+    VCOW_KIND_ROPE = 4, /**< text, a rope (vcow/rope.h) */
+};
+
+/** "box", "map", "tree" or "rope"; NULL for an unknown kind or one not built into this library. */
+VCOW_API const char *vcow_kind_name(enum vcow_kind kind);
+
+/**
  * Options. Zero-initialise, set size = sizeof(struct vcow_cell_opts), then
  * the fields you want. NULL options mean: no history, default limits.
  *
@@ -105,7 +119,7 @@ typedef struct vcow_txn vcow_txn;
  * object, 64 bytes, and its retire list in the same allocation, 16 bytes
  * plus 8 per node its commit replaced (up to six; beyond, 512-byte chunks
  * of 62). A commit that changed nothing costs 64 bytes. Both count in
- * vcow_cell_stats' bytes[VCOW_KIND_META].
+ * vcow_cell_stats' bytes[VCOW_MEM_META].
  */
 struct vcow_cell_opts {
     size_t size;                /**< sizeof(struct vcow_cell_opts) */
@@ -135,7 +149,7 @@ struct vcow_cell_opts {
 
 /**
  * Open a cell whose versions hold one structure of the given kind
- * (VCOW_KIND_BOX, _HAMT, _TREE, _ROPE), starting at version 0, empty.
+ * (VCOW_KIND_BOX, _MAP, _TREE, _ROPE), starting at version 0, empty.
  * Errors: VCOW_EINVAL (NULL out, unknown kind, bad opts), VCOW_ENOMEM.
  */
 VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts,
@@ -216,12 +230,12 @@ VCOW_API void vcow_version_unpin(vcow_version *v);
 
 /**
  * Views: a nested structure read like a version. A VCOW_T_MAP, VCOW_T_TREE
- * or VCOW_T_ROPE value read from version v (vcow_hamt_get, _get_path) names
+ * or VCOW_T_ROPE value read from version v (vcow_map_get, _get_path) names
  * a structure nested in v; vcow_view_of fills a caller-owned view and
  * returns it as a version to pass to that structure's reads:
  *
  * @code
- *   vcow_val acc;   vcow_hamt_get(v, "accounts", 8, &acc);
+ *   vcow_val acc;   vcow_map_get(v, "accounts", 8, &acc);
  *   vcow_view w;    const vcow_version *tv = vcow_view_of(&w, v, acc);
  *   vcow_tree_get(tv, "alice", 5, &bal);
  * @endcode
@@ -273,7 +287,7 @@ VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
 
 /**
  * Transactions. vcow_txn_begin pins the head and starts a private builder
- * on it; structure calls (vcow_box_set, vcow_hamt_set, ...) change the txn
+ * on it; structure calls (vcow_box_set, vcow_map_set, ...) change the txn
  * only. A txn belongs to one thread at a time and may live outside read
  * sections and across blocking calls.
  *
@@ -299,7 +313,7 @@ VCOW_API int vcow_txn_abort(vcow_txn *txn);
 /** Abort if still open, then free the txn object. NULL is ignored. */
 VCOW_API void vcow_txn_free(vcow_txn *txn);
 /**
- * Leave the nested structure a txn entered (vcow_hamt_enter, vcow/hamt.h):
+ * Leave the nested structure a txn entered (vcow_map_enter, vcow/map.h):
  * its new root is stored in its entry and the txn's writes act on the
  * enclosing structure again. Never fails on an entered txn; VCOW_ESTATE if
  * the txn is finished or not inside a nested structure. Commit refuses a
@@ -312,9 +326,9 @@ VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 
 /**
  * The txn's current state, read like a version: every read of a version
- * (vcow_box_get, vcow_hamt_get, vcow_tree_range, vcow_rope_copy, the
+ * (vcow_box_get, vcow_map_get, vcow_tree_range, vcow_rope_copy, the
  * checkers, ...) called on it sees what the txn has written so far, inside
- * the nested structure it has entered if any (vcow_hamt_enter). The same
+ * the nested structure it has entered if any (vcow_map_enter). The same
  * pointer follows every later write; it is valid until the txn is
  * committed, aborted or freed (NULL for a finished txn; reads through a
  * pointer taken before the txn finished then fail with VCOW_EINVAL). It is
@@ -362,9 +376,9 @@ struct vcow_cell_stats {
     /** Commits that published a version; commits that failed with VCOW_ECONFLICT. @{ */
     uint64_t commits, conflicts;
     /** @} */
-    uint64_t helped;                /**< commits that freed garbage themselves */
-    int64_t nodes[VCOW_KIND_COUNT]; /**< live nodes of this cell, by kind */
-    int64_t bytes[VCOW_KIND_COUNT]; /**< and their bytes */
+    uint64_t helped;               /**< commits that freed garbage themselves */
+    int64_t nodes[VCOW_MEM_COUNT]; /**< live nodes of this cell, by memory class */
+    int64_t bytes[VCOW_MEM_COUNT]; /**< and their bytes */
 };
 /** Fill out with the cell's figures now (see struct vcow_cell_stats). */
 VCOW_API int vcow_cell_get_stats(vcow_cell *cell, struct vcow_cell_stats *out);

@@ -19,7 +19,7 @@
  *     VCOW_TREE_INLINE_VAL bytes go to a blob node), VCOW_T_I64, _F64,
  *     _BOOL. A tree's values cannot be structures (VCOW_EINVAL); to keep
  *     a tree with maps and ropes in one cell, nest them in a map cell
- *     (vcow_hamt_enter, vcow/hamt.h) and read the tree through a view.
+ *     (vcow_map_enter, vcow/map.h) and read the tree through a view.
  *   - order: struct vcow_cell_opts.compare (vcow/cell.h) sets the cell's
  *     key order; NULL is memcmp order. Every call follows it: get, bounds,
  *     rank / select, first / last, ranges both ways ("lo > hi" means under

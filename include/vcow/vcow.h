@@ -14,7 +14,7 @@
 #include <vcow/val.h>
 #include <vcow/cell.h>
 #include <vcow/box.h>
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 #include <vcow/rope.h>
 #include <vcow/tree.h>
 

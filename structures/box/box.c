@@ -89,7 +89,7 @@ int vcow_box_set(vcow_txn *t, vcow_val val)
         rc = vcow_txn_reserve(t, 1);
         if (rc != VCOW_OK)
             return rc;
-        b = vcow_txn_alloc(t, VCOW_KIND_BOX, size);
+        b = vcow_txn_alloc(t, VCOW_MEM_BOX, size);
         if (b == NULL)
             return VCOW_ENOMEM;
         if (old != NULL)

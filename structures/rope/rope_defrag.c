@@ -92,7 +92,7 @@ int vcow_rope_defrag(vcow_txn *t)
         nodes[made] = &l->hdr;
     }
     for (; made < total; made++) {
-        struct rope_inner *in = vcow_txn_alloc(t, VCOW_KIND_ROPE, sizeof(*in));
+        struct rope_inner *in = vcow_txn_alloc(t, VCOW_MEM_ROPE, sizeof(*in));
         if (in == NULL)
             goto nomem;
         in->hdr.type = ROPE_INNER;

@@ -141,7 +141,7 @@ static void delta_measure(const struct vcow_node *base, struct rope_delta *d)
 static struct rope_delta *delta_alloc(vcow_txn *t, size_t ins)
 {
     size_t size = (ROPE_DELTA_HDR + ins + 15) & ~(size_t)15;
-    struct rope_delta *d = vcow_txn_alloc(t, VCOW_KIND_ROPE, size);
+    struct rope_delta *d = vcow_txn_alloc(t, VCOW_MEM_ROPE, size);
     if (d != NULL) {
         d->hdr.type = ROPE_DELTA;
     }

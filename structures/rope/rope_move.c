@@ -49,7 +49,7 @@ static void *mv_alloc(struct mv *m, size_t size, uint8_t type)
 {
     if (m->failed)
         return NULL;
-    struct vcow_node *n = vcow_txn_alloc(m->t, VCOW_KIND_ROPE, size);
+    struct vcow_node *n = vcow_txn_alloc(m->t, VCOW_MEM_ROPE, size);
     if (n != NULL && !mv_push(&m->fresh, &m->n_fresh, &m->cap_fresh, n)) {
         vcow_txn_free_node(m->t, n);
         n = NULL;

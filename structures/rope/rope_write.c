@@ -48,7 +48,7 @@ static void pool_free(vcow_txn *t, struct rope_pool *p)
 
 struct rope_leaf *vcow__rope_leaf_alloc(vcow_txn *t, uint32_t cap)
 {
-    struct rope_leaf *l = vcow_txn_alloc(t, VCOW_KIND_ROPE, ROPE_LEAF_HDR + (size_t)cap);
+    struct rope_leaf *l = vcow_txn_alloc(t, VCOW_MEM_ROPE, ROPE_LEAF_HDR + (size_t)cap);
     if (l != NULL) {
         l->hdr.type = ROPE_LEAF;
         l->len = l->cps = l->u16 = l->lines = 0;
@@ -65,7 +65,7 @@ static int pool_fill(vcow_txn *t, struct rope_pool *p, int n_inner, const uint32
     if (retire > 0 && vcow_txn_reserve(t, retire) != VCOW_OK)
         return VCOW_ENOMEM;
     for (int i = 0; i < n_inner; i++) {
-        struct rope_inner *in = vcow_txn_alloc(t, VCOW_KIND_ROPE, sizeof(*in));
+        struct rope_inner *in = vcow_txn_alloc(t, VCOW_MEM_ROPE, sizeof(*in));
         if (in == NULL) {
             pool_free(t, p);
             return VCOW_ENOMEM;

@@ -128,7 +128,7 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
     for (uint64_t c = leaves; c > 1; c = ceil_div(c, TREE_B))
         b.nlv++;
     size_t lvbytes = (b.nlv ? b.nlv : 1) * sizeof(struct level);
-    b.lv = vcow_node_alloc(NULL, VCOW_KIND_META, lvbytes);
+    b.lv = vcow_node_alloc(NULL, VCOW_MEM_META, lvbytes);
     if (b.lv == NULL)
         return VCOW_ENOMEM;
     for (unsigned i = 0; i < b.nlv; i++) {
@@ -171,10 +171,10 @@ int vcow_tree_bulk_load(vcow_txn *t, const struct vcow_tree_kv *items, size_t n)
                 free_new(t, (struct tnode *)b.lv[i].e[k].child);
         if (b.root != NULL)
             free_new(t, b.root);
-        vcow_node_free(NULL, VCOW_KIND_META, b.lv, lvbytes);
+        vcow_node_free(NULL, VCOW_MEM_META, b.lv, lvbytes);
         return VCOW_ENOMEM;
     }
-    vcow_node_free(NULL, VCOW_KIND_META, b.lv, lvbytes);
+    vcow_node_free(NULL, VCOW_MEM_META, b.lv, lvbytes);
     vcow_txn_set_root(t, &b.root->hdr);
     if (old != NULL)
         vcow_txn_retire_tree(t, old);

@@ -54,7 +54,7 @@ static int check_node(const struct kord *ord, const struct tnode *x, bool root,
             case VCOW_T_BYTES:
                 if (s[i].vblob) {
                     const struct vcow_blob *b = (const struct vcow_blob *)(uintptr_t)s[i].v;
-                    if (b->hdr.kind != VCOW_KIND_BLOB || b->len != s[i].vlen ||
+                    if (b->hdr.kind != VCOW_MEM_BLOB || b->len != s[i].vlen ||
                         s[i].vlen <= VCOW_TREE_INLINE_VAL)
                         FAIL("bad blob value at %u", i);
                 } else if (s[i].vlen > VCOW_TREE_INLINE_VAL || s[i].v + s[i].vlen > x->hdr.size) {

@@ -346,7 +346,7 @@ struct op {
 };
 
 void vcow__bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigned cap);
-void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind);
+void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_mem kind);
 void vcow__bt_op_retire(struct op *o, struct vcow_node *n);
 void vcow__bt_op_retire_tree(struct op *o, struct vcow_node *n);
 /* Reserve, swing the root, retire. ENOMEM (everything undone) if reserving fails. */

@@ -17,7 +17,7 @@ void vcow__bt_op_init(struct op *o, vcow_txn *t, struct vcow_node **buf, unsigne
     o->failed = false;
 }
 
-void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_kind kind)
+void *vcow__bt_op_alloc(struct op *o, size_t size, enum vcow_mem kind)
 {
     if (o->failed || o->nalloc == o->cap || size > UINT32_MAX) {
         o->failed = true;
@@ -91,7 +91,7 @@ struct tnode *vcow__bt_leaf_build(struct op *o, const struct lent *e, unsigned n
         if (e[i].vtype == VCOW_T_BYTES && !e[i].vblob)
             size += e[i].vlen;
     }
-    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_KIND_TREE);
+    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_MEM_TREE);
     if (x == NULL)
         return NULL;
     x->hdr.type = T_LEAF;
@@ -130,7 +130,7 @@ struct tnode *vcow__bt_inner_build(struct op *o, const struct ient *e, unsigned 
     size_t size = sizeof(struct tnode) + (size_t)n * 32;
     for (unsigned i = 1; i < n; i++)
         size += e[i].sep.len;
-    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_KIND_TREE);
+    struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_MEM_TREE);
     if (x == NULL)
         return NULL;
     x->hdr.type = T_INNER;
@@ -165,7 +165,7 @@ struct tnode *vcow__bt_inner_build(struct op *o, const struct ient *e, unsigned 
 
 struct tnode *vcow__bt_tn_clone(struct op *o, const struct tnode *x)
 {
-    struct tnode *y = vcow__bt_op_alloc(o, x->hdr.size, VCOW_KIND_TREE);
+    struct tnode *y = vcow__bt_op_alloc(o, x->hdr.size, VCOW_MEM_TREE);
     if (y != NULL) {
         y->hdr.type = x->hdr.type;
         y->hdr.aux = x->hdr.aux;

@@ -347,14 +347,14 @@ int vcow_tree_del_range(vcow_txn *t, const void *lo, size_t lolen, const void *h
     if (from == to)
         return VCOW_OK;
     size_t bytes = 3 * RANGE_CAP * sizeof(struct vcow_node *);
-    struct vcow_node **buf = vcow_node_alloc(NULL, VCOW_KIND_META, bytes);
+    struct vcow_node **buf = vcow_node_alloc(NULL, VCOW_MEM_META, bytes);
     if (buf == NULL)
         return VCOW_ENOMEM;
     struct op o;
     vcow__bt_op_init(&o, t, buf, RANGE_CAP);
     struct tnode *nr = del_ranks(&o, root, from, to);
     rc = o.failed ? vcow__bt_op_abort(&o) : vcow__bt_op_finish(&o, nr);
-    vcow_node_free(NULL, VCOW_KIND_META, buf, bytes);
+    vcow_node_free(NULL, VCOW_MEM_META, buf, bytes);
     if (rc == VCOW_OK && deleted != NULL)
         *deleted = to - from;
     return rc;

@@ -366,7 +366,7 @@ static json_t *store_and_render(json_t *doc)
 {
     struct vcow_cell_opts o = {.size = sizeof(o)};
     vcow_cell *cell;
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &cell));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &cell));
     char err[256] = "";
     uint64_t seq;
     int rc = doc_replace(cell, doc, &seq, err, sizeof(err));

@@ -36,7 +36,7 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 #include "doc.h"
 #include "fuzz.h"
@@ -392,7 +392,7 @@ struct docs {
 static bool docs_open(struct docs *d)
 {
     struct vcow_cell_opts o = {.size = sizeof(o)};
-    if (vcow_cell_open(VCOW_KIND_HAMT, &o, &d->cell) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, &o, &d->cell) != VCOW_OK)
         return false;
     d->model = json_object();
     return true;

@@ -31,11 +31,11 @@
 
 #include "fuzz.h"
 
-/* The map's length (vcow_hamt_len), checked to succeed. */
+/* The map's length (vcow_map_len), checked to succeed. */
 static uint64_t map_len(const vcow_version *v)
 {
     uint64_t n = 0;
-    CHECK_OK(vcow_hamt_len(v, &n));
+    CHECK_OK(vcow_map_len(v, &n));
     return n;
 }
 
@@ -131,7 +131,7 @@ static void add(struct mstate *s, uint16_t p, struct mval v)
     s->n++;
 }
 
-/* What vcow_hamt_set_path does (descend in order: a missing map starts a
+/* What vcow_map_set_path does (descend in order: a missing map starts a
  * fresh chain, a non-map is VCOW_EINVAL), applied to s on success. */
 static int model_set(struct mstate *s, const uint8_t *segs, int d, struct mval v)
 {
@@ -356,16 +356,16 @@ struct reader {
     const vcow_txn *t;
 };
 
-static int rd_iter_path(struct reader r, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
+static int rd_iter_path(struct reader r, const char *path, vcow_map_iter_fn *fn, void *ctx)
 {
-    return r.v ? vcow_hamt_iter_path(r.v, path, fn, ctx)
-               : vcow_hamt_iter_path(vcow_txn_view(r.t), path, fn, ctx);
+    return r.v ? vcow_map_iter_path(r.v, path, fn, ctx)
+               : vcow_map_iter_path(vcow_txn_view(r.t), path, fn, ctx);
 }
 
 static int rd_get_path(struct reader r, const char *path, vcow_val *out)
 {
-    return r.v ? vcow_hamt_get_path(r.v, path, out)
-               : vcow_hamt_get_path(vcow_txn_view(r.t), path, out);
+    return r.v ? vcow_map_get_path(r.v, path, out)
+               : vcow_map_get_path(vcow_txn_view(r.t), path, out);
 }
 
 struct ictx {
@@ -421,16 +421,16 @@ static void check_all(struct reader r, const struct mstate *s)
     if (r.v)
         len = map_len(r.v);
     else
-        CHECK(vcow_hamt_len(vcow_txn_view(r.t), &len) == VCOW_OK);
+        CHECK(vcow_map_len(vcow_txn_view(r.t), &len) == VCOW_OK);
     CHECK(len == (size_t)children(s, 0));
     for (int k = 0; k < NK; k++) {
         int x = find(s, child(0, k));
         vcow_val v;
-        int rc = r.v ? vcow_hamt_get(r.v, keys[k], strlen(keys[k]), &v)
-                     : vcow_hamt_get(vcow_txn_view(r.t), keys[k], strlen(keys[k]), &v);
+        int rc = r.v ? vcow_map_get(r.v, keys[k], strlen(keys[k]), &v)
+                     : vcow_map_get(vcow_txn_view(r.t), keys[k], strlen(keys[k]), &v);
         CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&v, &s->e[x].v));
         if (r.v)
-            CHECK(vcow_hamt_contains(r.v, keys[k], strlen(keys[k])) == (x >= 0));
+            CHECK(vcow_map_contains(r.v, keys[k], strlen(keys[k])) == (x >= 0));
     }
     check_level(r, s, 0);
 }
@@ -497,11 +497,11 @@ static struct mstate work[FUZZ_MAXTXN];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t *bigkey; /* VCOW_HAMT_KEY_MAX + 1 bytes, made once */
+    static uint8_t *bigkey; /* VCOW_MAP_KEY_MAX + 1 bytes, made once */
     if (bigkey == NULL) {
-        bigkey = malloc(VCOW_HAMT_KEY_MAX + 1);
+        bigkey = malloc(VCOW_MAP_KEY_MAX + 1);
         CHECK(bigkey != NULL);
-        memset(bigkey, 'q', VCOW_HAMT_KEY_MAX + 1);
+        memset(bigkey, 'q', VCOW_MAP_KEY_MAX + 1);
     }
     struct input in = {data, size};
     uint8_t first = next(&in);
@@ -509,7 +509,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The mask changes only while no map exists: before open, after close. */
     vcow_debug_hash_mask(masks[(first >> 1) & 7]);
     struct fuzz_drv fd;
-    if (!fuzz_open(&fd, VCOW_KIND_HAMT, &o)) {
+    if (!fuzz_open(&fd, VCOW_KIND_MAP, &o)) {
         vcow_debug_hash_mask(~0ull);
         return 0;
     }
@@ -543,9 +543,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (pre == VCOW_OK && valid && work[slot].n + d > MAXE)
                 break; /* the model is full */
             if (op % 16 == 1)
-                rc = vcow_hamt_set(t, keys[segs[0]], strlen(keys[segs[0]]), v);
+                rc = vcow_map_set(t, keys[segs[0]], strlen(keys[segs[0]]), v);
             else
-                rc = vcow_hamt_set_path(t, pbuf, v);
+                rc = vcow_map_set_path(t, pbuf, v);
             if (pre != VCOW_OK || !valid) {
                 CHECK(rc == (pre != VCOW_OK ? pre : VCOW_EINVAL));
                 break;
@@ -567,10 +567,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int d = 1;
             if (op % 16 == 2) {
                 segs[0] = a % NK;
-                rc = vcow_hamt_del(t, keys[segs[0]], strlen(keys[segs[0]]));
+                rc = vcow_map_del(t, keys[segs[0]], strlen(keys[segs[0]]));
             } else {
                 d = read_path(&in, segs, pbuf);
-                rc = vcow_hamt_del_path(t, pbuf);
+                rc = vcow_map_del_path(t, pbuf);
             }
             if (pre != VCOW_OK) {
                 CHECK(rc == pre);
@@ -596,21 +596,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vcow_read_lock();
             const vcow_version *h = vcow_cell_head(fd.cell);
             int x = find(&hist[fd.head], child(0, k));
-            rc = vcow_hamt_get(h, key, klen, &v);
+            rc = vcow_map_get(h, key, klen, &v);
             CHECK(x < 0 ? rc == VCOW_ENOENT
                         : rc == VCOW_OK && val_equal(&v, &hist[fd.head].e[x].v));
-            CHECK(vcow_hamt_contains(h, key, klen) == (x >= 0));
+            CHECK(vcow_map_contains(h, key, klen) == (x >= 0));
             CHECK(map_len(h) == (size_t)children(&hist[fd.head], 0));
             vcow_read_unlock();
-            rc = vcow_hamt_get(vcow_txn_view(t), key, klen, &v);
+            rc = vcow_map_get(vcow_txn_view(t), key, klen, &v);
             uint64_t len;
-            int rl = vcow_hamt_len(vcow_txn_view(t), &len);
+            int rl = vcow_map_len(vcow_txn_view(t), &len);
             if (pre != VCOW_OK) {
                 CHECK(rc == fuzz_view_pre(pre) && rl == fuzz_view_pre(pre));
-                CHECK(vcow_hamt_get_path(vcow_txn_view(t), key, &v) == fuzz_view_pre(pre));
-                CHECK(vcow_hamt_iter_path(vcow_txn_view(t), "", iter_cb, NULL) ==
+                CHECK(vcow_map_get_path(vcow_txn_view(t), key, &v) == fuzz_view_pre(pre));
+                CHECK(vcow_map_iter_path(vcow_txn_view(t), "", iter_cb, NULL) ==
                       fuzz_view_pre(pre));
-                CHECK(vcow_hamt_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
+                CHECK(vcow_map_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
                 break;
             }
             x = find(&work[slot], child(0, k));
@@ -636,7 +636,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 8: /* pin the head or a seq (maybe unknown) */
             if (!fuzz_pin(&fd, ps, a, b))
                 break;
-            CHECK(vcow_hamt_check(fd.pin[ps]) == VCOW_OK);
+            CHECK(vcow_map_check(fd.pin[ps]) == VCOW_OK);
             check_all((struct reader){fd.pin[ps], NULL}, &hist[fd.pin_seq[ps]]);
             break;
         case 9: /* unpin */
@@ -648,10 +648,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             const struct mstate *A = &hist[fd.pin_seq[pa]], *B = &hist[fd.pin_seq[pb]];
             struct dctx dc = {A, B, 0, 0};
-            CHECK(vcow_hamt_diff(fd.pin[pa], fd.pin[pb], diff_cb, &dc) == VCOW_OK);
+            CHECK(vcow_map_diff(fd.pin[pa], fd.pin[pb], diff_cb, &dc) == VCOW_OK);
             check_diff_seen(&dc);
             bool eq;
-            CHECK(vcow_hamt_equal(fd.pin[pa], fd.pin[pb], &eq) == VCOW_OK);
+            CHECK(vcow_map_equal(fd.pin[pa], fd.pin[pb], &eq) == VCOW_OK);
             CHECK(eq == (dc.seen == 0));
             int d = read_path(&in, segs, pbuf);
             uint16_t ma = 0, mb = 0;
@@ -660,21 +660,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        : ra == VCOW_ENOENT && rb == VCOW_ENOENT ? VCOW_ENOENT
                                                                 : VCOW_OK;
             struct dctx dp = {A, B, ra == VCOW_OK ? ma : mb, 0};
-            CHECK(vcow_hamt_diff_path(fd.pin[pa], fd.pin[pb], pbuf, diff_cb, &dp) == want);
+            CHECK(vcow_map_diff_path(fd.pin[pa], fd.pin[pb], pbuf, diff_cb, &dp) == want);
             if (want == VCOW_OK)
                 check_diff_seen(&dp);
             break;
         }
         case 11: /* structural checks */
             vcow_read_lock();
-            CHECK(vcow_hamt_check(vcow_cell_head(fd.cell)) == VCOW_OK);
+            CHECK(vcow_map_check(vcow_cell_head(fd.cell)) == VCOW_OK);
             vcow_read_unlock();
             for (int i = 0; i < FUZZ_MAXPINS; i++)
                 if (fd.pin[i] != NULL)
-                    CHECK(vcow_hamt_check(fd.pin[i]) == VCOW_OK);
+                    CHECK(vcow_map_check(fd.pin[i]) == VCOW_OK);
             for (int i = 0; i < FUZZ_MAXTXN; i++)
                 if (fd.txn[i] != NULL)
-                    CHECK(vcow_hamt_check(vcow_txn_view(fd.txn[i])) ==
+                    CHECK(vcow_map_check(vcow_txn_view(fd.txn[i])) ==
                           (fd.open[i] ? VCOW_OK : VCOW_EINVAL));
             break;
         case 12: /* arm or disarm an allocation failure */
@@ -687,73 +687,73 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t len;
             switch (a % 8) {
             case 0:
-                CHECK(vcow_hamt_set(t, NULL, 1, v) == bad);
-                CHECK(vcow_hamt_del(t, NULL, 1) == bad);
-                CHECK(vcow_hamt_get(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
+                CHECK(vcow_map_set(t, NULL, 1, v) == bad);
+                CHECK(vcow_map_del(t, NULL, 1) == bad);
+                CHECK(vcow_map_get(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
                 break;
             case 1:
-                CHECK(vcow_hamt_set(t, "a", 0, v) == bad);
-                CHECK(vcow_hamt_del(t, "a", 0) == bad);
-                CHECK(vcow_hamt_get(vcow_txn_view(t), "a", 0, &out) == fuzz_view_pre(bad));
+                CHECK(vcow_map_set(t, "a", 0, v) == bad);
+                CHECK(vcow_map_del(t, "a", 0) == bad);
+                CHECK(vcow_map_get(vcow_txn_view(t), "a", 0, &out) == fuzz_view_pre(bad));
                 break;
             case 2:
-                CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX + 1, v) == bad);
-                CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX + 1) == bad);
-                CHECK(vcow_hamt_get(vcow_txn_view(t), bigkey, VCOW_HAMT_KEY_MAX + 1, &out) ==
+                CHECK(vcow_map_set(t, bigkey, VCOW_MAP_KEY_MAX + 1, v) == bad);
+                CHECK(vcow_map_del(t, bigkey, VCOW_MAP_KEY_MAX + 1) == bad);
+                CHECK(vcow_map_get(vcow_txn_view(t), bigkey, VCOW_MAP_KEY_MAX + 1, &out) ==
                       fuzz_view_pre(bad));
                 break;
             case 3: { /* an invalid value at a path */
                 struct mval m;
                 CHECK(!make_val(b, 8, vbuf, &v, &m)); /* 8 % 9: invalid */
-                CHECK(vcow_hamt_set_path(t, "a.b", v) == bad);
-                CHECK(vcow_hamt_set(t, "a", 1, v) == bad);
+                CHECK(vcow_map_set_path(t, "a.b", v) == bad);
+                CHECK(vcow_map_set(t, "a", 1, v) == bad);
                 break;
             }
             case 4: { /* malformed paths */
                 static const char *const paths[] = {"", ".", "a..b", ".a", "a.", NULL};
                 const char *p = paths[b % 6];
-                CHECK(vcow_hamt_set_path(t, p, v) == bad);
-                CHECK(vcow_hamt_del_path(t, p) == bad);
-                CHECK(vcow_hamt_get_path(vcow_txn_view(t), p, &out) == fuzz_view_pre(bad));
+                CHECK(vcow_map_set_path(t, p, v) == bad);
+                CHECK(vcow_map_del_path(t, p) == bad);
+                CHECK(vcow_map_get_path(vcow_txn_view(t), p, &out) == fuzz_view_pre(bad));
                 vcow_read_lock();
-                CHECK(vcow_hamt_get_path(vcow_cell_head(fd.cell), p, &out) == VCOW_EINVAL);
+                CHECK(vcow_map_get_path(vcow_cell_head(fd.cell), p, &out) == VCOW_EINVAL);
                 vcow_read_unlock();
                 break;
             }
             case 5: { /* NULL versions, outputs, callbacks */
                 vcow_read_lock();
                 const vcow_version *h = vcow_cell_head(fd.cell);
-                CHECK(vcow_hamt_get(NULL, "a", 1, &out) == VCOW_EINVAL);
-                CHECK(vcow_hamt_get(h, "a", 1, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_get(h, bigkey, VCOW_HAMT_KEY_MAX + 1, &out) == VCOW_EINVAL);
-                CHECK(!vcow_hamt_contains(h, NULL, 1) && !vcow_hamt_contains(NULL, "a", 1));
-                CHECK(!vcow_hamt_contains(h, "a", 0));
-                CHECK(vcow_hamt_len(NULL, &len) == VCOW_EINVAL);
-                CHECK(vcow_hamt_iter(NULL, iter_cb, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_iter(h, NULL, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_diff(h, NULL, diff_cb, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_diff(h, h, NULL, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_equal(h, h, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_get_path(h, "a", NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_iter_path(h, NULL, iter_cb, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_get(NULL, "a", 1, &out) == VCOW_EINVAL);
+                CHECK(vcow_map_get(h, "a", 1, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_get(h, bigkey, VCOW_MAP_KEY_MAX + 1, &out) == VCOW_EINVAL);
+                CHECK(!vcow_map_contains(h, NULL, 1) && !vcow_map_contains(NULL, "a", 1));
+                CHECK(!vcow_map_contains(h, "a", 0));
+                CHECK(vcow_map_len(NULL, &len) == VCOW_EINVAL);
+                CHECK(vcow_map_iter(NULL, iter_cb, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_iter(h, NULL, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_diff(h, NULL, diff_cb, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_diff(h, h, NULL, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_equal(h, h, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_get_path(h, "a", NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_iter_path(h, NULL, iter_cb, NULL) == VCOW_EINVAL);
                 vcow_read_unlock();
-                CHECK(vcow_hamt_get(vcow_txn_view(t), "a", 1, NULL) == fuzz_view_pre(bad));
-                CHECK(vcow_hamt_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
-                CHECK(vcow_hamt_iter_path(vcow_txn_view(t), "", NULL, NULL) == fuzz_view_pre(bad));
-                CHECK(vcow_hamt_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
-                CHECK(vcow_hamt_cell_get(fd.cell, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
+                CHECK(vcow_map_get(vcow_txn_view(t), "a", 1, NULL) == fuzz_view_pre(bad));
+                CHECK(vcow_map_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
+                CHECK(vcow_map_iter_path(vcow_txn_view(t), "", NULL, NULL) == fuzz_view_pre(bad));
+                CHECK(vcow_map_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
+                CHECK(vcow_map_cell_get(fd.cell, "a", 1, NULL, NULL, 0) == VCOW_EINVAL);
                 break;
             }
             case 6: { /* the longest key is valid: set, read, delete */
                 if (pre != VCOW_OK || fd.armed)
                     break;
-                CHECK(vcow_hamt_set(t, bigkey, VCOW_HAMT_KEY_MAX, v) == VCOW_OK);
-                CHECK(vcow_hamt_get(vcow_txn_view(t), bigkey, VCOW_HAMT_KEY_MAX, &out) == VCOW_OK);
+                CHECK(vcow_map_set(t, bigkey, VCOW_MAP_KEY_MAX, v) == VCOW_OK);
+                CHECK(vcow_map_get(vcow_txn_view(t), bigkey, VCOW_MAP_KEY_MAX, &out) == VCOW_OK);
                 CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
-                CHECK(vcow_hamt_len(vcow_txn_view(t), &len) == VCOW_OK);
+                CHECK(vcow_map_len(vcow_txn_view(t), &len) == VCOW_OK);
                 CHECK(len == (size_t)children(&work[slot], 0) + 1);
-                CHECK(vcow_hamt_check(vcow_txn_view(t)) == VCOW_OK);
-                CHECK(vcow_hamt_del(t, bigkey, VCOW_HAMT_KEY_MAX) == VCOW_OK);
+                CHECK(vcow_map_check(vcow_txn_view(t)) == VCOW_OK);
+                CHECK(vcow_map_del(t, bigkey, VCOW_MAP_KEY_MAX) == VCOW_OK);
                 check_all((struct reader){NULL, t}, &work[slot]);
                 break;
             }
@@ -780,7 +780,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 bool valid = make_val(sel, b / 3, vbuf, &v, &m);
                 if (valid && tmp.n + 1 > MAXE)
                     break; /* the model is full */
-                rc = vcow_hamt_cell_set(fd.cell, key, klen, v, &seq);
+                rc = vcow_map_cell_set(fd.cell, key, klen, v, &seq);
                 if (!valid) {
                     CHECK(rc == VCOW_EINVAL);
                     break;
@@ -788,7 +788,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint8_t s1 = (uint8_t)k;
                 CHECK(model_set(&tmp, &s1, 1, m) == VCOW_OK);
             } else if (b % 3 == 1) {
-                rc = vcow_hamt_cell_del(fd.cell, key, klen, &seq);
+                rc = vcow_map_cell_del(fd.cell, key, klen, &seq);
                 uint8_t s1 = (uint8_t)k;
                 int want = model_del(&tmp, &s1, 1);
                 if (want != VCOW_OK) {
@@ -799,7 +799,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint8_t out[64];
                 size_t cap = sel % 48;
                 vcow_val v;
-                rc = vcow_hamt_cell_get(fd.cell, key, klen, &v, out, cap);
+                rc = vcow_map_cell_get(fd.cell, key, klen, &v, out, cap);
                 int x = find(&tmp, child(0, k));
                 if (x < 0) {
                     CHECK(rc == VCOW_ENOENT);
@@ -824,14 +824,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         default: { /* a txn read in full; iteration at a path on the head */
             if (pre == VCOW_OK) {
                 check_all((struct reader){NULL, t}, &work[slot]);
-                CHECK(vcow_hamt_check(vcow_txn_view(t)) == VCOW_OK);
+                CHECK(vcow_map_check(vcow_txn_view(t)) == VCOW_OK);
             }
             int d = read_path(&in, segs, pbuf);
             uint16_t m = 0;
             int want = model_map_at(&hist[fd.head], segs, d, &m);
             struct ictx ic = {&hist[fd.head], m, 0, 0};
             vcow_read_lock();
-            CHECK(vcow_hamt_iter_path(vcow_cell_head(fd.cell), pbuf, iter_cb, &ic) == want);
+            CHECK(vcow_map_iter_path(vcow_cell_head(fd.cell), pbuf, iter_cb, &ic) == want);
             vcow_read_unlock();
             if (want == VCOW_OK)
                 CHECK(ic.count == children(&hist[fd.head], m));

@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_nested.c - libFuzzer: maps, trees and ropes nested in a
- * map cell, edited through vcow_hamt_enter / vcow_txn_leave in any order,
+ * map cell, edited through vcow_map_enter / vcow_txn_leave in any order,
  * against a reference model.
  *
  * The first byte picks history on/off and rope_no_deltas; then each byte is
@@ -21,11 +21,11 @@
 
 #include "fuzz.h"
 
-/* The map's length (vcow_hamt_len), checked to succeed. */
+/* The map's length (vcow_map_len), checked to succeed. */
 static uint64_t map_len(const vcow_version *v)
 {
     uint64_t n = 0;
-    CHECK_OK(vcow_hamt_len(v, &n));
+    CHECK_OK(vcow_map_len(v, &n));
     return n;
 }
 
@@ -76,7 +76,7 @@ static struct m *m_copy(const struct m *m)
 
 static enum vcow_type type_of(enum vcow_kind k)
 {
-    return k == VCOW_KIND_HAMT ? VCOW_T_MAP : k == VCOW_KIND_TREE ? VCOW_T_TREE : VCOW_T_ROPE;
+    return k == VCOW_KIND_MAP ? VCOW_T_MAP : k == VCOW_KIND_TREE ? VCOW_T_TREE : VCOW_T_ROPE;
 }
 
 /* ---- comparing a version with the model ---- */
@@ -117,7 +117,7 @@ static void check_map(const vcow_version *v, const struct m *m)
     for (int k = 0; k < NK; k++) {
         const struct m *e = m->kid[k];
         vcow_val x;
-        int rc = vcow_hamt_get(v, keys[k], 1, &x);
+        int rc = vcow_map_get(v, keys[k], 1, &x);
         CHECK_RC(rc, e != NULL ? VCOW_OK : VCOW_ENOENT);
         if (e == NULL)
             continue;
@@ -160,7 +160,7 @@ static struct m *cur(struct state *s)
     return s->depth ? s->stack[s->depth - 1] : s->tm;
 }
 
-/* What vcow_hamt_enter must answer, and on success the entered model. */
+/* What vcow_map_enter must answer, and on success the entered model. */
 static int enter_model(struct state *s, const int *seg, int nseg, enum vcow_kind kind,
                        struct m **out)
 {
@@ -229,13 +229,13 @@ static void op(struct state *s, struct input *in)
         uint8_t a = next(in);
         int seg[2] = {a % NK, (a / NK) % NK};
         int nseg = (b & 15) == 3 ? 1 : 2;
-        enum vcow_kind kind = (enum vcow_kind)(VCOW_KIND_HAMT + (a / 9) % 3);
+        enum vcow_kind kind = (enum vcow_kind)(VCOW_KIND_MAP + (a / 9) % 3);
         char path[4] = {keys[seg[0]][0], '.', keys[seg[1]][0], 0};
         if (nseg == 1)
             path[1] = 0;
         struct m *entered = NULL;
         int want = enter_model(s, seg, nseg, kind, &entered);
-        CHECK_RC(vcow_hamt_enter(s->fd.txn[0], path, kind), want);
+        CHECK_RC(vcow_map_enter(s->fd.txn[0], path, kind), want);
         if (want == VCOW_OK)
             s->stack[s->depth++] = entered;
         return;
@@ -301,7 +301,7 @@ static void op(struct state *s, struct input *in)
         int k = a % NK;
         struct m *m = cur(s);
         if (a & 0x80) {
-            rc = vcow_hamt_del(s->fd.txn[0], keys[k], 1);
+            rc = vcow_map_del(s->fd.txn[0], keys[k], 1);
             CHECK_RC(rc, m->type != VCOW_T_MAP ? VCOW_EINVAL
                          : m->kid[k] != NULL   ? VCOW_OK
                                                : VCOW_ENOENT);
@@ -310,7 +310,7 @@ static void op(struct state *s, struct input *in)
                 m->kid[k] = NULL;
             }
         } else {
-            rc = vcow_hamt_set(s->fd.txn[0], keys[k], 1, vcow_val_i64(a));
+            rc = vcow_map_set(s->fd.txn[0], keys[k], 1, vcow_val_i64(a));
             CHECK_RC(rc, m->type == VCOW_T_MAP ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 m_free(m->kid[k]);
@@ -344,7 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.rope_no_deltas = (mode & 2) != 0;
     struct state s;
     memset(&s, 0, sizeof(s));
-    CHECK(fuzz_open(&s.fd, VCOW_KIND_HAMT, &o));
+    CHECK(fuzz_open(&s.fd, VCOW_KIND_MAP, &o));
     s.snap[0] = m_new(VCOW_T_MAP);
     for (int i = 0; i < 512 && in.n > 0; i++)
         op(&s, &in);

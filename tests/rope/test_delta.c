@@ -308,7 +308,7 @@ static void test_edges(void)
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_cell_get_stats(c, &s1));
-    CHECK_EQ_INT(s1.bytes[VCOW_KIND_ROPE], s0.bytes[VCOW_KIND_ROPE]);
+    CHECK_EQ_INT(s1.bytes[VCOW_MEM_ROPE], s0.bytes[VCOW_MEM_ROPE]);
     /* A long chain of one-byte edits, past the bound, every version kept. */
     for (int i = 0; i < 100; i++) {
         size_t p = (size_t)(i * 7) % (m.len + 1);
@@ -345,7 +345,7 @@ static double bytes_per_keystroke(bool nodelta)
         CHECK_OK(vcow_rope_cell_insert(c, VCOW_ROPE_BYTES, pos++, "k", 1, NULL));
     }
     CHECK_OK(vcow_cell_get_stats(c, &s1));
-    double per = (double)(s1.bytes[VCOW_KIND_ROPE] - s0.bytes[VCOW_KIND_ROPE]) / n;
+    double per = (double)(s1.bytes[VCOW_MEM_ROPE] - s0.bytes[VCOW_MEM_ROPE]) / n;
     vcow_read_lock();
     CHECK_OK(vcow_rope_check(vcow_cell_head(c)));
     vcow_read_unlock();

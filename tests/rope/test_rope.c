@@ -697,7 +697,7 @@ static void test_model(unsigned seeds, unsigned long ops)
 static int64_t rope_bytes_live(void)
 {
     struct vcow_mem_stats s;
-    CHECK_OK(vcow_mem_get_stats(VCOW_KIND_ROPE, &s));
+    CHECK_OK(vcow_mem_get_stats(VCOW_MEM_ROPE, &s));
     return s.bytes;
 }
 

@@ -123,8 +123,8 @@ static int history(const char *name, size_t max_txns, bool nodelta)
     struct vcow_cell_stats st;
     CHECK_OK(vcow_cell_get_stats(c, &st));
     printf("%s: %zu commits with history%s: %.2f ms, %lld rope bytes live (%.1f MB)\n", name, nt,
-           nodelta ? " (no deltas)" : "", dt * 1e3, (long long)st.bytes[VCOW_KIND_ROPE],
-           (double)st.bytes[VCOW_KIND_ROPE] / 1e6);
+           nodelta ? " (no deltas)" : "", dt * 1e3, (long long)st.bytes[VCOW_MEM_ROPE],
+           (double)st.bytes[VCOW_MEM_ROPE] / 1e6);
     if (nt == tr.n_txns) {
         vcow_read_lock();
         check_text(vcow_cell_head(c), tr.end, tr.end_len);

@@ -61,9 +61,9 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_i64(1)));
     CHECK_OK(vcow_gc_barrier()); /* no reclamation running behind the counts */
-    uint64_t allocs0 = (uint64_t)test_live_nodes(VCOW_KIND_BOX);
+    uint64_t allocs0 = (uint64_t)test_live_nodes(VCOW_MEM_BOX);
     CHECK_OK(vcow_box_set(t, vcow_val_i64(2)));
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BOX), allocs0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BOX), allocs0);
     CHECK_OK(vcow_box_get(vcow_txn_view(t), &v));
     CHECK_EQ_INT(v.u.i64, 2);
     CHECK_OK(vcow_txn_commit(t));
@@ -90,12 +90,12 @@ static void test_basic(void)
     vcow_version *p;
     CHECK_OK(vcow_cell_pin_head(c, &p));
     CHECK_OK(vcow_gc_barrier());
-    int64_t box_nodes = test_live_nodes(VCOW_KIND_BOX);
+    int64_t box_nodes = test_live_nodes(VCOW_MEM_BOX);
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_box_set(t, vcow_val_f64(2.5)));
     CHECK_OK(vcow_txn_abort(t));
     vcow_txn_free(t);
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BOX), box_nodes);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BOX), box_nodes);
     commit_i64(c, 7);
     CHECK_OK(vcow_box_get(p, &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == 100);
@@ -131,8 +131,8 @@ static void test_basic(void)
     CHECK_EQ_INT(s.head_seq, 6);
     CHECK_EQ_INT(s.live_versions, 1);
     CHECK_EQ_INT(s.oldest_seq, 6);
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 1);
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_META], 1); /* the head's version object */
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], 1);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_META], 1); /* the head's version object */
     CHECK_EQ_INT(s.held_bytes, 0);
     CHECK_EQ_INT(s.commits, 6);
     CHECK_EQ_INT(s.conflicts, 1);
@@ -148,7 +148,15 @@ static void test_badinput(void)
     vcow_version *p;
     vcow_val v;
     CHECK_RC(vcow_cell_open(VCOW_KIND_BOX, NULL, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_cell_open(VCOW_KIND_META, NULL, &c), VCOW_EINVAL);
+    CHECK_RC(vcow_cell_open((enum vcow_kind)VCOW_MEM_META, NULL, &c), VCOW_EINVAL);
+    CHECK_RC(vcow_cell_open((enum vcow_kind)VCOW_MEM_BLOB, NULL, &c), VCOW_EINVAL);
+    /* Cell kinds and memory classes are two vocabularies with one numbering. */
+    CHECK(strcmp(vcow_kind_name(VCOW_KIND_BOX), "box") == 0);
+    CHECK(vcow_kind_name((enum vcow_kind)VCOW_MEM_BLOB) == NULL);
+    CHECK(vcow_kind_name((enum vcow_kind)VCOW_MEM_META) == NULL);
+    CHECK(strcmp(vcow_mem_name(VCOW_MEM_BLOB), "blob") == 0);
+    CHECK(strcmp(vcow_mem_name(VCOW_MEM_META), "meta") == 0);
+    CHECK(vcow_mem_name(VCOW_MEM_COUNT) == NULL);
     CHECK_RC(vcow_cell_open((enum vcow_kind)99, NULL, &c), VCOW_EINVAL);
     struct vcow_cell_opts o = {0};
     CHECK_RC(vcow_cell_open(VCOW_KIND_BOX, &o, &c), VCOW_EINVAL); /* size unset */
@@ -264,7 +272,7 @@ static void test_history(void)
     /* Live box nodes: one per version 1..N (version 0 is empty). */
     struct vcow_cell_stats s;
     CHECK_OK(vcow_cell_get_stats(c, &s));
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], N);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], N);
     CHECK_EQ_INT(s.live_versions, N + 1);
 
     /* Pin version 100, trim everything before 1500: exactly versions
@@ -278,7 +286,7 @@ static void test_history(void)
     CHECK_EQ_INT(s.oldest_seq, 100);
     /* Version 100 holds back every box newer than it (the MVCC horizon):
      * boxes of 101..1499 are retired but not freed until it goes. */
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], N - 100 + 1);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], N - 100 + 1);
     CHECK(s.held_bytes > 0);
     vcow_val v;
     CHECK_OK(vcow_box_get(keep, &v));
@@ -290,7 +298,7 @@ static void test_history(void)
     vcow_version_unpin(keep);
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], N - 1500 + 1);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], N - 1500 + 1);
     CHECK_EQ_INT(s.live_versions, N - 1500 + 1);
     CHECK_EQ_INT(s.oldest_seq, 1500);
     CHECK_OK(vcow_cell_pin_at(c, 1500, &tmp));
@@ -314,7 +322,7 @@ static void test_policies(void)
     CHECK_OK(vcow_cell_get_stats(c, &s));
     CHECK_EQ_INT(s.live_versions, 10);
     CHECK_EQ_INT(s.oldest_seq, 91);
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 10);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], 10);
     CHECK_OK(vcow_cell_close(c));
 
     /* max_bytes: each version's history costs one retired box of 32 + 64
@@ -428,7 +436,7 @@ static void test_oom(void)
 static int64_t meta_bytes(vcow_cell *c, struct vcow_cell_stats *s)
 {
     CHECK_OK(vcow_cell_get_stats(c, s));
-    return s->bytes[VCOW_KIND_META];
+    return s->bytes[VCOW_MEM_META];
 }
 
 static void test_cost(void)

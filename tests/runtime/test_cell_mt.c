@@ -141,11 +141,11 @@ static void test_garbage(long commits)
         if (i % 4096 == 0) {
             CHECK_OK(vcow_cell_get_stats(cell, &s));
             CHECK(s.pending_peak_bytes <= s.max_pending_bytes);
-            if (s.nodes[VCOW_KIND_BOX] > max_live)
-                max_live = s.nodes[VCOW_KIND_BOX];
+            if (s.nodes[VCOW_MEM_BOX] > max_live)
+                max_live = s.nodes[VCOW_MEM_BOX];
             if (getenv("VERBOSE"))
                 printf("%ld live %lld pending %llu held %llu helped %llu versions %llu\n", i,
-                       (long long)s.nodes[VCOW_KIND_BOX], (unsigned long long)s.pending_bytes,
+                       (long long)s.nodes[VCOW_MEM_BOX], (unsigned long long)s.pending_bytes,
                        (unsigned long long)s.held_bytes, (unsigned long long)s.helped,
                        (unsigned long long)s.live_versions);
         }
@@ -166,14 +166,14 @@ static void test_garbage(long commits)
     CHECK(max_live <= bound);
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(cell, &s));
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 1); /* the head's only */
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], 1); /* the head's only */
     CHECK_EQ_INT(s.live_versions, 1);
     CHECK_EQ_INT(s.commits, commits);
     CHECK_OK(vcow_cell_close(cell));
     CHECK_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         struct vcow_mem_stats m;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &m));
+        CHECK_OK(vcow_mem_get_stats((enum vcow_mem)k, &m));
         CHECK_EQ_INT(m.nodes, 0);
         CHECK_EQ_INT(m.bytes, 0);
     }
@@ -255,8 +255,8 @@ static void test_stripes(long rounds)
         /* What is left: the head's version and its one value node. */
         struct vcow_cell_stats s;
         CHECK_OK(vcow_cell_get_stats(cell, &s));
-        CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 1);
-        CHECK_EQ_INT(s.nodes[VCOW_KIND_META], 1);
+        CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], 1);
+        CHECK_EQ_INT(s.nodes[VCOW_MEM_META], 1);
         CHECK_EQ_INT(s.held_bytes, 0);
     }
     CHECK_OK(vcow_cell_close(cell));

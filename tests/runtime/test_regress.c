@@ -83,7 +83,7 @@ static int64_t cell_bytes(vcow_cell *c, struct vcow_cell_stats *s)
 {
     CHECK_OK(vcow_cell_get_stats(c, s));
     int64_t b = 0;
-    for (int k = 0; k < VCOW_KIND_COUNT; k++)
+    for (int k = 0; k < VCOW_MEM_COUNT; k++)
         b += s->bytes[k];
     return b;
 }
@@ -161,7 +161,7 @@ static void test_unpin_slice(void)
     CHECK_OK(vcow_gc_barrier());
     struct vcow_cell_stats s;
     CHECK_OK(vcow_cell_get_stats(c, &s));
-    int64_t backlog = s.nodes[VCOW_KIND_BOX] + s.nodes[VCOW_KIND_META] - 2; /* less the head */
+    int64_t backlog = s.nodes[VCOW_MEM_BOX] + s.nodes[VCOW_MEM_META] - 2; /* less the head */
     CHECK(backlog >= 2 * COMMITS - 2);
 
     pthread_t th;
@@ -177,7 +177,7 @@ static void test_unpin_slice(void)
         CHECK_OK(vcow_box_cell_set(c, vcow_val_i64(i), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_OK(vcow_cell_get_stats(c, &s));
-    CHECK_EQ_INT(s.nodes[VCOW_KIND_BOX], 1);
+    CHECK_EQ_INT(s.nodes[VCOW_MEM_BOX], 1);
     CHECK_EQ_INT(s.held_bytes, 0);
     CHECK_EQ_INT(s.pending_bytes, 0);
     CHECK_OK(vcow_cell_close(c));

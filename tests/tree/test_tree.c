@@ -166,7 +166,7 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_TREE), 0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_TREE), 0);
 
     /* Values of every type; long bytes go to blobs; the empty key. */
     char big[5000];
@@ -180,7 +180,7 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_set(t, "e", 1, vcow_val_f64(2.5)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 1);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 1);
     vcow_read_lock();
     h = vcow_cell_head(c);
     CHECK_OK(vcow_tree_check(h));
@@ -202,12 +202,12 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_cell_set(c, "b", 1, vcow_val_i64(1), NULL));
     CHECK_OK(vcow_tree_cell_set(c, "c", 1, vcow_val_bytes(big, 65), NULL));
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 1);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 1);
     uint64_t seq;
     CHECK_OK(vcow_tree_cell_del(c, "c", 1, &seq));
     CHECK_RC(vcow_tree_cell_del(c, "c", 1, NULL), VCOW_ENOENT);
     CHECK_OK(vcow_gc_barrier());
-    CHECK_EQ_INT(test_live_nodes(VCOW_KIND_BLOB), 0);
+    CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 0);
 
     /* Bulk load shapes: every n around the level boundaries. */
     static const uint64_t sizes[] = {0,  1,  2,   15,   16,   17,   31,   32,   33,   48,   63,

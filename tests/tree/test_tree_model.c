@@ -404,9 +404,9 @@ int main(int argc, char **argv)
     for (unsigned s = 1; s <= seeds; s++)
         run_seed(s, ops, &total);
     CHECK_OK(vcow_gc_barrier());
-    for (int kind = 0; kind < VCOW_KIND_COUNT; kind++) {
+    for (int kind = 0; kind < VCOW_MEM_COUNT; kind++) {
         struct vcow_mem_stats st;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)kind, &st));
+        CHECK_OK(vcow_mem_get_stats((enum vcow_mem)kind, &st));
         CHECK_EQ_INT(st.nodes, 0);
         CHECK_EQ_INT(st.bytes, 0);
     }

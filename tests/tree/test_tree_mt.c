@@ -160,9 +160,9 @@ int main(int argc, char **argv)
         pthread_join(th[i], NULL);
     CHECK_OK(vcow_cell_close(cell));
     CHECK_OK(vcow_gc_barrier());
-    for (int k = 0; k < VCOW_KIND_COUNT; k++) {
+    for (int k = 0; k < VCOW_MEM_COUNT; k++) {
         struct vcow_mem_stats s;
-        CHECK_OK(vcow_mem_get_stats((enum vcow_kind)k, &s));
+        CHECK_OK(vcow_mem_get_stats((enum vcow_mem)k, &s));
         CHECK_EQ_INT(s.nodes, 0);
     }
     printf("tree mt: %llu commits, %lu version checks\n", (unsigned long long)commits,

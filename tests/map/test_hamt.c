@@ -1,5 +1,5 @@
 /*
- * tests/hamt/test_hamt.c - the CHAMP map.
+ * tests/map/test_hamt.c - the CHAMP map.
  *
  *   basic     set / get / del / len / iter / equal / diff, blobs, txn reads,
  *             abort, cell conveniences; counters back to zero
@@ -20,13 +20,13 @@
 #include <stdint.h>
 
 #include "tests/test.h"
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
-/* The map's length (vcow_hamt_len), checked to succeed. */
+/* The map's length (vcow_map_len), checked to succeed. */
 static uint64_t map_len(const vcow_version *v)
 {
     uint64_t n = 0;
-    CHECK_OK(vcow_hamt_len(v, &n));
+    CHECK_OK(vcow_map_len(v, &n));
     return n;
 }
 
@@ -39,7 +39,7 @@ static vcow_cell *open_map(bool history)
     o.size = sizeof(o);
     o.history = history;
     vcow_cell *c;
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &c));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &c));
     return c;
 }
 
@@ -192,14 +192,14 @@ struct src {
 
 static int src_get(struct src s, const char *key, size_t klen, vcow_val *out)
 {
-    return s.v ? vcow_hamt_get(s.v, key, klen, out)
-               : vcow_hamt_get(vcow_txn_view(s.t), key, klen, out);
+    return s.v ? vcow_map_get(s.v, key, klen, out)
+               : vcow_map_get(vcow_txn_view(s.t), key, klen, out);
 }
 
 static int src_get_path(struct src s, const char *path, vcow_val *out)
 {
-    return s.v ? vcow_hamt_get_path(s.v, path, out)
-               : vcow_hamt_get_path(vcow_txn_view(s.t), path, out);
+    return s.v ? vcow_map_get_path(s.v, path, out)
+               : vcow_map_get_path(vcow_txn_view(s.t), path, out);
 }
 
 static void check_plain(struct src s, const struct model *m, unsigned i)
@@ -251,7 +251,7 @@ static void check_full(const vcow_version *v, const struct model *m)
     struct src s = {v, NULL};
     CHECK_EQ_INT(map_len(v), model_len(m));
     size_t n = 0;
-    CHECK_OK(vcow_hamt_iter(v, count_fn, &n));
+    CHECK_OK(vcow_map_iter(v, count_fn, &n));
     CHECK_EQ_INT(n, model_len(m));
     for (unsigned i = 0; i < m->nk; i++)
         check_plain(s, m, i);
@@ -259,12 +259,12 @@ static void check_full(const vcow_version *v, const struct model *m)
         char kb[32];
         size_t kl = map_key(i, kb);
         vcow_val mv;
-        int rc = vcow_hamt_get(v, kb, kl, &mv);
+        int rc = vcow_map_get(v, kb, kl, &mv);
         CHECK_RC(rc, m->map_present[i] ? VCOW_OK : VCOW_ENOENT);
         for (unsigned j = 0; j < m->ns; j++)
             check_sub(s, m, i, j);
     }
-    CHECK_OK(vcow_hamt_check(v));
+    CHECK_OK(vcow_map_check(v));
 }
 
 /* Load the model's contents into a fresh txn of cell c (in key order). */
@@ -277,14 +277,14 @@ static void load_model(vcow_cell *c, const struct model *m)
     for (unsigned i = m->nk; i-- > 0;) /* reverse: a different insert order */
         if (m->plain[i].present) {
             size_t kl = plain_key(i, kb);
-            CHECK_OK(vcow_hamt_set(t, kb, kl, make_val(m->plain[i], vb)));
+            CHECK_OK(vcow_map_set(t, kb, kl, make_val(m->plain[i], vb)));
         }
     for (unsigned i = 0; i < m->nm; i++) {
         if (!m->map_present[i])
             continue;
         size_t kl = map_key(i, kb);
         vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
-        CHECK_OK(vcow_hamt_set(t, kb, kl, empty));
+        CHECK_OK(vcow_map_set(t, kb, kl, empty));
         for (unsigned j = 0; j < m->ns; j++) {
             const struct mval *mv = &m->sub[(size_t)i * m->ns + j];
             if (!mv->present)
@@ -292,7 +292,7 @@ static void load_model(vcow_cell *c, const struct model *m)
             size_t n = kl;
             kb[n++] = '.';
             sub_key(j, kb + n);
-            CHECK_OK(vcow_hamt_set_path(t, kb, make_val(*mv, vb)));
+            CHECK_OK(vcow_map_set_path(t, kb, make_val(*mv, vb)));
             kb[kl] = 0;
         }
     }
@@ -307,7 +307,7 @@ static void check_shape(vcow_cell *c, const struct model *m)
     load_model(fresh, m);
     vcow_read_lock();
     bool eq = false;
-    CHECK_OK(vcow_hamt_equal(vcow_cell_head(c), vcow_cell_head(fresh), &eq));
+    CHECK_OK(vcow_map_equal(vcow_cell_head(c), vcow_cell_head(fresh), &eq));
     CHECK(eq);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(fresh));
@@ -326,13 +326,13 @@ static void random_op(vcow_txn *t, struct model *m, unsigned long long *rs)
         unsigned i = (unsigned)(test_rand(rs) % m->nk);
         struct mval mv = rand_mval(rs);
         size_t kl = plain_key(i, kb);
-        CHECK_OK(vcow_hamt_set(t, kb, kl, make_val(mv, vb)));
+        CHECK_OK(vcow_map_set(t, kb, kl, make_val(mv, vb)));
         m->plain[i] = mv;
         check_plain(s, m, i);
     } else if (r < 70) { /* del */
         unsigned i = (unsigned)(test_rand(rs) % m->nk);
         size_t kl = plain_key(i, kb);
-        CHECK_RC(vcow_hamt_del(t, kb, kl), m->plain[i].present ? VCOW_OK : VCOW_ENOENT);
+        CHECK_RC(vcow_map_del(t, kb, kl), m->plain[i].present ? VCOW_OK : VCOW_ENOENT);
         m->plain[i].present = 0;
         check_plain(s, m, i);
     } else {
@@ -344,7 +344,7 @@ static void random_op(vcow_txn *t, struct model *m, unsigned long long *rs)
             kb[n++] = '.';
             sub_key(si, kb + n);
             struct mval mv = rand_mval(rs);
-            CHECK_OK(vcow_hamt_set_path(t, kb, make_val(mv, vb)));
+            CHECK_OK(vcow_map_set_path(t, kb, make_val(mv, vb)));
             if (!m->map_present[mi])
                 memset(sub, 0, m->ns * sizeof(*sub));
             m->map_present[mi] = 1;
@@ -353,21 +353,21 @@ static void random_op(vcow_txn *t, struct model *m, unsigned long long *rs)
             kb[n++] = '.';
             sub_key(si, kb + n);
             bool present = m->map_present[mi] && sub[si].present;
-            CHECK_RC(vcow_hamt_del_path(t, kb), present ? VCOW_OK : VCOW_ENOENT);
+            CHECK_RC(vcow_map_del_path(t, kb), present ? VCOW_OK : VCOW_ENOENT);
             sub[si].present = 0;
         } else if (r < 98) { /* drop a whole nested map */
-            CHECK_RC(vcow_hamt_del(t, kb, n), m->map_present[mi] ? VCOW_OK : VCOW_ENOENT);
+            CHECK_RC(vcow_map_del(t, kb, n), m->map_present[mi] ? VCOW_OK : VCOW_ENOENT);
             m->map_present[mi] = 0;
         } else { /* replace it with an empty map */
             vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
-            CHECK_OK(vcow_hamt_set(t, kb, n, empty));
+            CHECK_OK(vcow_map_set(t, kb, n, empty));
             m->map_present[mi] = 1;
             memset(sub, 0, m->ns * sizeof(*sub));
         }
         check_sub(s, m, mi, si);
     }
     uint64_t len;
-    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
+    CHECK_OK(vcow_map_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, model_len(m));
 }
 
@@ -413,90 +413,90 @@ static void test_basic(void)
     const vcow_version *h0 = vcow_cell_head(c);
     CHECK_EQ_INT(map_len(h0), 0);
     vcow_val v;
-    CHECK_RC(vcow_hamt_get(h0, "a", 1, &v), VCOW_ENOENT);
-    CHECK(!vcow_hamt_contains(h0, "a", 1));
+    CHECK_RC(vcow_map_get(h0, "a", 1, &v), VCOW_ENOENT);
+    CHECK(!vcow_map_contains(h0, "a", 1));
     vcow_read_unlock();
 
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_set(t, "a", 1, vcow_val_i64(1)));
-    CHECK_OK(vcow_hamt_set(t, "b", 1, vcow_val_f64(2.5)));
-    CHECK_OK(vcow_hamt_set(t, "c", 1, vcow_val_bool(true)));
-    CHECK_OK(vcow_hamt_set(t, "d", 1, sval("short")));
+    CHECK_OK(vcow_map_set(t, "a", 1, vcow_val_i64(1)));
+    CHECK_OK(vcow_map_set(t, "b", 1, vcow_val_f64(2.5)));
+    CHECK_OK(vcow_map_set(t, "c", 1, vcow_val_bool(true)));
+    CHECK_OK(vcow_map_set(t, "d", 1, sval("short")));
     char longv[300], longk[100];
     memset(longv, 'v', sizeof(longv));
     memset(longk, 'k', sizeof(longk));
-    CHECK_OK(vcow_hamt_set(t, longk, sizeof(longk), vcow_val_bytes(longv, sizeof(longv))));
-    CHECK_OK(vcow_hamt_set(t, "e", 1, vcow_val_bytes(NULL, 0)));
-    CHECK_OK(vcow_hamt_get(vcow_txn_view(t), "a", 1, &v));
+    CHECK_OK(vcow_map_set(t, longk, sizeof(longk), vcow_val_bytes(longv, sizeof(longv))));
+    CHECK_OK(vcow_map_set(t, "e", 1, vcow_val_bytes(NULL, 0)));
+    CHECK_OK(vcow_map_get(vcow_txn_view(t), "a", 1, &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 1);
-    CHECK_OK(vcow_hamt_set(t, "a", 1, vcow_val_i64(11))); /* overwrite, in place */
+    CHECK_OK(vcow_map_set(t, "a", 1, vcow_val_i64(11))); /* overwrite, in place */
     uint64_t len;
-    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
+    CHECK_OK(vcow_map_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 6);
-    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_map_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
     vcow_version *v1;
     CHECK_OK(vcow_cell_pin_head(c, &v1));
     CHECK_EQ_INT(map_len(v1), 6);
-    CHECK_OK(vcow_hamt_get(v1, "a", 1, &v));
+    CHECK_OK(vcow_map_get(v1, "a", 1, &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 11);
-    CHECK_OK(vcow_hamt_get(v1, "b", 1, &v));
+    CHECK_OK(vcow_map_get(v1, "b", 1, &v));
     CHECK(v.type == VCOW_T_F64 && v.u.f64 == 2.5);
-    CHECK_OK(vcow_hamt_get(v1, "c", 1, &v));
+    CHECK_OK(vcow_map_get(v1, "c", 1, &v));
     CHECK(v.type == VCOW_T_BOOL && v.u.b);
-    CHECK_OK(vcow_hamt_get(v1, "d", 1, &v));
+    CHECK_OK(vcow_map_get(v1, "d", 1, &v));
     CHECK(slice_is(v, "short"));
-    CHECK_OK(vcow_hamt_get(v1, "e", 1, &v));
+    CHECK_OK(vcow_map_get(v1, "e", 1, &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == 0);
-    CHECK_OK(vcow_hamt_get(v1, longk, sizeof(longk), &v));
+    CHECK_OK(vcow_map_get(v1, longk, sizeof(longk), &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == sizeof(longv) &&
           memcmp(v.u.bytes.ptr, longv, sizeof(longv)) == 0);
-    CHECK(vcow_hamt_contains(v1, longk, sizeof(longk)));
+    CHECK(vcow_map_contains(v1, longk, sizeof(longk)));
     size_t klen_sum = 0;
-    CHECK_OK(vcow_hamt_iter(v1, collect_fn, &klen_sum));
+    CHECK_OK(vcow_map_iter(v1, collect_fn, &klen_sum));
     CHECK_EQ_INT(klen_sum, 5 + sizeof(longk));
-    CHECK_EQ_INT(vcow_hamt_iter(v1, stop_fn, NULL), 42);
-    CHECK_OK(vcow_hamt_check(v1));
+    CHECK_EQ_INT(vcow_map_iter(v1, stop_fn, NULL), 42);
+    CHECK_OK(vcow_map_check(v1));
 
     /* Delete, abort, diff, equal. */
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_del(t, "a", 1));
-    CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ENOENT);
+    CHECK_OK(vcow_map_del(t, "a", 1));
+    CHECK_RC(vcow_map_del(t, "a", 1), VCOW_ENOENT);
     CHECK_OK(vcow_txn_abort(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_del(t, "a", 1));
-    CHECK_OK(vcow_hamt_del(t, longk, sizeof(longk)));
-    CHECK_OK(vcow_hamt_set(t, "b", 1, vcow_val_f64(3.5)));
-    CHECK_OK(vcow_hamt_set(t, "zz", 2, vcow_val_i64(0)));
+    CHECK_OK(vcow_map_del(t, "a", 1));
+    CHECK_OK(vcow_map_del(t, longk, sizeof(longk)));
+    CHECK_OK(vcow_map_set(t, "b", 1, vcow_val_f64(3.5)));
+    CHECK_OK(vcow_map_set(t, "zz", 2, vcow_val_i64(0)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_version *v2;
     CHECK_OK(vcow_cell_pin_head(c, &v2));
     struct diff_count d = {0, 0, 0};
-    CHECK_OK(vcow_hamt_diff(v1, v2, diff_count_fn, &d));
+    CHECK_OK(vcow_map_diff(v1, v2, diff_count_fn, &d));
     CHECK(d.added == 1 && d.removed == 2 && d.changed == 1);
     bool eq = true;
-    CHECK_OK(vcow_hamt_equal(v1, v2, &eq));
+    CHECK_OK(vcow_map_equal(v1, v2, &eq));
     CHECK(!eq);
-    CHECK_OK(vcow_hamt_equal(v1, v1, &eq));
+    CHECK_OK(vcow_map_equal(v1, v1, &eq));
     CHECK(eq);
 
     /* Cell conveniences. */
     uint64_t seq;
-    CHECK_OK(vcow_hamt_cell_set(c, "x", 1, sval("hello"), &seq));
+    CHECK_OK(vcow_map_cell_set(c, "x", 1, sval("hello"), &seq));
     CHECK_EQ_INT(seq, 3);
     char buf[16];
-    CHECK_OK(vcow_hamt_cell_get(c, "x", 1, &v, buf, sizeof(buf)));
+    CHECK_OK(vcow_map_cell_get(c, "x", 1, &v, buf, sizeof(buf)));
     CHECK(slice_is(v, "hello") && v.u.bytes.ptr == buf);
-    CHECK_RC(vcow_hamt_cell_get(c, "x", 1, &v, buf, 2), VCOW_ERANGE);
+    CHECK_RC(vcow_map_cell_get(c, "x", 1, &v, buf, 2), VCOW_ERANGE);
     CHECK_EQ_INT(v.u.bytes.len, 5);
-    CHECK_OK(vcow_hamt_cell_del(c, "x", 1, &seq));
-    CHECK_RC(vcow_hamt_cell_del(c, "x", 1, NULL), VCOW_ENOENT);
-    CHECK_RC(vcow_hamt_cell_get(c, "x", 1, &v, buf, sizeof(buf)), VCOW_ENOENT);
+    CHECK_OK(vcow_map_cell_del(c, "x", 1, &seq));
+    CHECK_RC(vcow_map_cell_del(c, "x", 1, NULL), VCOW_ENOENT);
+    CHECK_RC(vcow_map_cell_get(c, "x", 1, &v, buf, sizeof(buf)), VCOW_ENOENT);
     vcow_version_unpin(v1);
     vcow_version_unpin(v2);
 
@@ -504,8 +504,8 @@ static void test_basic(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     const char *keys[] = {"b", "c", "d", "e", "zz"};
     for (int i = 0; i < 5; i++)
-        CHECK_OK(vcow_hamt_del(t, keys[i], strlen(keys[i])));
-    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
+        CHECK_OK(vcow_map_del(t, keys[i], strlen(keys[i])));
+    CHECK_OK(vcow_map_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 0);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -524,88 +524,88 @@ static void test_badinput(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_txn_begin(box, &tb));
     vcow_val i1 = vcow_val_i64(1), out;
-    static char huge[VCOW_HAMT_KEY_MAX + 1];
+    static char huge[VCOW_MAP_KEY_MAX + 1];
     memset(huge, 'h', sizeof(huge));
 
-    CHECK_RC(vcow_hamt_set(NULL, "a", 1, i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set(t, NULL, 1, i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set(t, "a", 0, i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set(t, huge, sizeof(huge), i1), VCOW_EINVAL);
-    CHECK_OK(vcow_hamt_set(t, huge, VCOW_HAMT_KEY_MAX, i1)); /* the limit itself is fine */
-    CHECK_RC(vcow_hamt_set(tb, "a", 1, i1), VCOW_EINVAL);    /* not a hamt */
+    CHECK_RC(vcow_map_set(NULL, "a", 1, i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, NULL, 1, i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 0, i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, huge, sizeof(huge), i1), VCOW_EINVAL);
+    CHECK_OK(vcow_map_set(t, huge, VCOW_MAP_KEY_MAX, i1)); /* the limit itself is fine */
+    CHECK_RC(vcow_map_set(tb, "a", 1, i1), VCOW_EINVAL);   /* not a hamt */
     vcow_val bad = {VCOW_T_NONE, {.i64 = 0}};
-    CHECK_RC(vcow_hamt_set(t, "a", 1, bad), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, bad), VCOW_EINVAL);
     bad.type = VCOW_T_TREE;
     bad.u.root = &out; /* a tree root from elsewhere */
-    CHECK_RC(vcow_hamt_set(t, "a", 1, bad), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, bad), VCOW_EINVAL);
     bad.u.root = NULL;
     /* A new empty tree or rope is a valid value, though this program calls
      * no tree or rope function: every kind built is linked with libvcow.a
      * too (runtime/node.c; its weak references once left them out). */
-    CHECK_OK(vcow_hamt_set(t, "tr", 2, (vcow_val){.type = VCOW_T_TREE}));
-    CHECK_OK(vcow_hamt_set(t, "ro", 2, (vcow_val){.type = VCOW_T_ROPE}));
-    CHECK_OK(vcow_hamt_del(t, "tr", 2));
-    CHECK_OK(vcow_hamt_del(t, "ro", 2));
+    CHECK_OK(vcow_map_set(t, "tr", 2, (vcow_val){.type = VCOW_T_TREE}));
+    CHECK_OK(vcow_map_set(t, "ro", 2, (vcow_val){.type = VCOW_T_ROPE}));
+    CHECK_OK(vcow_map_del(t, "tr", 2));
+    CHECK_OK(vcow_map_del(t, "ro", 2));
     bad.type = (enum vcow_type)99;
-    CHECK_RC(vcow_hamt_set(t, "a", 1, bad), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, bad), VCOW_EINVAL);
     bad.type = VCOW_T_MAP;
     bad.u.root = &out; /* a root from elsewhere */
-    CHECK_RC(vcow_hamt_set(t, "a", 1, bad), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set(t, "a", 1, vcow_val_bytes(NULL, 3)), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set(t, "a", 1, vcow_val_bytes("x", VCOW_VAL_MAX_BYTES + 1)), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_del(t, NULL, 1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_del(t, "a", 0), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ENOENT);
-    CHECK_RC(vcow_hamt_get(vcow_txn_view(t), "a", 1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(vcow_txn_view(NULL), "a", 1, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, bad), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, vcow_val_bytes(NULL, 3)), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "a", 1, vcow_val_bytes("x", VCOW_VAL_MAX_BYTES + 1)), VCOW_EINVAL);
+    CHECK_RC(vcow_map_del(t, NULL, 1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_del(t, "a", 0), VCOW_EINVAL);
+    CHECK_RC(vcow_map_del(t, "a", 1), VCOW_ENOENT);
+    CHECK_RC(vcow_map_get(vcow_txn_view(t), "a", 1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(vcow_txn_view(NULL), "a", 1, &out), VCOW_EINVAL);
 
     /* Paths. */
-    CHECK_OK(vcow_hamt_set(t, "scalar", 6, i1));
-    CHECK_RC(vcow_hamt_set_path(t, NULL, i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set_path(t, "", i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set_path(t, "a..b", i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set_path(t, "a.", i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set_path(t, ".a", i1), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_set_path(t, "scalar.x", i1), VCOW_EINVAL); /* through a non-map */
-    CHECK_RC(vcow_hamt_get_path(vcow_txn_view(t), "scalar.x", &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_path(vcow_txn_view(t), "nothere.x", &out), VCOW_ENOENT);
-    CHECK_RC(vcow_hamt_del_path(t, "scalar.x"), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_del_path(t, "nothere.x"), VCOW_ENOENT);
-    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_map_set(t, "scalar", 6, i1));
+    CHECK_RC(vcow_map_set_path(t, NULL, i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set_path(t, "", i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set_path(t, "a..b", i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set_path(t, "a.", i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set_path(t, ".a", i1), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set_path(t, "scalar.x", i1), VCOW_EINVAL); /* through a non-map */
+    CHECK_RC(vcow_map_get_path(vcow_txn_view(t), "scalar.x", &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get_path(vcow_txn_view(t), "nothere.x", &out), VCOW_ENOENT);
+    CHECK_RC(vcow_map_del_path(t, "scalar.x"), VCOW_EINVAL);
+    CHECK_RC(vcow_map_del_path(t, "nothere.x"), VCOW_ENOENT);
+    CHECK_OK(vcow_map_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
-    CHECK_RC(vcow_hamt_set(t, "a", 1, i1), VCOW_ESTATE);
-    CHECK_RC(vcow_hamt_del(t, "a", 1), VCOW_ESTATE);
-    CHECK_RC(vcow_hamt_set_path(t, "a.b", i1), VCOW_ESTATE);
+    CHECK_RC(vcow_map_set(t, "a", 1, i1), VCOW_ESTATE);
+    CHECK_RC(vcow_map_del(t, "a", 1), VCOW_ESTATE);
+    CHECK_RC(vcow_map_set_path(t, "a.b", i1), VCOW_ESTATE);
     vcow_txn_free(t);
 
     /* Reads with bad arguments. */
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c), *hb = vcow_cell_head(box);
-    CHECK_RC(vcow_hamt_get(NULL, "a", 1, &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(hb, "a", 1, &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(h, "a", 0, &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(h, NULL, 1, &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(h, huge, sizeof(huge), &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get(h, "a", 1, NULL), VCOW_EINVAL);
-    CHECK(!vcow_hamt_contains(NULL, "a", 1));
+    CHECK_RC(vcow_map_get(NULL, "a", 1, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(hb, "a", 1, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(h, "a", 0, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(h, NULL, 1, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(h, huge, sizeof(huge), &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get(h, "a", 1, NULL), VCOW_EINVAL);
+    CHECK(!vcow_map_contains(NULL, "a", 1));
     uint64_t n0;
-    CHECK_RC(vcow_hamt_len(NULL, &n0), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_len(hb, &n0), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_iter(h, NULL, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_len(NULL, &n0), VCOW_EINVAL);
+    CHECK_RC(vcow_map_len(hb, &n0), VCOW_EINVAL);
+    CHECK_RC(vcow_map_iter(h, NULL, NULL), VCOW_EINVAL);
     bool eq;
-    CHECK_RC(vcow_hamt_equal(h, hb, &eq), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_equal(h, h, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_diff(h, NULL, diff_count_fn, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_diff(h, h, NULL, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_path(h, "scalar.x", &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_path(hb, "scalar", &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_check(hb), VCOW_EINVAL);
+    CHECK_RC(vcow_map_equal(h, hb, &eq), VCOW_EINVAL);
+    CHECK_RC(vcow_map_equal(h, h, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_diff(h, NULL, diff_count_fn, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_diff(h, h, NULL, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get_path(h, "scalar.x", &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get_path(hb, "scalar", &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_check(hb), VCOW_EINVAL);
     vcow_read_unlock();
-    CHECK_RC(vcow_hamt_cell_set(box, "a", 1, i1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_cell_set(NULL, "a", 1, i1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_cell_set(c, "a", 0, i1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_cell_del(c, NULL, 1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_cell_get(c, "a", 1, NULL, NULL, 0), VCOW_EINVAL);
+    CHECK_RC(vcow_map_cell_set(box, "a", 1, i1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_cell_set(NULL, "a", 1, i1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_cell_set(c, "a", 0, i1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_cell_del(c, NULL, 1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_map_cell_get(c, "a", 1, NULL, NULL, 0), VCOW_EINVAL);
     CHECK_OK(vcow_txn_abort(tb));
     vcow_txn_free(tb);
     CHECK_OK(vcow_cell_close(box));
@@ -620,11 +620,11 @@ static void test_paths(void)
     vcow_cell *c = open_map(false);
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_set_path(t, "db.primary.host", sval("10.0.0.1")));
-    CHECK_OK(vcow_hamt_set_path(t, "db.primary.port", vcow_val_i64(5432)));
-    CHECK_OK(vcow_hamt_set_path(t, "db.replicas", vcow_val_i64(2)));
-    CHECK_OK(vcow_hamt_set_path(t, "name", sval("svc")));
-    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_map_set_path(t, "db.primary.host", sval("10.0.0.1")));
+    CHECK_OK(vcow_map_set_path(t, "db.primary.port", vcow_val_i64(5432)));
+    CHECK_OK(vcow_map_set_path(t, "db.replicas", vcow_val_i64(2)));
+    CHECK_OK(vcow_map_set_path(t, "name", sval("svc")));
+    CHECK_OK(vcow_map_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
 
@@ -632,52 +632,52 @@ static void test_paths(void)
     CHECK_OK(vcow_cell_pin_head(c, &v1));
     vcow_val v;
     CHECK_EQ_INT(map_len(v1), 2);
-    CHECK_OK(vcow_hamt_get_path(v1, "db.primary.host", &v));
+    CHECK_OK(vcow_map_get_path(v1, "db.primary.host", &v));
     CHECK(slice_is(v, "10.0.0.1"));
-    CHECK_OK(vcow_hamt_get_path(v1, "db.primary.port", &v));
+    CHECK_OK(vcow_map_get_path(v1, "db.primary.port", &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 5432);
-    CHECK_OK(vcow_hamt_get(v1, "db", 2, &v));
+    CHECK_OK(vcow_map_get(v1, "db", 2, &v));
     CHECK(v.type == VCOW_T_MAP && v.u.root != NULL);
-    CHECK_RC(vcow_hamt_get_path(v1, "db.primary.port.x", &v), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_get_path(v1, "db.secondary.port", &v), VCOW_ENOENT);
-    CHECK_OK(vcow_hamt_check(v1));
+    CHECK_RC(vcow_map_get_path(v1, "db.primary.port.x", &v), VCOW_EINVAL);
+    CHECK_RC(vcow_map_get_path(v1, "db.secondary.port", &v), VCOW_ENOENT);
+    CHECK_OK(vcow_map_check(v1));
 
     /* Change one leaf: the old version keeps its value. */
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_set_path(t, "db.primary.port", vcow_val_i64(6432)));
-    CHECK_OK(vcow_hamt_del_path(t, "db.replicas"));
-    CHECK_RC(vcow_hamt_del_path(t, "db.replicas"), VCOW_ENOENT);
+    CHECK_OK(vcow_map_set_path(t, "db.primary.port", vcow_val_i64(6432)));
+    CHECK_OK(vcow_map_del_path(t, "db.replicas"));
+    CHECK_RC(vcow_map_del_path(t, "db.replicas"), VCOW_ENOENT);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_version *v2;
     CHECK_OK(vcow_cell_pin_head(c, &v2));
-    CHECK_OK(vcow_hamt_get_path(v1, "db.primary.port", &v));
+    CHECK_OK(vcow_map_get_path(v1, "db.primary.port", &v));
     CHECK_EQ_INT(v.u.i64, 5432);
-    CHECK_OK(vcow_hamt_get_path(v2, "db.primary.port", &v));
+    CHECK_OK(vcow_map_get_path(v2, "db.primary.port", &v));
     CHECK_EQ_INT(v.u.i64, 6432);
-    CHECK_RC(vcow_hamt_get_path(v2, "db.replicas", &v), VCOW_ENOENT);
+    CHECK_RC(vcow_map_get_path(v2, "db.replicas", &v), VCOW_ENOENT);
     struct diff_count d = {0, 0, 0};
-    CHECK_OK(vcow_hamt_diff(v1, v2, diff_count_fn, &d));
+    CHECK_OK(vcow_map_diff(v1, v2, diff_count_fn, &d));
     CHECK(d.changed == 1 && d.added == 0 && d.removed == 0); /* "db" changed */
-    CHECK_OK(vcow_hamt_check(v2));
+    CHECK_OK(vcow_map_check(v2));
 
     /* Replace a nested map by an empty one, then drop it. */
     char buf[8];
-    CHECK_OK(vcow_hamt_cell_get(c, "db", 2, &v, buf, sizeof(buf)));
+    CHECK_OK(vcow_map_cell_get(c, "db", 2, &v, buf, sizeof(buf)));
     CHECK(v.type == VCOW_T_MAP && v.u.root == NULL);
     vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
-    CHECK_OK(vcow_hamt_cell_set(c, "db", 2, empty, NULL));
+    CHECK_OK(vcow_map_cell_set(c, "db", 2, empty, NULL));
     vcow_read_lock();
-    CHECK_OK(vcow_hamt_get(vcow_cell_head(c), "db", 2, &v));
+    CHECK_OK(vcow_map_get(vcow_cell_head(c), "db", 2, &v));
     CHECK(v.type == VCOW_T_MAP && v.u.root == NULL);
     vcow_read_unlock();
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_set_path(t, "db.x", vcow_val_i64(1)));
-    CHECK_OK(vcow_hamt_get_path(vcow_txn_view(t), "db.x", &v));
+    CHECK_OK(vcow_map_set_path(t, "db.x", vcow_val_i64(1)));
+    CHECK_OK(vcow_map_get_path(vcow_txn_view(t), "db.x", &v));
     CHECK_EQ_INT(v.u.i64, 1);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
-    CHECK_OK(vcow_hamt_cell_del(c, "db", 2, NULL));
+    CHECK_OK(vcow_map_cell_del(c, "db", 2, NULL));
     vcow_version_unpin(v1);
     vcow_version_unpin(v2);
 
@@ -686,24 +686,24 @@ static void test_paths(void)
     char path[256];
     for (int i = 0; i < 200; i++) {
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
-        CHECK_OK(vcow_hamt_set_path(t, path, vcow_val_i64(i)));
+        CHECK_OK(vcow_map_set_path(t, path, vcow_val_i64(i)));
     }
-    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_map_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     for (int i = 0; i < 200; i += 3) {
         CHECK_OK(vcow_txn_begin(c, &t));
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
-        CHECK_OK(vcow_hamt_del_path(t, path));
+        CHECK_OK(vcow_map_del_path(t, path));
         CHECK_OK(vcow_txn_commit(t));
         vcow_txn_free(t);
     }
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c);
-    CHECK_OK(vcow_hamt_check(h));
+    CHECK_OK(vcow_map_check(h));
     for (int i = 0; i < 200; i++) {
         sprintf(path, "root.level%d.sub%d.leaf%d", i % 7, i % 13, i);
-        int rc = vcow_hamt_get_path(h, path, &v);
+        int rc = vcow_map_get_path(h, path, &v);
         if (i % 3 == 0) {
             CHECK_RC(rc, VCOW_ENOENT);
         } else {
@@ -738,7 +738,7 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
         for (long i = 0; i < batch && done < ops; i++, done++)
             random_op(t, &m, &rs);
         if (test_rand(&rs) % 8 == 0)
-            CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+            CHECK_OK(vcow_map_check(vcow_txn_view(t)));
         if (abort_it) {
             CHECK_OK(vcow_txn_abort(t));
             model_free(&m);
@@ -765,12 +765,12 @@ static void run_diffrand(unsigned long long seed, long ops, unsigned nk, unsigne
     char kb[64];
     for (unsigned i = 0; i < nk; i++)
         if (m.plain[i].present)
-            CHECK_OK(vcow_hamt_del(t, kb, plain_key(i, kb)));
+            CHECK_OK(vcow_map_del(t, kb, plain_key(i, kb)));
     for (unsigned i = 0; i < nm; i++)
         if (m.map_present[i])
-            CHECK_OK(vcow_hamt_del(t, kb, map_key(i, kb)));
+            CHECK_OK(vcow_map_del(t, kb, map_key(i, kb)));
     uint64_t len;
-    CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
+    CHECK_OK(vcow_map_len(vcow_txn_view(t), &len));
     CHECK_EQ_INT(len, 0);
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -870,7 +870,7 @@ static void check_diff(const vcow_version *va, const vcow_version *vb, const str
                        const struct model *b)
 {
     struct diff_check d = {a, b, 0, calloc(a->nk, 1), calloc(a->nm, 1)};
-    CHECK_OK(vcow_hamt_diff(va, vb, diff_check_fn, &d));
+    CHECK_OK(vcow_map_diff(va, vb, diff_check_fn, &d));
     int expect = 0;
     for (unsigned i = 0; i < a->nk; i++) {
         bool differs = !mval_equal(&a->plain[i], &b->plain[i]);
@@ -885,7 +885,7 @@ static void check_diff(const vcow_version *va, const vcow_version *vb, const str
     }
     CHECK_EQ_INT(d.events, expect);
     bool eq;
-    CHECK_OK(vcow_hamt_equal(va, vb, &eq));
+    CHECK_OK(vcow_map_equal(va, vb, &eq));
     CHECK(eq == (expect == 0));
     free(d.seen_plain);
     free(d.seen_map);
@@ -945,7 +945,7 @@ static int scripted(void)
 {
     int failures = 0;
     vcow_cell *c;
-    if (vcow_cell_open(VCOW_KIND_HAMT, NULL, &c) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, NULL, &c) != VCOW_OK)
         return 1;
     struct model m;
     model_init(&m, 60, 3, 6);
@@ -969,11 +969,11 @@ static int scripted(void)
             struct mval mv = rand_mval(&rs);
             size_t kl = plain_key(k, kb);
             if (op == 0 || op == 1) {
-                rc = vcow_hamt_set(t, kb, kl, make_val(mv, vb));
+                rc = vcow_map_set(t, kb, kl, make_val(mv, vb));
                 if (rc == VCOW_OK)
                     m.plain[k] = mv;
             } else if (op == 2) {
-                rc = vcow_hamt_del(t, kb, kl);
+                rc = vcow_map_del(t, kb, kl);
                 if (rc == VCOW_ENOENT)
                     rc = VCOW_OK;
                 if (rc == VCOW_OK)
@@ -983,7 +983,7 @@ static int scripted(void)
                 size_t n = map_key(mi, kb);
                 kb[n++] = '.';
                 sub_key(si, kb + n);
-                rc = vcow_hamt_set_path(t, kb, make_val(mv, vb));
+                rc = vcow_map_set_path(t, kb, make_val(mv, vb));
                 if (rc == VCOW_OK) {
                     if (!m.map_present[mi])
                         memset(&m.sub[mi * m.ns], 0, m.ns * sizeof(struct mval));
@@ -998,10 +998,10 @@ static int scripted(void)
             /* The txn holds exactly the model (failed ops changed nothing). */
             struct src s = {NULL, t};
             uint64_t len;
-            CHECK_OK(vcow_hamt_len(vcow_txn_view(t), &len));
+            CHECK_OK(vcow_map_len(vcow_txn_view(t), &len));
             CHECK_EQ_INT(len, model_len(&m));
             check_plain(s, &m, k);
-            CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+            CHECK_OK(vcow_map_check(vcow_txn_view(t)));
         }
         if (round % 3 == 2) {
             vcow_txn_abort(t);
@@ -1054,12 +1054,12 @@ static void test_bulk(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     for (int i = 0; i < N; i++) {
         int n = sprintf(kb, "key:%08d", i);
-        CHECK_OK(vcow_hamt_set(t, kb, (size_t)n, sval("0123456789abcdef")));
+        CHECK_OK(vcow_map_set(t, kb, (size_t)n, sval("0123456789abcdef")));
     }
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_OK(vcow_gc_barrier());
-    int64_t base_nodes = test_live_nodes(VCOW_KIND_HAMT);
+    int64_t base_nodes = test_live_nodes(VCOW_MEM_MAP);
 
     /* Overwrite every key in one txn: each published node is copied once,
      * then changed in place: exactly twice the nodes while the txn is open. */
@@ -1068,21 +1068,21 @@ static void test_bulk(void)
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < N; i++) {
             int n = sprintf(kb, "key:%08d", i);
-            CHECK_OK(vcow_hamt_set(t, kb, (size_t)n, vcow_val_i64(i + pass)));
+            CHECK_OK(vcow_map_set(t, kb, (size_t)n, vcow_val_i64(i + pass)));
         }
     /* Node copies plus the retire list's chunks (62 entries each). */
     uint64_t allocs = vcow_debug_alloc_count();
     vcow_debug_fail_alloc(0, false);
     CHECK(allocs >= (uint64_t)base_nodes);
     CHECK(allocs <= (uint64_t)base_nodes + (uint64_t)base_nodes / 60 + 8);
-    CHECK_OK(vcow_hamt_check(vcow_txn_view(t)));
+    CHECK_OK(vcow_map_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c);
     CHECK_EQ_INT(map_len(h), N);
     vcow_val v;
-    CHECK_OK(vcow_hamt_get(h, "key:00000007", 12, &v));
+    CHECK_OK(vcow_map_get(h, "key:00000007", 12, &v));
     CHECK_EQ_INT(v.u.i64, 8);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));

@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt_path.c - '.'-separated paths through nested maps,
+ * structures/map/hamt_path.c - '.'-separated paths through nested maps,
  * and the cell conveniences.
  *
  * A nested map is a VCOW_T_MAP value whose root is a hamt node of the same
@@ -34,7 +34,7 @@ static int split(const char *path, struct seg *segs, unsigned *n)
     for (;;) {
         const char *e = strchr(s, '.');
         size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len == 0 || len > VCOW_HAMT_KEY_MAX || i == PATH_MAX_DEPTH)
+        if (len == 0 || len > VCOW_MAP_KEY_MAX || i == PATH_MAX_DEPTH)
             return VCOW_EINVAL;
         segs[i].p = s;
         segs[i].len = len;
@@ -130,9 +130,9 @@ static int descend(vcow_txn *t, struct hnode **rootp, const struct seg *segs, un
     return VCOW_OK;
 }
 
-int vcow_hamt_set_path(vcow_txn *t, const char *path, vcow_val val)
+int vcow_map_set_path(vcow_txn *t, const char *path, vcow_val val)
 {
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     struct seg segs[PATH_MAX_DEPTH];
@@ -152,9 +152,9 @@ int vcow_hamt_set_path(vcow_txn *t, const char *path, vcow_val val)
     return rc;
 }
 
-int vcow_hamt_del_path(vcow_txn *t, const char *path)
+int vcow_map_del_path(vcow_txn *t, const char *path)
 {
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     struct seg segs[PATH_MAX_DEPTH];
@@ -179,7 +179,7 @@ int vcow_hamt_del_path(vcow_txn *t, const char *path)
 static enum vcow_type type_of_kind(enum vcow_kind kind)
 {
     switch (kind) {
-    case VCOW_KIND_HAMT:
+    case VCOW_KIND_MAP:
         return VCOW_T_MAP;
     case VCOW_KIND_TREE:
         return VCOW_T_TREE;
@@ -197,9 +197,9 @@ static enum vcow_type type_of_kind(enum vcow_kind kind)
  * the content unchanged or succeeds; the walks after a creation touch only
  * owned nodes and allocate nothing.
  */
-int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
+int vcow_map_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
 {
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     vcow_val empty = {type_of_kind(kind), {.root = NULL}};
@@ -235,13 +235,13 @@ int vcow_hamt_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
     return VCOW_OK;
 }
 
-int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view,
-                        const vcow_version **out)
+int vcow_map_view_path(const vcow_version *v, const char *path, vcow_view *view,
+                       const vcow_version **out)
 {
     if (view == NULL || out == NULL)
         return VCOW_EINVAL;
     vcow_val val;
-    int rc = vcow_hamt_get_path(v, path, &val);
+    int rc = vcow_map_get_path(v, path, &val);
     if (rc != VCOW_OK)
         return rc;
     *out = vcow_view_of(view, v, val);
@@ -271,9 +271,9 @@ int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out)
     return VCOW_ENOENT;
 }
 
-int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out)
+int vcow_map_get_path(const vcow_version *v, const char *path, vcow_val *out)
 {
-    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
+    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP)
         return VCOW_EINVAL;
     return vcow__hamt_get_path((const struct hnode *)vcow_version_root(v), path, out);
 }
@@ -289,21 +289,21 @@ struct kv {
 static int set_fn(vcow_txn *t, void *ctx)
 {
     const struct kv *a = ctx;
-    return vcow_hamt_set(t, a->key, a->klen, a->val);
+    return vcow_map_set(t, a->key, a->klen, a->val);
 }
 
 static int del_fn(vcow_txn *t, void *ctx)
 {
     const struct kv *a = ctx;
-    return vcow_hamt_del(t, a->key, a->klen);
+    return vcow_map_del(t, a->key, a->klen);
 }
 
 static bool is_hamt_cell(const vcow_cell *c)
 {
-    return c != NULL && vcow_cell_kind(c) == VCOW_KIND_HAMT;
+    return c != NULL && vcow_cell_kind(c) == VCOW_KIND_MAP;
 }
 
-int vcow_hamt_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
+int vcow_map_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
     if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK ||
         vcow__val_check(&val, true) != VCOW_OK)
@@ -312,7 +312,7 @@ int vcow_hamt_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val,
     return vcow_cell_update(c, set_fn, &a, seq);
 }
 
-int vcow_hamt_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
+int vcow_map_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
 {
     if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
@@ -320,14 +320,14 @@ int vcow_hamt_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq
     return vcow_cell_update(c, del_fn, &a, seq);
 }
 
-int vcow_hamt_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out, void *buf,
-                       size_t cap)
+int vcow_map_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out, void *buf,
+                      size_t cap)
 {
     if (!is_hamt_cell(c) || out == NULL || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     vcow_read_lock();
     vcow_val v;
-    int rc = vcow_hamt_get(vcow_cell_head(c), key, klen, &v);
+    int rc = vcow_map_get(vcow_cell_head(c), key, klen, &v);
     if (rc == VCOW_OK) {
         if (v.type == VCOW_T_BYTES) {
             if (v.u.bytes.len > cap || (buf == NULL && v.u.bytes.len != 0)) {
@@ -338,7 +338,7 @@ int vcow_hamt_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out
                     memcpy(buf, v.u.bytes.ptr, v.u.bytes.len);
                 v.u.bytes.ptr = buf;
             }
-        } else if (vcow_nested_kind(v.type) != VCOW_KIND_COUNT) {
+        } else if (vcow_nested_kind(v.type) != 0) {
             v.u.root = NULL;
         }
         *out = v;

@@ -1,6 +1,6 @@
 /*
- * tests/hamt/test_nested.c - trees, ropes and maps nested in a map cell:
- * vcow_hamt_enter / vcow_txn_leave, views, equality and diff by content.
+ * tests/map/test_nested.c - trees, ropes and maps nested in a map cell:
+ * vcow_map_enter / vcow_txn_leave, views, equality and diff by content.
  *
  * Parts (argv[1]):
  *   basic     one txn fills a tree, a rope and nested maps; views read them;
@@ -17,18 +17,18 @@
 #include "tests/rope/model.h"
 #include "tests/test.h"
 
-/* The map's length (vcow_hamt_len), checked to succeed. */
+/* The map's length (vcow_map_len), checked to succeed. */
 static uint64_t map_len(const vcow_version *v)
 {
     uint64_t n = 0;
-    CHECK_OK(vcow_hamt_len(v, &n));
+    CHECK_OK(vcow_map_len(v, &n));
     return n;
 }
 
 static const vcow_version *view(const vcow_version *v, const char *path, vcow_view *w)
 {
     const vcow_version *out;
-    CHECK_OK(vcow_hamt_view_path(v, path, w, &out));
+    CHECK_OK(vcow_map_view_path(v, path, w, &out));
     return out;
 }
 
@@ -46,25 +46,25 @@ static void test_basic(void)
 {
     struct vcow_cell_opts o = {.size = sizeof(o), .history = true};
     vcow_cell *c;
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &c));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &c));
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE));
+    CHECK_OK(vcow_map_enter(t, "ledger", VCOW_KIND_TREE));
     CHECK_OK(vcow_tree_set(t, "alice", 5, vcow_val_i64(100)));
     CHECK_OK(vcow_tree_set(t, "bob", 3, vcow_val_i64(50)));
     CHECK_OK(vcow_txn_leave(t));
-    CHECK_OK(vcow_hamt_enter(t, "docs.readme", VCOW_KIND_ROPE)); /* creates map "docs" */
+    CHECK_OK(vcow_map_enter(t, "docs.readme", VCOW_KIND_ROPE)); /* creates map "docs" */
     CHECK_OK(vcow_rope_append(t, "h\xC3\xA9llo\n", 7));
     CHECK_OK(vcow_txn_leave(t));
-    CHECK_OK(vcow_hamt_enter(t, "docs", VCOW_KIND_HAMT)); /* nest: map, then tree in it */
-    CHECK_OK(vcow_hamt_enter(t, "index", VCOW_KIND_TREE));
+    CHECK_OK(vcow_map_enter(t, "docs", VCOW_KIND_MAP)); /* nest: map, then tree in it */
+    CHECK_OK(vcow_map_enter(t, "index", VCOW_KIND_TREE));
     CHECK_OK(vcow_tree_set(t, "k", 1, vcow_val_i64(9)));
     CHECK_OK(vcow_txn_leave(t));
-    CHECK_OK(vcow_hamt_set(t, "owner", 5, vcow_val_bytes("ops", 3)));
+    CHECK_OK(vcow_map_set(t, "owner", 5, vcow_val_bytes("ops", 3)));
     CHECK_OK(vcow_txn_leave(t));
-    CHECK_OK(vcow_hamt_set(t, "count", 5, vcow_val_i64(1)));
+    CHECK_OK(vcow_map_set(t, "count", 5, vcow_val_i64(1)));
     /* _txn reads of the nested tree while inside it */
-    CHECK_OK(vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE));
+    CHECK_OK(vcow_map_enter(t, "ledger", VCOW_KIND_TREE));
     uint64_t n;
     CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 2);
@@ -84,17 +84,17 @@ static void test_basic(void)
     expect_version(view(v1, "docs.readme", &w2), "h\xC3\xA9llo\n", 7);
     CHECK_EQ_INT(tree_i64(view(v1, "docs.index", &w3), "k"), 9);
     vcow_val x;
-    CHECK_OK(vcow_hamt_get_path(v1, "docs.owner", &x));
+    CHECK_OK(vcow_map_get_path(v1, "docs.owner", &x));
     CHECK(x.type == VCOW_T_BYTES && x.u.bytes.len == 3);
-    CHECK_OK(vcow_hamt_check(v1));
+    CHECK_OK(vcow_map_check(v1));
 
     /* A second commit changes the tree and the rope; v1 keeps its own. */
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE));
+    CHECK_OK(vcow_map_enter(t, "ledger", VCOW_KIND_TREE));
     CHECK_OK(vcow_tree_set(t, "alice", 5, vcow_val_i64(70)));
     CHECK_OK(vcow_tree_set(t, "carol", 5, vcow_val_i64(30)));
     CHECK_OK(vcow_txn_leave(t));
-    CHECK_OK(vcow_hamt_enter(t, "docs.readme", VCOW_KIND_ROPE));
+    CHECK_OK(vcow_map_enter(t, "docs.readme", VCOW_KIND_ROPE));
     CHECK_OK(vcow_rope_insert(t, VCOW_ROPE_CHARS, 0, "> ", 2));
     CHECK_OK(vcow_txn_leave(t));
     CHECK_OK(vcow_txn_commit(t));
@@ -118,8 +118,8 @@ static void test_basic(void)
     vcow_version_unpin(v1);
 
     /* Deleting the key drops the whole nested tree (freed with its version). */
-    CHECK_OK(vcow_hamt_cell_del(c, "ledger", 6, NULL));
-    CHECK_OK(vcow_hamt_cell_get(c, "count", 5, &x, NULL, 0));
+    CHECK_OK(vcow_map_cell_del(c, "ledger", 6, NULL));
+    CHECK_OK(vcow_map_cell_get(c, "count", 5, &x, NULL, 0));
     CHECK_EQ_INT(x.u.i64, 1);
     CHECK_OK(vcow_cell_close(c));
     test_check_all_freed();
@@ -130,7 +130,7 @@ static void test_basic(void)
 static int leave_inside(vcow_txn *t, void *ctx)
 {
     (void)ctx;
-    int rc = vcow_hamt_enter(t, "t", VCOW_KIND_TREE);
+    int rc = vcow_map_enter(t, "t", VCOW_KIND_TREE);
     if (rc == VCOW_OK)
         rc = vcow_tree_set(t, "x", 1, vcow_val_i64(1));
     return rc; /* forgets to leave */
@@ -139,29 +139,29 @@ static int leave_inside(vcow_txn *t, void *ctx)
 static void test_state(void)
 {
     vcow_cell *c;
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, NULL, &c));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, NULL, &c));
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_RC(vcow_txn_leave(t), VCOW_ESTATE); /* not inside anything */
     CHECK_RC(vcow_txn_leave(NULL), VCOW_EINVAL);
-    CHECK_OK(vcow_hamt_set(t, "n", 1, vcow_val_i64(5)));
-    CHECK_RC(vcow_hamt_enter(t, "n", VCOW_KIND_TREE), VCOW_EINVAL);   /* holds an i64 */
-    CHECK_RC(vcow_hamt_enter(t, "n.x", VCOW_KIND_TREE), VCOW_EINVAL); /* through an i64 */
-    CHECK_RC(vcow_hamt_enter(t, "a", VCOW_KIND_BOX), VCOW_EINVAL);    /* not nestable */
-    CHECK_RC(vcow_hamt_enter(t, "a", (enum vcow_kind)99), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_enter(t, "", VCOW_KIND_TREE), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_enter(t, "a..b", VCOW_KIND_TREE), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_enter(t, NULL, VCOW_KIND_TREE), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_enter(NULL, "a", VCOW_KIND_TREE), VCOW_EINVAL);
+    CHECK_OK(vcow_map_set(t, "n", 1, vcow_val_i64(5)));
+    CHECK_RC(vcow_map_enter(t, "n", VCOW_KIND_TREE), VCOW_EINVAL);   /* holds an i64 */
+    CHECK_RC(vcow_map_enter(t, "n.x", VCOW_KIND_TREE), VCOW_EINVAL); /* through an i64 */
+    CHECK_RC(vcow_map_enter(t, "a", VCOW_KIND_BOX), VCOW_EINVAL);    /* not nestable */
+    CHECK_RC(vcow_map_enter(t, "a", (enum vcow_kind)99), VCOW_EINVAL);
+    CHECK_RC(vcow_map_enter(t, "", VCOW_KIND_TREE), VCOW_EINVAL);
+    CHECK_RC(vcow_map_enter(t, "a..b", VCOW_KIND_TREE), VCOW_EINVAL);
+    CHECK_RC(vcow_map_enter(t, NULL, VCOW_KIND_TREE), VCOW_EINVAL);
+    CHECK_RC(vcow_map_enter(NULL, "a", VCOW_KIND_TREE), VCOW_EINVAL);
     /* Only empty nested structures can be stored by value. */
     int dummy;
-    CHECK_RC(vcow_hamt_set(t, "a", 1, (vcow_val){VCOW_T_TREE, {.root = &dummy}}), VCOW_EINVAL);
-    CHECK_OK(vcow_hamt_set(t, "r", 1, (vcow_val){VCOW_T_ROPE, {.root = NULL}}));
-    CHECK_RC(vcow_hamt_enter(t, "r", VCOW_KIND_TREE), VCOW_EINVAL); /* a rope, not a tree */
-    CHECK_OK(vcow_hamt_enter(t, "tr", VCOW_KIND_TREE));
+    CHECK_RC(vcow_map_set(t, "a", 1, (vcow_val){VCOW_T_TREE, {.root = &dummy}}), VCOW_EINVAL);
+    CHECK_OK(vcow_map_set(t, "r", 1, (vcow_val){VCOW_T_ROPE, {.root = NULL}}));
+    CHECK_RC(vcow_map_enter(t, "r", VCOW_KIND_TREE), VCOW_EINVAL); /* a rope, not a tree */
+    CHECK_OK(vcow_map_enter(t, "tr", VCOW_KIND_TREE));
     /* Inside a tree: map calls and entering are the wrong kind. */
-    CHECK_RC(vcow_hamt_set(t, "z", 1, vcow_val_i64(1)), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_enter(t, "z", VCOW_KIND_TREE), VCOW_EINVAL);
+    CHECK_RC(vcow_map_set(t, "z", 1, vcow_val_i64(1)), VCOW_EINVAL);
+    CHECK_RC(vcow_map_enter(t, "z", VCOW_KIND_TREE), VCOW_EINVAL);
     CHECK_RC(vcow_rope_append(t, "x", 1), VCOW_EINVAL);
     CHECK_OK(vcow_tree_set(t, "k", 1, vcow_val_i64(7)));
     CHECK_RC(vcow_txn_commit(t), VCOW_ESTATE); /* inside: refused, txn open */
@@ -173,9 +173,9 @@ static void test_state(void)
     /* Nesting depth: 8 levels of maps, the 9th is VCOW_ERANGE. */
     CHECK_OK(vcow_txn_begin(c, &t));
     for (int i = 0; i < 8; i++)
-        CHECK_OK(vcow_hamt_enter(t, "m", VCOW_KIND_HAMT));
-    CHECK_RC(vcow_hamt_enter(t, "m", VCOW_KIND_HAMT), VCOW_ERANGE);
-    CHECK_OK(vcow_hamt_set(t, "deep", 4, vcow_val_i64(8)));
+        CHECK_OK(vcow_map_enter(t, "m", VCOW_KIND_MAP));
+    CHECK_RC(vcow_map_enter(t, "m", VCOW_KIND_MAP), VCOW_ERANGE);
+    CHECK_OK(vcow_map_set(t, "deep", 4, vcow_val_i64(8)));
     for (int i = 0; i < 8; i++)
         CHECK_OK(vcow_txn_leave(t));
     CHECK_OK(vcow_txn_commit(t));
@@ -190,8 +190,8 @@ static void test_state(void)
 
     /* An abort from deep inside frees what the txn made. */
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_hamt_enter(t, "x", VCOW_KIND_HAMT));
-    CHECK_OK(vcow_hamt_enter(t, "y", VCOW_KIND_TREE));
+    CHECK_OK(vcow_map_enter(t, "x", VCOW_KIND_MAP));
+    CHECK_OK(vcow_map_enter(t, "y", VCOW_KIND_TREE));
     for (int i = 0; i < 500; i++) {
         char k[16];
         CHECK_OK(vcow_tree_set(t, k, (size_t)snprintf(k, sizeof(k), "k%d", i), vcow_val_i64(i)));
@@ -202,7 +202,7 @@ static void test_state(void)
     const vcow_version *h = vcow_cell_head(c);
     CHECK_EQ_INT(vcow_version_seq(h), seq_before);
     vcow_val x;
-    CHECK_OK(vcow_hamt_get_path(h, "m.m.m.m.m.m.m.m.deep", &x));
+    CHECK_OK(vcow_map_get_path(h, "m.m.m.m.m.m.m.m.deep", &x));
     CHECK_EQ_INT(x.u.i64, 8);
     vcow_view w;
     const vcow_version *tv = view(h, "tr", &w);
@@ -211,13 +211,13 @@ static void test_state(void)
     CHECK(vcow_view_of(NULL, h, x) == NULL);
     CHECK(vcow_view_of(&w, NULL, (vcow_val){VCOW_T_TREE, {.root = NULL}}) == NULL);
     const vcow_version *out;
-    CHECK_RC(vcow_hamt_view_path(h, "m.m.m.m.m.m.m.m.deep", &w, &out), VCOW_EINVAL);
-    CHECK_RC(vcow_hamt_view_path(h, "nope", &w, &out), VCOW_ENOENT);
-    CHECK_RC(vcow_hamt_view_path(h, "tr", NULL, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_view_path(h, "m.m.m.m.m.m.m.m.deep", &w, &out), VCOW_EINVAL);
+    CHECK_RC(vcow_map_view_path(h, "nope", &w, &out), VCOW_ENOENT);
+    CHECK_RC(vcow_map_view_path(h, "tr", NULL, &out), VCOW_EINVAL);
     /* An empty nested rope reads as the empty text. */
     expect_version(view(h, "r", &w), "", 0);
     /* A view is not a map: hamt reads on a tree view refuse it. */
-    CHECK(vcow_hamt_get(tv, "k", 1, &x) == VCOW_EINVAL);
+    CHECK(vcow_map_get(tv, "k", 1, &x) == VCOW_EINVAL);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(c));
     test_check_all_freed();
@@ -228,7 +228,7 @@ static void test_state(void)
 static int fill(vcow_txn *t, void *ctx)
 {
     const int *variant = ctx;
-    int rc = vcow_hamt_enter(t, "tree", VCOW_KIND_TREE);
+    int rc = vcow_map_enter(t, "tree", VCOW_KIND_TREE);
     for (int i = 0; i < 300 && rc == VCOW_OK; i++) {
         char k[16];
         rc = vcow_tree_set(t, k, (size_t)snprintf(k, sizeof(k), "key%04d", i),
@@ -237,7 +237,7 @@ static int fill(vcow_txn *t, void *ctx)
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
     if (rc == VCOW_OK)
-        rc = vcow_hamt_enter(t, "rope", VCOW_KIND_ROPE);
+        rc = vcow_map_enter(t, "rope", VCOW_KIND_ROPE);
     for (int i = 0; i < 200 && rc == VCOW_OK; i++)
         rc = vcow_rope_append(t, i == 100 && *variant ? "X line\n" : "a line\n", 7);
     if (rc == VCOW_OK)
@@ -264,24 +264,24 @@ static void test_equal(void)
 {
     vcow_cell *a, *b;
     struct vcow_cell_opts o = {.size = sizeof(o), .history = true};
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &a));
-    CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, NULL, &b));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &a));
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, NULL, &b));
     int v0 = 0, v1 = 1;
     CHECK_OK(vcow_cell_update(a, fill, &v0, NULL));
     CHECK_OK(vcow_cell_update(b, fill, &v0, NULL));
     bool eq;
     vcow_read_lock();
-    CHECK_OK(vcow_hamt_equal(vcow_cell_head(a), vcow_cell_head(b), &eq));
+    CHECK_OK(vcow_map_equal(vcow_cell_head(a), vcow_cell_head(b), &eq));
     CHECK(eq); /* different nodes, same content */
     vcow_read_unlock();
 
     /* Change the tree only: equal says no; diff names "tree" alone. */
     CHECK_OK(vcow_cell_update(b, fill, &v1, NULL));
     vcow_read_lock();
-    CHECK_OK(vcow_hamt_equal(vcow_cell_head(a), vcow_cell_head(b), &eq));
+    CHECK_OK(vcow_map_equal(vcow_cell_head(a), vcow_cell_head(b), &eq));
     CHECK(!eq);
     struct seen s = {0, {0}};
-    CHECK_OK(vcow_hamt_diff(vcow_cell_head(a), vcow_cell_head(b), on_diff, &s));
+    CHECK_OK(vcow_map_diff(vcow_cell_head(a), vcow_cell_head(b), on_diff, &s));
     CHECK_EQ_INT(s.changed, 2); /* the tree (one value) and the rope (one line) */
     vcow_read_unlock();
 
@@ -290,17 +290,17 @@ static void test_equal(void)
     CHECK_OK(vcow_cell_pin_head(a, &p));
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(a, &t));
-    CHECK_OK(vcow_hamt_enter(t, "rope", VCOW_KIND_ROPE));
+    CHECK_OK(vcow_map_enter(t, "rope", VCOW_KIND_ROPE));
     CHECK_OK(vcow_rope_insert(t, VCOW_ROPE_BYTES, 3, "!", 1));
     CHECK_OK(vcow_txn_leave(t));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_read_lock();
     memset(&s, 0, sizeof(s));
-    CHECK_OK(vcow_hamt_diff(p, vcow_cell_head(a), on_diff, &s));
+    CHECK_OK(vcow_map_diff(p, vcow_cell_head(a), on_diff, &s));
     CHECK_EQ_INT(s.changed, 1);
     CHECK(strcmp(s.key, "rope") == 0);
-    CHECK_OK(vcow_hamt_equal(p, vcow_cell_head(a), &eq));
+    CHECK_OK(vcow_map_equal(p, vcow_cell_head(a), &eq));
     CHECK(!eq);
     vcow_read_unlock();
     vcow_version_unpin(p);
@@ -340,7 +340,7 @@ static int step(vcow_txn *t, struct nmodel *m, unsigned long long *rs)
     switch (op) {
     case 0:
     case 1: { /* tree set / del */
-        if ((rc = vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE)) != VCOW_OK)
+        if ((rc = vcow_map_enter(t, "ledger", VCOW_KIND_TREE)) != VCOW_OK)
             return rc;
         int64_t v = (int64_t)(test_rand(rs) % 1000);
         if (op == 0)
@@ -356,7 +356,7 @@ static int step(vcow_txn *t, struct nmodel *m, unsigned long long *rs)
     }
     case 2:
     case 3: { /* rope insert / delete */
-        if ((rc = vcow_hamt_enter(t, "text.body", VCOW_KIND_ROPE)) != VCOW_OK)
+        if ((rc = vcow_map_enter(t, "text.body", VCOW_KIND_ROPE)) != VCOW_OK)
             return rc;
         size_t pos = m->len ? (size_t)(test_rand(rs) % (m->len + 1)) : 0;
         if (op == 2 || m->len == 0) {
@@ -386,19 +386,19 @@ static int step(vcow_txn *t, struct nmodel *m, unsigned long long *rs)
         return rc;
     }
     case 4: /* nested map, by enter */
-        if ((rc = vcow_hamt_enter(t, "flags", VCOW_KIND_HAMT)) != VCOW_OK)
+        if ((rc = vcow_map_enter(t, "flags", VCOW_KIND_MAP)) != VCOW_OK)
             return rc;
         if (m->flag[k]) {
-            rc = vcow_hamt_del(t, kb, kl);
+            rc = vcow_map_del(t, kb, kl);
         } else {
-            rc = vcow_hamt_set(t, kb, kl, vcow_val_i64(k));
+            rc = vcow_map_set(t, kb, kl, vcow_val_i64(k));
         }
         CHECK_OK(vcow_txn_leave(t));
         if (rc == VCOW_OK)
             m->flag[k] = !m->flag[k];
         return rc;
     default:
-        rc = vcow_hamt_set(t, "count", 5, vcow_val_i64(m->count + 1));
+        rc = vcow_map_set(t, "count", 5, vcow_val_i64(m->count + 1));
         if (rc == VCOW_OK)
             m->count++;
         return rc;
@@ -411,7 +411,7 @@ static void check_model(const vcow_version *v, const struct nmodel *m)
     vcow_view w;
     const vcow_version *tv = NULL, *rv = NULL, *fv = NULL;
     vcow_val x;
-    int rc = vcow_hamt_view_path(v, "ledger", &w, &tv);
+    int rc = vcow_map_view_path(v, "ledger", &w, &tv);
     uint64_t n = 0;
     if (rc == VCOW_OK)
         CHECK_OK(vcow_tree_len(tv, &n));
@@ -430,20 +430,20 @@ static void check_model(const vcow_version *v, const struct nmodel *m)
     }
     CHECK_EQ_INT(n, want);
     vcow_view w2, w3;
-    if (vcow_hamt_view_path(v, "text.body", &w2, &rv) == VCOW_OK)
+    if (vcow_map_view_path(v, "text.body", &w2, &rv) == VCOW_OK)
         expect_version(rv, m->text, m->len);
     else
         CHECK_EQ_INT(m->len, 0);
-    if (vcow_hamt_view_path(v, "flags", &w3, &fv) == VCOW_OK) {
+    if (vcow_map_view_path(v, "flags", &w3, &fv) == VCOW_OK) {
         size_t nf = 0;
         for (unsigned k = 0; k < NKEYS; k++) {
             char kb[16];
             nf += m->flag[k];
-            CHECK(vcow_hamt_contains(fv, kb, key_of(k, kb)) == m->flag[k]);
+            CHECK(vcow_map_contains(fv, kb, key_of(k, kb)) == m->flag[k]);
         }
         CHECK_EQ_INT(map_len(fv), nf);
     }
-    rc = vcow_hamt_get(v, "count", 5, &x);
+    rc = vcow_map_get(v, "count", 5, &x);
     CHECK(rc == VCOW_OK ? x.u.i64 == m->count : m->count == 0);
 }
 
@@ -454,7 +454,7 @@ static void test_model(long ops, int seeds)
         unsigned long long rs = 0x9E3779B97F4A7C15ull * (unsigned long long)seed;
         struct vcow_cell_opts o = {.size = sizeof(o), .history = true};
         vcow_cell *c;
-        CHECK_OK(vcow_cell_open(VCOW_KIND_HAMT, &o, &c));
+        CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &c));
         size_t cap = (size_t)ops + 2;
         struct nmodel *snap = calloc(cap, sizeof(*snap)); /* by seq */
         struct nmodel m;
@@ -501,7 +501,7 @@ static int scripted(void)
     int failures = 0;
     vcow_cell *c;
     struct vcow_cell_opts o = {.size = sizeof(o), .history = true};
-    if (vcow_cell_open(VCOW_KIND_HAMT, &o, &c) != VCOW_OK)
+    if (vcow_cell_open(VCOW_KIND_MAP, &o, &c) != VCOW_OK)
         return 1;
     unsigned long long rs = 7;
     struct nmodel m;

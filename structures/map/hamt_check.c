@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt_check.c - the debug invariant checker (the role
+ * structures/map/hamt_check.c - the debug invariant checker (the role
  * SQLite's btree integrity check plays): every invariant hamt_node.h
  * states, for a map and all the maps nested in it.
  */
@@ -22,16 +22,16 @@ struct chk {
 static int check_entry(const struct hent *e)
 {
     if (e->raw[0] == 0) {
-        if (e->kblob == NULL || e->kblob->hdr.kind != VCOW_KIND_BLOB)
+        if (e->kblob == NULL || e->kblob->hdr.kind != VCOW_MEM_BLOB)
             FAIL("key blob missing");
-        if (e->kblob->len <= HAMT_KEY_INLINE || e->kblob->len > VCOW_HAMT_KEY_MAX)
+        if (e->kblob->len <= HAMT_KEY_INLINE || e->kblob->len > VCOW_MAP_KEY_MAX)
             FAIL("key blob of %llu bytes", (unsigned long long)e->kblob->len);
     } else if (e->raw[0] > HAMT_KEY_INLINE) {
         FAIL("inline key length %u", e->raw[0]);
     }
     enum vcow_type ty = ent_type(e);
     if (e->raw[1] & HV_BLOB) {
-        if (ty != VCOW_T_BYTES || e->vblob == NULL || e->vblob->hdr.kind != VCOW_KIND_BLOB ||
+        if (ty != VCOW_T_BYTES || e->vblob == NULL || e->vblob->hdr.kind != VCOW_MEM_BLOB ||
             e->vblob->len <= val_cap(e))
             FAIL("bad value blob");
     } else if (ty == VCOW_T_BYTES) {
@@ -59,7 +59,7 @@ static bool placed(uint64_t hash, const struct chk *c)
 
 static int check_node(const struct hnode *n, struct chk c, bool root, uint64_t *count)
 {
-    if (n->hdr.kind != VCOW_KIND_HAMT)
+    if (n->hdr.kind != VCOW_KIND_MAP)
         FAIL("node kind %u", n->hdr.kind);
     if (n->hdr.type == HN_COLL) {
         if (c.depth != HAMT_COLL_DEPTH)
@@ -154,9 +154,9 @@ int vcow__hamt_check_map(const struct hnode *root)
     return check_node(root, c, true, &count);
 }
 
-int vcow_hamt_check(const vcow_version *v)
+int vcow_map_check(const vcow_version *v)
 {
-    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT)
+    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP)
         return VCOW_EINVAL;
     return vcow__hamt_check_map((const struct hnode *)vcow_version_root(v));
 }

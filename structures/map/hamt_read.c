@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt_read.c - reads: get, len, iteration, equality, diff.
+ * structures/map/hamt_read.c - reads: get, len, iteration, equality, diff.
  *
  * Order: a node's inline entries in fragment order, then its children in
  * fragment order (CHAMP's data-first layout makes this a linear scan).
@@ -17,10 +17,10 @@ static const struct hnode *version_map(const vcow_version *v)
 
 static bool is_hamt(const vcow_version *v)
 {
-    return v != NULL && vcow_version_kind(v) == VCOW_KIND_HAMT;
+    return v != NULL && vcow_version_kind(v) == VCOW_KIND_MAP;
 }
 
-int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
+int vcow_map_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
 {
     if (!is_hamt(v) || out == NULL || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
@@ -32,7 +32,7 @@ int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val 
     return VCOW_OK;
 }
 
-bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen)
+bool vcow_map_contains(const vcow_version *v, const void *key, size_t klen)
 {
     if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
         return false;
@@ -40,7 +40,7 @@ bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen)
     return map_find(version_map(v), &k) != NULL;
 }
 
-int vcow_hamt_len(const vcow_version *v, uint64_t *out)
+int vcow_map_len(const vcow_version *v, uint64_t *out)
 {
     if (!is_hamt(v) || out == NULL)
         return VCOW_EINVAL;
@@ -57,7 +57,7 @@ static vcow_slice ent_slice(const struct hent *e)
     return s;
 }
 
-static int iter_node(const struct hnode *n, vcow_hamt_iter_fn *fn, void *ctx)
+static int iter_node(const struct hnode *n, vcow_map_iter_fn *fn, void *ctx)
 {
     unsigned nd = n_data(n), nn = n_nodes(n);
     struct hnode **ch = children(n);
@@ -78,12 +78,12 @@ static int iter_node(const struct hnode *n, vcow_hamt_iter_fn *fn, void *ctx)
     return VCOW_OK;
 }
 
-int vcow__hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx)
+int vcow__hamt_iter_root(const struct hnode *root, vcow_map_iter_fn *fn, void *ctx)
 {
     return root == NULL ? VCOW_OK : iter_node(root, fn, ctx);
 }
 
-int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx)
+int vcow_map_iter(const vcow_version *v, vcow_map_iter_fn *fn, void *ctx)
 {
     if (!is_hamt(v) || fn == NULL)
         return VCOW_EINVAL;
@@ -113,7 +113,7 @@ bool vcow__hamt_val_equal(const struct hpair *vp, const struct hent *a, const st
     case VCOW_T_ROPE: {
         if (a->nested == b->nested)
             return true;
-        const struct vcow_kind_ops *ops = vcow_kind_ops(vcow_nested_kind(x.type));
+        const struct vcow_kind_ops *ops = vcow_cell_kind_ops(vcow_nested_kind(x.type));
         return ops != NULL && ops->equal != NULL && ops->equal(vp->a, a->nested, vp->b, b->nested);
     }
     default:
@@ -148,7 +148,7 @@ bool vcow__hamt_map_equal(const struct hpair *vp, const struct hnode *a, const s
     return true;
 }
 
-int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
+int vcow_map_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 {
     if (!is_hamt(a) || !is_hamt(b) || eq == NULL)
         return VCOW_EINVAL;
@@ -160,7 +160,7 @@ int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 /* ---- diff ---- */
 
 struct diff {
-    vcow_hamt_diff_fn *fn;
+    vcow_map_diff_fn *fn;
     void *ctx;
     const struct hpair *vp;
 };
@@ -294,7 +294,7 @@ static int diff_node(struct diff *df, const struct hnode *a, const struct hnode 
     return VCOW_OK;
 }
 
-int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_fn *fn, void *ctx)
+int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_map_diff_fn *fn, void *ctx)
 {
     if (!is_hamt(a) || !is_hamt(b) || fn == NULL)
         return VCOW_EINVAL;
@@ -303,7 +303,7 @@ int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_
 }
 
 int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                          vcow_hamt_diff_fn *fn, void *ctx)
+                          vcow_map_diff_fn *fn, void *ctx)
 {
     struct diff df = {fn, ctx, vp};
     bool dummy = false;

@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt_nested.c - reading nested maps by path: iterate the
+ * structures/map/hamt_nested.c - reading nested maps by path: iterate the
  * map at a path, diff the maps at one path of two versions. "" is the
  * version's own map.
  */
@@ -25,20 +25,20 @@ static int map_at(const struct hnode *root, const char *path, const struct hnode
     return VCOW_OK;
 }
 
-int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_fn *fn, void *ctx)
+int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_map_iter_fn *fn, void *ctx)
 {
-    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_HAMT || fn == NULL)
+    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP || fn == NULL)
         return VCOW_EINVAL;
     const struct hnode *m;
     int rc = map_at((const struct hnode *)vcow_version_root(v), path, &m);
     return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
 }
 
-int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
-                        vcow_hamt_diff_fn *fn, void *ctx)
+int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
+                       vcow_map_diff_fn *fn, void *ctx)
 {
-    if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_HAMT ||
-        vcow_version_kind(b) != VCOW_KIND_HAMT || fn == NULL)
+    if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_MAP ||
+        vcow_version_kind(b) != VCOW_KIND_MAP || fn == NULL)
         return VCOW_EINVAL;
     const struct hnode *ma = NULL, *mb = NULL;
     int ra = map_at((const struct hnode *)vcow_version_root(a), path, &ma);

@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt.c - CHAMP writes: set and delete on a txn.
+ * structures/map/hamt.c - CHAMP writes: set and delete on a txn.
  *
  * Every write follows the txn rules of runtime/txn.h in three phases:
  *
@@ -41,7 +41,7 @@ static void hamt_walk(const struct vcow_node *node, vcow_visit_fn *visit, void *
         visit(&ch[i]->hdr, ctx);
 }
 
-const struct vcow_kind_ops vcow_hamt_ops = {.name = "hamt", .walk = hamt_walk};
+const struct vcow_kind_ops vcow_map_ops = {.name = "map", .walk = hamt_walk};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 
@@ -54,7 +54,7 @@ struct plan {
 
 static void *plan_alloc(vcow_txn *t, struct plan *pl, size_t size)
 {
-    struct vcow_node *p = vcow_txn_alloc(t, VCOW_KIND_HAMT, size);
+    struct vcow_node *p = vcow_txn_alloc(t, VCOW_MEM_MAP, size);
     if (p != NULL)
         pl->p[pl->n++] = p;
     return p;
@@ -527,7 +527,7 @@ struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct
             *rc = vcow_txn_reserve(t, 1);
             if (*rc != VCOW_OK)
                 return NULL;
-            struct hnode *c = vcow_txn_alloc(t, VCOW_KIND_HAMT, n->hdr.size);
+            struct hnode *c = vcow_txn_alloc(t, VCOW_MEM_MAP, n->hdr.size);
             if (c == NULL) {
                 *rc = VCOW_ENOMEM;
                 return NULL;
@@ -562,9 +562,9 @@ struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct
 
 /* ---- public writes ---- */
 
-int vcow_hamt_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
+int vcow_map_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
 {
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     if (key_check(key, klen) != VCOW_OK || vcow__val_check(&val, true) != VCOW_OK)
@@ -577,9 +577,9 @@ int vcow_hamt_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     return rc;
 }
 
-int vcow_hamt_del(vcow_txn *t, const void *key, size_t klen)
+int vcow_map_del(vcow_txn *t, const void *key, size_t klen)
 {
-    int rc = vcow_txn_writable(t, VCOW_KIND_HAMT);
+    int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     if (key_check(key, klen) != VCOW_OK)

@@ -1,5 +1,5 @@
 /*
- * structures/hamt/hamt_node.h - CHAMP node layout and the helpers every
+ * structures/map/hamt_node.h - CHAMP node layout and the helpers every
  * part of the hamt shares (Steindorfer & Vinju, "Optimizing Hash-Array
  * Mapped Tries for Fast and Lean Immutable JVM Collections", OOPSLA 2015).
  *
@@ -36,7 +36,7 @@
  * Canonical form (CHAMP): a non-root node never holds exactly one entry in
  * its subtree (a delete that leaves one moves it up into the parent), so a
  * map's shape depends only on its contents. Equality and diff rely on it;
- * vcow_hamt_check verifies it.
+ * vcow_map_check verifies it.
  */
 #ifndef VCOW_HAMT_NODE_H
 #define VCOW_HAMT_NODE_H
@@ -46,7 +46,7 @@
 #include "runtime/blob.h"
 #include "runtime/hash.h"
 #include "runtime/txn.h"
-#include <vcow/hamt.h>
+#include <vcow/map.h>
 
 enum { HN_BITMAP = 1, HN_COLL = 2 };
 
@@ -178,7 +178,7 @@ static inline enum vcow_type ent_type(const struct hent *e)
 /* Does the entry hold a nested structure (whose root is e->nested)? */
 static inline bool ent_nested(const struct hent *e)
 {
-    return vcow_nested_kind(ent_type(e)) != VCOW_KIND_COUNT;
+    return vcow_nested_kind(ent_type(e)) != 0;
 }
 
 /* The value of an entry as a vcow_val pointing into the node. */
@@ -219,7 +219,7 @@ static inline vcow_val ent_val(const struct hent *e)
 
 static inline int key_check(const void *key, size_t klen)
 {
-    return key == NULL || klen == 0 || klen > VCOW_HAMT_KEY_MAX ? VCOW_EINVAL : VCOW_OK;
+    return key == NULL || klen == 0 || klen > VCOW_MAP_KEY_MAX ? VCOW_EINVAL : VCOW_OK;
 }
 
 static inline struct hkey make_key(const void *key, size_t klen)
@@ -291,8 +291,8 @@ int vcow__hamt_check_map(const struct hnode *root);
 
 /* Shared by the read, path and nested-map files. */
 int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
-int vcow__hamt_iter_root(const struct hnode *root, vcow_hamt_iter_fn *fn, void *ctx);
+int vcow__hamt_iter_root(const struct hnode *root, vcow_map_iter_fn *fn, void *ctx);
 int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                          vcow_hamt_diff_fn *fn, void *ctx);
+                          vcow_map_diff_fn *fn, void *ctx);
 
 #endif

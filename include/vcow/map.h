@@ -1,22 +1,22 @@
 /**
- * @file vcow/hamt.h
+ * @file vcow/map.h
  * a persistent hash map (CHAMP: Steindorfer & Vinju, OOPSLA
  * 2015) whose versions live in a cell. Open it with
- * vcow_cell_open(VCOW_KIND_HAMT, ...); version 0 is the empty map.
+ * vcow_cell_open(VCOW_KIND_MAP, ...); version 0 is the empty map.
  *
  * @code
  *   vcow_txn *t;  vcow_txn_begin(cell, &t);
- *   vcow_hamt_set(t, "port", 4, vcow_val_i64(8080));
- *   vcow_hamt_set_path(t, "db.primary.host", vcow_val_bytes("10.0.0.1", 8));
+ *   vcow_map_set(t, "port", 4, vcow_val_i64(8080));
+ *   vcow_map_set_path(t, "db.primary.host", vcow_val_bytes("10.0.0.1", 8));
  *   vcow_txn_commit(t);  vcow_txn_free(t);
  *
  *   vcow_read_lock();
  *   vcow_val v;
- *   vcow_hamt_get(vcow_cell_head(cell), "port", 4, &v);
+ *   vcow_map_get(vcow_cell_head(cell), "port", 4, &v);
  *   vcow_read_unlock();
  * @endcode
  *
- * Keys are byte strings of 1 .. VCOW_HAMT_KEY_MAX bytes (a zero-length key
+ * Keys are byte strings of 1 .. VCOW_MAP_KEY_MAX bytes (a zero-length key
  * is VCOW_EINVAL). Values are bytes (up to VCOW_VAL_MAX_BYTES), i64, f64,
  * bool or a nested structure: a map (VCOW_T_MAP), an ordered tree
  * (VCOW_T_TREE, vcow/tree.h) or a rope (VCOW_T_ROPE, vcow/rope.h).
@@ -24,29 +24,29 @@
  * Nested maps. A VCOW_T_MAP value read from a version carries the nested
  * map's root in u.root (NULL for an empty map): an opaque pointer into the
  * version, to compare or ignore; read nested maps through paths
- * (vcow_hamt_get_path). A nested map can only be created empty:
- * vcow_hamt_set with a VCOW_T_MAP value whose u.root is NULL stores a new
+ * (vcow_map_get_path). A nested map can only be created empty:
+ * vcow_map_set with a VCOW_T_MAP value whose u.root is NULL stores a new
  * empty map; any other u.root is VCOW_EINVAL (storing a root taken from
  * another key or version would make one subtree reachable twice). Fill it
- * through paths: vcow_hamt_set_path(t, "a.b.c", v) walks the '.'-separated
+ * through paths: vcow_map_set_path(t, "a.b.c", v) walks the '.'-separated
  * keys "a", "b" through nested maps (creating missing ones) and sets "c".
  * A path segment cannot contain '.', and no segment may be empty. A path
  * has at most 64 segments: a deeper one is VCOW_EINVAL in every path call.
  *
- * Nested trees and ropes (and maps) in one txn. vcow_hamt_enter(t, path,
+ * Nested trees and ropes (and maps) in one txn. vcow_map_enter(t, path,
  * kind) points the txn's writes at the structure at path, creating an empty
  * one (and missing maps on the way) if the key is missing, until
  * vcow_txn_leave(t) stores it back; so one commit can change a map, a tree
  * and a rope of one cell together:
  *
  * @code
- *   vcow_hamt_enter(t, "ledger", VCOW_KIND_TREE);
+ *   vcow_map_enter(t, "ledger", VCOW_KIND_TREE);
  *   vcow_tree_set(t, "alice", 5, vcow_val_i64(90));
  *   vcow_txn_leave(t);
- *   vcow_hamt_enter(t, "log", VCOW_KIND_ROPE);
+ *   vcow_map_enter(t, "log", VCOW_KIND_ROPE);
  *   vcow_rope_append(t, "alice -10\n", 10);
  *   vcow_txn_leave(t);
- *   vcow_hamt_set(t, "count", 5, vcow_val_i64(n + 1));
+ *   vcow_map_set(t, "count", 5, vcow_val_i64(n + 1));
  *   vcow_txn_commit(t);
  * @endcode
  *
@@ -54,10 +54,10 @@
  * its cell's history (delta nodes). Read them through views: a nested value
  * read from a version (VCOW_T_TREE etc., u.root) becomes a version for
  * vcow_tree_* / vcow_rope_* reads with vcow_view_of (vcow/cell.h), or in
- * one step with vcow_hamt_view_path. Equality and diff compare nested trees
+ * one step with vcow_map_view_path. Equality and diff compare nested trees
  * and ropes by content (shared roots are equal without a look).
  *
- * Concurrency: the version reads (vcow_hamt_get, _contains, _len, _iter,
+ * Concurrency: the version reads (vcow_map_get, _contains, _len, _iter,
  * _equal, _diff, _get_path) run inside a read section or on a pinned
  * version, never lock, and may run in any number of threads at once. Values
  * and keys they hand out point into the version and stay valid as long as
@@ -71,8 +71,8 @@
  * VCOW_ESTATE (finished txn), VCOW_ENOMEM (nothing changed: the txn is
  * exactly as before the call).
  */
-#ifndef VCOW_HAMT_H
-#define VCOW_HAMT_H
+#ifndef VCOW_MAP_H
+#define VCOW_MAP_H
 
 #include <vcow/cell.h>
 
@@ -83,18 +83,18 @@ VCOW_BEGIN_DECLS
  * node's 32-byte entry, longer ones in a blob; a value's bytes are inline
  * when they fit in what the entry has left (16 bytes with a 12-byte key).
  */
-#define VCOW_HAMT_KEY_MAX ((size_t)1 << 16)
+#define VCOW_MAP_KEY_MAX ((size_t)1 << 16)
 
 /* ---- reads on a version (read section or pin) ---- */
 
 /** Look up key. VCOW_ENOENT when absent. */
-VCOW_API int vcow_hamt_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+VCOW_API int vcow_map_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
 
 /** true when the key is present (false on bad arguments too). */
-VCOW_API bool vcow_hamt_contains(const vcow_version *v, const void *key, size_t klen);
+VCOW_API bool vcow_map_contains(const vcow_version *v, const void *key, size_t klen);
 
 /** Number of entries, in *out. O(1). Errors: VCOW_EINVAL. */
-VCOW_API int vcow_hamt_len(const vcow_version *v, uint64_t *out);
+VCOW_API int vcow_map_len(const vcow_version *v, uint64_t *out);
 
 /**
  * Call fn for every entry, in the map's deterministic order (one version's
@@ -103,8 +103,8 @@ VCOW_API int vcow_hamt_len(const vcow_version *v, uint64_t *out);
  * value; VCOW_OK after the last entry.
  * @{
  */
-typedef int vcow_hamt_iter_fn(vcow_slice key, vcow_val val, void *ctx);
-VCOW_API int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *ctx);
+typedef int vcow_map_iter_fn(vcow_slice key, vcow_val val, void *ctx);
+VCOW_API int vcow_map_iter(const vcow_version *v, vcow_map_iter_fn *fn, void *ctx);
 /** @} */
 
 /**
@@ -112,7 +112,7 @@ VCOW_API int vcow_hamt_iter(const vcow_version *v, vcow_hamt_iter_fn *fn, void *
  * compare by content; doubles compare by bit pattern. Sub-trees shared by
  * the two versions are skipped by pointer equality. Sets *eq.
  */
-VCOW_API int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool *eq);
+VCOW_API int vcow_map_equal(const vcow_version *a, const vcow_version *b, bool *eq);
 
 /**
  * diff: call fn for every key whose entry differs between a and b:
@@ -127,9 +127,9 @@ VCOW_API int vcow_hamt_equal(const vcow_version *a, const vcow_version *b, bool 
  * returning non-zero stops the diff and that value is returned.
  * @{
  */
-typedef int vcow_hamt_diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *ctx);
-VCOW_API int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_hamt_diff_fn *fn,
-                            void *ctx);
+typedef int vcow_map_diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *ctx);
+VCOW_API int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_map_diff_fn *fn,
+                           void *ctx);
 /** @} */
 
 /**
@@ -137,7 +137,7 @@ VCOW_API int vcow_hamt_diff(const vcow_version *a, const vcow_version *b, vcow_h
  * key on the way is missing, VCOW_EINVAL when the path goes through a
  * value that is not a map.
  */
-VCOW_API int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_val *out);
+VCOW_API int vcow_map_get_path(const vcow_version *v, const char *path, vcow_val *out);
 
 /**
  * The nested map at a '.'-separated path ("" = the version's own map):
@@ -147,10 +147,10 @@ VCOW_API int vcow_hamt_get_path(const vcow_version *v, const char *path, vcow_va
  * a value that is not a map.
  * @{
  */
-VCOW_API int vcow_hamt_iter_path(const vcow_version *v, const char *path, vcow_hamt_iter_fn *fn,
-                                 void *ctx);
-VCOW_API int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
-                                 vcow_hamt_diff_fn *fn, void *ctx);
+VCOW_API int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_map_iter_fn *fn,
+                                void *ctx);
+VCOW_API int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
+                                vcow_map_diff_fn *fn, void *ctx);
 /** @} */
 
 /* ---- writes on a txn ---- */
@@ -159,10 +159,10 @@ VCOW_API int vcow_hamt_diff_path(const vcow_version *a, const vcow_version *b, c
  * Insert or overwrite (bytes are copied). A node the txn already created is
  * changed in place; a published node is copied once per txn.
  */
-VCOW_API int vcow_hamt_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+VCOW_API int vcow_map_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
 
 /** Remove key. VCOW_ENOENT (txn unchanged) when absent. */
-VCOW_API int vcow_hamt_del(vcow_txn *txn, const void *key, size_t klen);
+VCOW_API int vcow_map_del(vcow_txn *txn, const void *key, size_t klen);
 
 /**
  * Set / remove the entry at a '.'-separated path. set creates missing
@@ -172,36 +172,36 @@ VCOW_API int vcow_hamt_del(vcow_txn *txn, const void *key, size_t klen);
  * have been copied into the txn already).
  * @{
  */
-VCOW_API int vcow_hamt_set_path(vcow_txn *txn, const char *path, vcow_val val);
-VCOW_API int vcow_hamt_del_path(vcow_txn *txn, const char *path);
+VCOW_API int vcow_map_set_path(vcow_txn *txn, const char *path, vcow_val val);
+VCOW_API int vcow_map_del_path(vcow_txn *txn, const char *path);
 /** @} */
 
 /**
- * Edit the nested structure of `kind` (VCOW_KIND_HAMT, _TREE or _ROPE) at
+ * Edit the nested structure of `kind` (VCOW_KIND_MAP, _TREE or _ROPE) at
  * path until vcow_txn_leave (see above). Enters nest up to 8 levels
  * (VCOW_ERANGE beyond). Errors: VCOW_EINVAL (bad path or kind, the entry
  * holds another type, a path through a non-map value, the txn is not on a
  * map), VCOW_ESTATE, VCOW_ENOMEM (the map's content unchanged; the txn is
  * not entered).
  */
-VCOW_API int vcow_hamt_enter(vcow_txn *txn, const char *path, enum vcow_kind kind);
+VCOW_API int vcow_map_enter(vcow_txn *txn, const char *path, enum vcow_kind kind);
 
 /**
  * The nested structure at path of version v as a version (*out) backed by
- * the caller's view: vcow_hamt_get_path + vcow_view_of. Errors as for
- * vcow_hamt_get_path, and VCOW_EINVAL when the value is not a nested
+ * the caller's view: vcow_map_get_path + vcow_view_of. Errors as for
+ * vcow_map_get_path, and VCOW_EINVAL when the value is not a nested
  * structure.
  */
-VCOW_API int vcow_hamt_view_path(const vcow_version *v, const char *path, vcow_view *view,
-                                 const vcow_version **out);
+VCOW_API int vcow_map_view_path(const vcow_version *v, const char *path, vcow_view *view,
+                                const vcow_version **out);
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
 /** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
-VCOW_API int vcow_hamt_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
-                                uint64_t *seq);
-/** Remove key in one commit; *seq as for vcow_hamt_cell_set. */
-VCOW_API int vcow_hamt_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+VCOW_API int vcow_map_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                               uint64_t *seq);
+/** Remove key in one commit; *seq as for vcow_map_cell_set. */
+VCOW_API int vcow_map_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
 
 /**
  * Read key from the head inside an internal read section and copy the
@@ -209,11 +209,11 @@ VCOW_API int vcow_hamt_cell_del(vcow_cell *cell, const void *key, size_t klen, u
  * (cap bytes); out->u.bytes points into buf. VCOW_ERANGE when cap is too
  * small (out->u.bytes.len then holds the length needed, ptr is NULL).
  * A nested map is reported as type VCOW_T_MAP with u.root = NULL (read
- * it with vcow_hamt_get_path inside your own read section).
+ * it with vcow_map_get_path inside your own read section).
  * May be called inside or outside a read section (sections nest).
  */
-VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, vcow_val *out,
-                                void *buf, size_t cap);
+VCOW_API int vcow_map_cell_get(vcow_cell *cell, const void *key, size_t klen, vcow_val *out,
+                               void *buf, size_t cap);
 
 /* ---- debugging ---- */
 
@@ -225,7 +225,7 @@ VCOW_API int vcow_hamt_cell_get(vcow_cell *cell, const void *key, size_t klen, v
  * line on stderr). O(size): for tests.
  * @{
  */
-VCOW_API int vcow_hamt_check(const vcow_version *v);
+VCOW_API int vcow_map_check(const vcow_version *v);
 /** @} */
 
 VCOW_END_DECLS
