@@ -6,13 +6,13 @@
 
 #include <vcow/vcow.h>
 
-static int print_change(vcow_slice key, vcow_val old, vcow_val new_, void *ctx)
+static int print_change(vcow_slice key, const vcow_val *before, const vcow_val *after, void *ctx)
 {
     (void)ctx;
     printf("  %.*s %s\n", (int)key.len, (const char *)key.ptr,
-           old.type == VCOW_T_NONE    ? "added"
-           : new_.type == VCOW_T_NONE ? "removed"
-                                      : "changed");
+           before == NULL  ? "added"
+           : after == NULL ? "removed"
+                           : "changed");
     return 0;
 }
 
@@ -24,12 +24,12 @@ int main(void)
         return 1;
 
     /* Writers: every commit publishes a new version with one CAS. */
-    vcow_map_cell_set(cell, "listen", 6, vcow_val_i64(80), NULL);  /* version 1 */
-    vcow_map_cell_set(cell, "tls", 3, vcow_val_bool(false), NULL); /* version 2 */
+    vcow_map_cell_set(cell, "listen", vcow_val_i64(80), NULL);  /* version 1 */
+    vcow_map_cell_set(cell, "tls", vcow_val_bool(false), NULL); /* version 2 */
     vcow_txn *t; /* several changes, one atomic commit: version 3 */
     vcow_txn_begin(cell, &t);
-    vcow_map_set(t, "listen", 6, vcow_val_i64(443));
-    vcow_map_set(t, "tls", 3, vcow_val_bool(true));
+    vcow_map_set(t, "listen", vcow_val_i64(443));
+    vcow_map_set(t, "tls", vcow_val_bool(true));
     vcow_map_set_path(t, "db.host", vcow_val_bytes("10.0.0.1", 8));
     int rc = vcow_txn_commit(t);
     vcow_txn_free(t);
@@ -41,7 +41,7 @@ int main(void)
     vcow_read_lock();
     const vcow_version *head = vcow_cell_head(cell);
     uint64_t keys = 0;
-    vcow_map_get(head, "listen", 6, &v);
+    vcow_map_get(head, "listen", &v);
     vcow_map_len(head, &keys);
     printf("head: version %llu, listen=%lld, %llu keys\n",
            (unsigned long long)vcow_version_seq(head), (long long)v.u.i64,
@@ -52,7 +52,7 @@ int main(void)
     vcow_version *old, *now;
     vcow_cell_pin_at(cell, 2, &old);
     vcow_cell_pin_head(cell, &now);
-    vcow_map_get(old, "listen", 6, &v);
+    vcow_map_get(old, "listen", &v);
     printf("version 2: listen=%lld\ndiff version 2 -> %llu:\n", (long long)v.u.i64,
            (unsigned long long)vcow_version_seq(now));
     vcow_map_diff(old, now, print_change, NULL); /* skips shared subtrees */

@@ -3,7 +3,7 @@
 
 #include "blob.h"
 
-static void blob_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+static void blob_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
 {
     (void)n;
     (void)visit;

@@ -35,7 +35,7 @@ struct vcow_node {
 };
 _Static_assert(sizeof(struct vcow_node) == 16, "node header is 16 bytes");
 
-typedef void vcow_visit_fn(struct vcow_node *child, void *ctx);
+typedef void vcow_child_fn(struct vcow_node *child, void *ctx);
 
 /*
  * What the runtime knows of a kind. Each kind defines one, constant, as
@@ -47,7 +47,7 @@ struct vcow_kind_ops {
     const char *name;
     /* Call visit for each child of n. Must not read n->owner. NULL: no
      * nodes of this kind have children (or the kind has no nodes). */
-    void (*walk)(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx);
+    void (*walk)(const struct vcow_node *n, vcow_child_fn *visit, void *ctx);
     /* Optional: do the structures rooted at a (nested in version va) and b
      * (in vb) hold the same content? Either root may be NULL (empty). Used
      * for trees and ropes nested in a map. */
@@ -98,7 +98,7 @@ static inline const struct vcow_kind_ops *vcow_cell_kind_ops(enum vcow_kind kind
  */
 int vcow__val_check(const vcow_val *v, bool nested);
 
-static inline void vcow_node_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+static inline void vcow_node_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
 {
     const struct vcow_kind_ops *ops = vcow_kind_ops((enum vcow_mem)n->kind);
     if (ops != NULL && ops->walk != NULL)

@@ -34,15 +34,15 @@ static int transfer_fn(vcow_txn *t, void *arg)
     char kf[32], kt[32];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
     vcow_val a, b;
-    int rc = vcow_map_get(vcow_txn_view(t), kf, lf, &a);
+    int rc = vcow_map_getn(vcow_txn_view(t), kf, lf, &a);
     if (rc == VCOW_OK)
-        rc = vcow_map_get(vcow_txn_view(t), kt, lt, &b);
+        rc = vcow_map_getn(vcow_txn_view(t), kt, lt, &b);
     if (rc != VCOW_OK)
         return rc;
     int64_t fa = a.u.i64, tb = b.u.i64;
-    if ((rc = vcow_map_set(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
+    if ((rc = vcow_map_setn(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
         return rc;
-    return vcow_map_set(t, kt, lt, vcow_val_i64(tb + x->amount));
+    return vcow_map_setn(t, kt, lt, vcow_val_i64(tb + x->amount));
 }
 
 static void *writer(void *arg)
@@ -67,8 +67,9 @@ struct sum {
     size_t n;
 };
 
-static int add_entry(vcow_slice key, vcow_val val, void *arg)
+static int add_entry(vcow_slice key, const vcow_val *val_p, void *arg)
 {
+    vcow_val val = *val_p;
     struct sum *s = arg;
     STRESS_CHECK(key.len == 9 && val.type == VCOW_T_I64);
     s->total += val.u.i64;
@@ -112,7 +113,7 @@ static int open_fn(vcow_txn *t, void *arg)
     (void)arg;
     for (unsigned i = 0; i < ACCOUNTS; i++) {
         char k[32];
-        int rc = vcow_map_set(t, k, account_key(i, k), vcow_val_i64(OPENING));
+        int rc = vcow_map_setn(t, k, account_key(i, k), vcow_val_i64(OPENING));
         if (rc != VCOW_OK)
             return rc;
     }

@@ -31,7 +31,7 @@ static int write_doc(vcow_txn *t, void *arg)
     for (unsigned s = 0; s < SECTIONS; s++) {
         snprintf(path, sizeof(path), "section%02u", s);
         if (s >= d->sections) { /* dropped this time */
-            int rc = vcow_map_del(t, path, strlen(path));
+            int rc = vcow_map_del(t, path);
             if (rc != VCOW_OK && rc != VCOW_ENOENT)
                 return rc;
             continue;
@@ -43,7 +43,7 @@ static int write_doc(vcow_txn *t, void *arg)
                 return rc;
         }
     }
-    return vcow_map_set(t, "tag", 3, vcow_val_i64(d->tag));
+    return vcow_map_set(t, "tag", vcow_val_i64(d->tag));
 }
 
 static void *writer(void *arg)
@@ -65,8 +65,9 @@ struct walk {
     uint64_t leaves;
 };
 
-static int check_leaf(vcow_slice key, vcow_val val, void *arg)
+static int check_leaf(vcow_slice key, const vcow_val *val_p, void *arg)
 {
+    vcow_val val = *val_p;
     struct walk *w = arg;
     (void)key;
     STRESS_CHECK(val.type == VCOW_T_I64 && val.u.i64 == w->tag);
@@ -74,8 +75,9 @@ static int check_leaf(vcow_slice key, vcow_val val, void *arg)
     return 0;
 }
 
-static int check_section(vcow_slice key, vcow_val val, void *arg)
+static int check_section(vcow_slice key, const vcow_val *val_p, void *arg)
 {
+    vcow_val val = *val_p;
     struct walk *w = arg;
     if (val.type != VCOW_T_MAP)
         return 0; /* "tag" */
@@ -94,7 +96,7 @@ static void *reader(void *arg)
         vcow_read_lock();
         const vcow_version *v = vcow_cell_head(cell);
         vcow_val tag;
-        if (vcow_map_get(v, "tag", 3, &tag) == VCOW_OK) {
+        if (vcow_map_get(v, "tag", &tag) == VCOW_OK) {
             struct walk w = {v, tag.u.i64, 0};
             STRESS_CHECK(w.tag >= last); /* documents only move forward */
             last = w.tag;

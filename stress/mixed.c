@@ -54,22 +54,22 @@ static int move_money(vcow_txn *t, const struct transfer *x)
     char kf[16], kt[16];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
     vcow_val a, b;
-    int rc = vcow_tree_get(vcow_txn_view(t), kf, lf, &a);
+    int rc = vcow_tree_getn(vcow_txn_view(t), kf, lf, &a);
     if (rc == VCOW_OK)
-        rc = vcow_tree_get(vcow_txn_view(t), kt, lt, &b);
+        rc = vcow_tree_getn(vcow_txn_view(t), kt, lt, &b);
     if (rc != VCOW_OK)
         return rc;
     int64_t fa = a.u.i64, tb = b.u.i64;
-    if ((rc = vcow_tree_set(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
+    if ((rc = vcow_tree_setn(t, kf, lf, vcow_val_i64(fa - x->amount))) != VCOW_OK)
         return rc;
-    return vcow_tree_set(t, kt, lt, vcow_val_i64(tb + x->amount));
+    return vcow_tree_setn(t, kt, lt, vcow_val_i64(tb + x->amount));
 }
 
 static int transfer_fn(vcow_txn *t, void *arg)
 {
     const struct transfer *x = arg;
     vcow_val c;
-    int rc = vcow_map_get(vcow_txn_view(t), "count", 5, &c);
+    int rc = vcow_map_get(vcow_txn_view(t), "count", &c);
     if (rc != VCOW_OK)
         return rc;
     int64_t n = c.u.i64 + 1;
@@ -88,11 +88,11 @@ static int transfer_fn(vcow_txn *t, void *arg)
     char kf[16], kt[16];
     size_t lf = account_key(x->from, kf), lt = account_key(x->to, kt);
     if ((rc = vcow_map_enter(t, "last", VCOW_KIND_MAP)) != VCOW_OK ||
-        (rc = vcow_map_set(t, kf, lf, vcow_val_i64(n))) != VCOW_OK ||
-        (rc = vcow_map_set(t, kt, lt, vcow_val_i64(n))) != VCOW_OK ||
+        (rc = vcow_map_setn(t, kf, lf, vcow_val_i64(n))) != VCOW_OK ||
+        (rc = vcow_map_setn(t, kt, lt, vcow_val_i64(n))) != VCOW_OK ||
         (rc = vcow_txn_leave(t)) != VCOW_OK)
         return rc;
-    return vcow_map_set(t, "count", 5, vcow_val_i64(n));
+    return vcow_map_set(t, "count", vcow_val_i64(n));
 }
 
 static void *writer(void *arg)
@@ -130,7 +130,7 @@ static int add_balance(vcow_slice key, const vcow_val *val, void *arg)
 static int64_t check_snapshot(const vcow_version *v, bool deep)
 {
     vcow_val c;
-    STRESS_OK(vcow_map_get(v, "count", 5, &c));
+    STRESS_OK(vcow_map_get(v, "count", &c));
     STRESS_CHECK(c.type == VCOW_T_I64 && c.u.i64 >= 0);
     int64_t count = c.u.i64;
 
@@ -160,9 +160,9 @@ static int64_t check_snapshot(const vcow_version *v, bool deep)
         STRESS_CHECK(from < ACCOUNTS && to < ACCOUNTS && from != to);
         char k[16];
         vcow_val a;
-        STRESS_OK(vcow_map_get(last, k, account_key(from, k), &a));
+        STRESS_OK(vcow_map_getn(last, k, account_key(from, k), &a));
         STRESS_CHECK(a.type == VCOW_T_I64 && a.u.i64 == count);
-        STRESS_OK(vcow_map_get(last, k, account_key(to, k), &a));
+        STRESS_OK(vcow_map_getn(last, k, account_key(to, k), &a));
         STRESS_CHECK(a.type == VCOW_T_I64 && a.u.i64 == count);
     }
     if (deep) {
@@ -215,7 +215,7 @@ static int open_fn(vcow_txn *t, void *arg)
     int rc = vcow_map_enter(t, "ledger", VCOW_KIND_TREE);
     for (unsigned i = 0; i < ACCOUNTS && rc == VCOW_OK; i++) {
         char k[16];
-        rc = vcow_tree_set(t, k, account_key(i, k), vcow_val_i64(OPENING));
+        rc = vcow_tree_setn(t, k, account_key(i, k), vcow_val_i64(OPENING));
     }
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
@@ -224,9 +224,9 @@ static int open_fn(vcow_txn *t, void *arg)
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
     if (rc == VCOW_OK)
-        rc = vcow_map_set(t, "last", 4, (vcow_val){VCOW_T_MAP, {.root = NULL}});
+        rc = vcow_map_set(t, "last", (vcow_val){VCOW_T_MAP, {.root = NULL}});
     if (rc == VCOW_OK)
-        rc = vcow_map_set(t, "count", 5, vcow_val_i64(0));
+        rc = vcow_map_set(t, "count", vcow_val_i64(0));
     return rc;
 }
 

@@ -37,7 +37,7 @@ struct wctx {
 static int64_t get_i64(const vcow_version *v, const char *key)
 {
     vcow_val x;
-    int rc = vcow_map_get(v, key, strlen(key), &x);
+    int rc = vcow_map_get(v, key, &x);
     if (rc == VCOW_ENOENT)
         return 0;
     STRESS_OK(rc);
@@ -49,13 +49,13 @@ static int commit_fn(vcow_txn *t, void *arg)
 {
     struct wctx *w = arg;
     vcow_val n;
-    int rc = vcow_map_get(vcow_txn_view(t), "n", 1, &n);
+    int rc = vcow_map_get(vcow_txn_view(t), "n", &n);
     int64_t cur = rc == VCOW_OK ? n.u.i64 : 0;
     if (rc != VCOW_OK && rc != VCOW_ENOENT)
         return rc;
-    rc = vcow_map_set(t, "n", 1, vcow_val_i64(cur + 1));
+    rc = vcow_map_set(t, "n", vcow_val_i64(cur + 1));
     if (rc == VCOW_OK)
-        rc = vcow_map_set(t, w->key, strlen(w->key), vcow_val_i64(w->mine + 1));
+        rc = vcow_map_set(t, w->key, vcow_val_i64(w->mine + 1));
     return rc;
 }
 
@@ -85,8 +85,11 @@ struct diff_ctx {
     bool saw_n;
 };
 
-static int diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *arg)
+static int diff_fn(vcow_slice key, const vcow_val *old_p, const vcow_val *new__p, void *arg)
 {
+    /* absent as VCOW_T_NONE, as the checks below were written */
+    vcow_val old = old_p != NULL ? *old_p : (vcow_val){VCOW_T_NONE, {{0}}};
+    vcow_val new_ = new__p != NULL ? *new__p : (vcow_val){VCOW_T_NONE, {{0}}};
     struct diff_ctx *d = arg;
     const char *k = key.ptr;
     STRESS_CHECK(new_.type == VCOW_T_I64);

@@ -98,7 +98,7 @@ vcow_cell *vcow_load()
     vcow_txn_begin(c, &t);
     vcow_val v = vcow_val_bytes(ks().value.data(), VLEN);
     for (const auto &k : ks().keys)
-        vcow_map_set(t, k.data(), k.size(), v);
+        vcow_map_setn(t, k.data(), k.size(), v);
     if (vcow_txn_commit(t) != VCOW_OK)
         std::abort();
     vcow_txn_free(t);
@@ -152,7 +152,7 @@ void bm_lookup_vcow(benchmark::State &state)
         const std::string &k = keys[i];
         vcow_val v;
         vcow_read_lock();
-        int rc = vcow_map_get(vcow_cell_head(c), k.data(), k.size(), &v);
+        int rc = vcow_map_getn(vcow_cell_head(c), k.data(), k.size(), &v);
         benchmark::DoNotOptimize(v.u.bytes.ptr);
         vcow_read_unlock();
         if (rc != VCOW_OK)
@@ -251,7 +251,7 @@ void bm_update_commit_vcow(benchmark::State &state)
     int64_t x = 0;
     for (auto _ : state) {
         const std::string &k = keys[i];
-        if (vcow_map_cell_set(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
+        if (vcow_map_cell_setn(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
             state.SkipWithError("set failed");
         if (++i == n)
             i = 0;
@@ -278,8 +278,9 @@ void bm_update_umap(benchmark::State &state)
 
 /* ---- iteration ---- */
 
-int iter_fn(vcow_slice key, vcow_val val, void *ctx)
+int iter_fn(vcow_slice key, const vcow_val *val_p, void *ctx)
 {
+    vcow_val val = *val_p;
     *(std::size_t *)ctx += key.len + val.u.bytes.len;
     return 0;
 }
@@ -350,7 +351,7 @@ void bm_diff_vcow(benchmark::State &state)
     vcow_txn_begin(c, &t);
     for (int i = 0; i < 100; i++) {
         const std::string &k = ks().keys[(std::size_t)i * 7919 % ks().keys.size()];
-        vcow_map_set(t, k.data(), k.size(), vcow_val_i64(i));
+        vcow_map_setn(t, k.data(), k.size(), vcow_val_i64(i));
     }
     vcow_txn_commit(t);
     vcow_txn_free(t);

@@ -193,7 +193,7 @@ vcow_cell *vcow_open_loaded(const std::vector<std::string> &keys, bool history, 
         std::abort();
     vcow_val v = vcow_val_bytes(VALUE, VLEN);
     for (const auto &k : keys)
-        if (vcow_map_set(t, k.data(), k.size(), v) != VCOW_OK)
+        if (vcow_map_setn(t, k.data(), k.size(), v) != VCOW_OK)
             std::abort();
     if (vcow_txn_commit(t) != VCOW_OK)
         std::abort();
@@ -214,7 +214,7 @@ struct vcow_map {
         const std::string &k = shared_keys()[i];
         vcow_val v;
         vcow_read_lock();
-        int rc = vcow_map_get(vcow_cell_head(cell), k.data(), k.size(), &v);
+        int rc = vcow_map_getn(vcow_cell_head(cell), k.data(), k.size(), &v);
         std::uint64_t w = rc == VCOW_OK ? first_word(v.u.bytes.ptr) : 0;
         vcow_read_unlock();
         return w;
@@ -224,7 +224,7 @@ struct vcow_map {
         const std::string &k = shared_keys()[i];
         char buf[VLEN];
         make_value(buf, x);
-        if (vcow_map_cell_set(cell, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
+        if (vcow_map_cell_setn(cell, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
             VCOW_OK)
             std::abort();
     }
@@ -637,7 +637,7 @@ void bm_memory_history(benchmark::State &state)
         for (std::size_t i = 0; i < HISTORY_COMMITS; i++) {
             const std::string &k = keys[(std::size_t)(((r.next() >> 32) * keys.size()) >> 32)];
             make_value(buf, i);
-            if (vcow_map_cell_set(c, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
+            if (vcow_map_cell_setn(c, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
                 VCOW_OK)
                 std::abort();
         }

@@ -192,7 +192,7 @@ void get_vcow(benchmark::State &state, vcow_cell *c)
         const std::string &k = keys[r(N)];
         vcow_read_lock();
         vcow_val v;
-        int rc = vcow_tree_get(vcow_cell_head(c), k.data(), k.size(), &v);
+        int rc = vcow_tree_getn(vcow_cell_head(c), k.data(), k.size(), &v);
         benchmark::DoNotOptimize(v.u.bytes.ptr);
         vcow_read_unlock();
         if (rc != VCOW_OK)
@@ -317,8 +317,8 @@ void commit_vcow(benchmark::State &state, vcow_cell *c)
     rng r;
     for (auto _ : state) {
         const std::string &k = keys[r(N)];
-        int rc = vcow_tree_cell_set(c, k.data(), k.size(),
-                                    vcow_val_bytes(value.data(), value.size()), nullptr);
+        int rc = vcow_tree_cell_setn(c, k.data(), k.size(),
+                                     vcow_val_bytes(value.data(), value.size()), nullptr);
         if (rc != VCOW_OK)
             die("vcow_tree_cell_set", rc);
     }

@@ -118,7 +118,7 @@ struct key_list {
     size_t n, cap;
 };
 
-static int collect_key(vcow_slice key, vcow_val val, void *ctx)
+static int collect_key(vcow_slice key, const vcow_val *val, void *ctx)
 {
     (void)val;
     struct key_list *l = ctx;
@@ -142,7 +142,7 @@ static int replace_fn(vcow_txn *t, void *arg)
     struct key_list l = {0};
     int rc = vcow_map_iter_path(vcow_txn_view(t), "", collect_key, &l);
     for (size_t i = 0; i < l.n && rc == VCOW_OK; i++)
-        rc = vcow_map_del(t, l.keys[i], strlen(l.keys[i]));
+        rc = vcow_map_del(t, l.keys[i]);
     for (size_t i = 0; i < l.n; i++)
         free(l.keys[i]);
     free(l.keys);
@@ -187,7 +187,7 @@ struct render_ctx {
     json_t *obj;
 };
 
-static int render_entry(vcow_slice key, vcow_val val, void *arg)
+static int render_entry(vcow_slice key, const vcow_val *val, void *arg)
 {
     struct render_ctx *r = arg;
     char *k = strndup(key.ptr, key.len);
@@ -199,7 +199,7 @@ static int render_entry(vcow_slice key, vcow_val val, void *arg)
         return VCOW_ENOMEM;
     }
     snprintf(sub, n, "%s%s%s", r->path, r->path[0] ? "." : "", k);
-    json_t *j = val_to_json(r->v, sub, val);
+    json_t *j = val_to_json(r->v, sub, *val);
     free(sub);
     int rc = j != NULL ? json_object_set_new(r->obj, k, j) : -1;
     free(k);
@@ -268,7 +268,7 @@ struct diff_ctx {
 
 static int diff_at(const vcow_version *a, const vcow_version *b, const char *path, json_t *out);
 
-static int diff_entry(vcow_slice key, vcow_val old, vcow_val new_, void *arg)
+static int diff_entry(vcow_slice key, const vcow_val *before, const vcow_val *after, void *arg)
 {
     struct diff_ctx *d = arg;
     size_t n = strlen(d->path) + key.len + 2;
@@ -278,12 +278,11 @@ static int diff_entry(vcow_slice key, vcow_val old, vcow_val new_, void *arg)
     snprintf(sub, n, "%s%s%.*s", d->path, d->path[0] ? "." : "", (int)key.len,
              (const char *)key.ptr);
     int rc = VCOW_OK;
-    if (old.type == VCOW_T_MAP && new_.type == VCOW_T_MAP) {
+    if (before != NULL && after != NULL && before->type == VCOW_T_MAP &&
+        after->type == VCOW_T_MAP) {
         rc = diff_at(d->a, d->b, sub, d->out); /* report the leaves inside */
     } else {
-        const char *change = old.type == VCOW_T_NONE    ? "added"
-                             : new_.type == VCOW_T_NONE ? "removed"
-                                                        : "changed";
+        const char *change = before == NULL ? "added" : after == NULL ? "removed" : "changed";
         json_t *e = json_pack("{s:s, s:s}", "path", sub, "change", change);
         rc = e != NULL && json_array_append_new(d->out, e) == 0 ? VCOW_OK : VCOW_ENOMEM;
     }

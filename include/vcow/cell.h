@@ -235,9 +235,9 @@ VCOW_API void vcow_version_unpin(vcow_version *v);
  * returns it as a version to pass to that structure's reads:
  *
  * @code
- *   vcow_val acc;   vcow_map_get(v, "accounts", 8, &acc);
+ *   vcow_val acc;   vcow_map_get(v, "accounts", &acc);
  *   vcow_view w;    const vcow_version *tv = vcow_view_of(&w, v, acc);
- *   vcow_tree_get(tv, "alice", 5, &bal);
+ *   vcow_tree_get(tv, "alice", &bal);
  * @endcode
  *
  * The view is plain data and valid as long as v is (read section or pin).

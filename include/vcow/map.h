@@ -6,20 +6,22 @@
  *
  * @code
  *   vcow_txn *t;  vcow_txn_begin(cell, &t);
- *   vcow_map_set(t, "port", 4, vcow_val_i64(8080));
+ *   vcow_map_set(t, "port", vcow_val_i64(8080));
  *   vcow_map_set_path(t, "db.primary.host", vcow_val_bytes("10.0.0.1", 8));
  *   vcow_txn_commit(t);  vcow_txn_free(t);
  *
  *   vcow_read_lock();
  *   vcow_val v;
- *   vcow_map_get(vcow_cell_head(cell), "port", 4, &v);
+ *   vcow_map_get(vcow_cell_head(cell), "port", &v);
  *   vcow_read_unlock();
  * @endcode
  *
- * Keys are byte strings of 1 .. VCOW_MAP_KEY_MAX bytes (a zero-length key
- * is VCOW_EINVAL). Values are bytes (up to VCOW_VAL_MAX_BYTES), i64, f64,
- * bool or a nested structure: a map (VCOW_T_MAP), an ordered tree
- * (VCOW_T_TREE, vcow/tree.h) or a rope (VCOW_T_ROPE, vcow/rope.h).
+ * Keys are byte strings of 0 .. VCOW_MAP_KEY_MAX bytes (the empty key is a
+ * key, as in a tree; a path cannot name it, see below). Every call that
+ * takes one key has two forms: vcow_map_get(v, "port", &val) takes a C
+ * string, vcow_map_getn(v, key, klen, &val) any bytes. Values are bytes (up to VCOW_VAL_MAX_BYTES),
+ * i64, f64, bool or a nested structure: a map (VCOW_T_MAP), an ordered tree (VCOW_T_TREE,
+ * vcow/tree.h) or a rope (VCOW_T_ROPE, vcow/rope.h).
  *
  * Nested maps. A VCOW_T_MAP value read from a version carries the nested
  * map's root in u.root (NULL for an empty map): an opaque pointer into the
@@ -41,12 +43,12 @@
  *
  * @code
  *   vcow_map_enter(t, "ledger", VCOW_KIND_TREE);
- *   vcow_tree_set(t, "alice", 5, vcow_val_i64(90));
+ *   vcow_tree_set(t, "alice", vcow_val_i64(90));
  *   vcow_txn_leave(t);
  *   vcow_map_enter(t, "log", VCOW_KIND_ROPE);
  *   vcow_rope_append(t, "alice -10\n", 10);
  *   vcow_txn_leave(t);
- *   vcow_map_set(t, "count", 5, vcow_val_i64(n + 1));
+ *   vcow_map_set(t, "count", vcow_val_i64(n + 1));
  *   vcow_txn_commit(t);
  * @endcode
  *
@@ -87,11 +89,19 @@ VCOW_BEGIN_DECLS
 
 /* ---- reads on a version (read section or pin) ---- */
 
-/** Look up key. VCOW_ENOENT when absent. */
-VCOW_API int vcow_map_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+/**
+ * Look up key (a C string; the n form takes any bytes). out may be NULL
+ * to test presence only. VCOW_ENOENT when absent.
+ * @{
+ */
+VCOW_API int vcow_map_get(const vcow_version *v, const char *key, vcow_val *out);
+VCOW_API int vcow_map_getn(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+/** @} */
 
-/** true when the key is present (false on bad arguments too). */
-VCOW_API bool vcow_map_contains(const vcow_version *v, const void *key, size_t klen);
+/** *out = whether key is present. Errors: VCOW_EINVAL. @{ */
+VCOW_API int vcow_map_contains(const vcow_version *v, const char *key, bool *out);
+VCOW_API int vcow_map_containsn(const vcow_version *v, const void *key, size_t klen, bool *out);
+/** @} */
 
 /** Number of entries, in *out. O(1). Errors: VCOW_EINVAL. */
 VCOW_API int vcow_map_len(const vcow_version *v, uint64_t *out);
@@ -101,36 +111,27 @@ VCOW_API int vcow_map_len(const vcow_version *v, uint64_t *out);
  * order is the same on every call and in every thread; equal maps iterate
  * in the same order). Stops when fn returns non-zero and returns that
  * value; VCOW_OK after the last entry.
- * @{
  */
-typedef int vcow_map_iter_fn(vcow_slice key, vcow_val val, void *ctx);
-VCOW_API int vcow_map_iter(const vcow_version *v, vcow_map_iter_fn *fn, void *ctx);
-/** @} */
+VCOW_API int vcow_map_iter(const vcow_version *v, vcow_visit_fn *fn, void *ctx);
 
 /**
- * Do two versions (of any hamt cells) hold the same entries? Nested maps
+ * Do two versions (of any map cells) hold the same entries? Nested maps
  * compare by content; doubles compare by bit pattern. Sub-trees shared by
  * the two versions are skipped by pointer equality. Sets *eq.
  */
 VCOW_API int vcow_map_equal(const vcow_version *a, const vcow_version *b, bool *eq);
 
 /**
- * diff: call fn for every key whose entry differs between a and b:
- * @code{.unparsed}
- *   added    old.type == VCOW_T_NONE
- *   removed  new.type == VCOW_T_NONE
- *   changed  both set (a nested map whose content changed is "changed")
- * @endcode
+ * diff: call fn (vcow/val.h) for every key whose entry differs from a to
+ * b: before NULL for an added key, after NULL for a removed one, both set
+ * for a changed one (a nested map whose content changed is "changed").
  * Sub-trees shared by a and b (pointer-equal) are skipped, so two versions
  * of one lineage diff in time proportional to the change, not the size.
  * Each differing key is reported once, in a deterministic order. fn
  * returning non-zero stops the diff and that value is returned.
- * @{
  */
-typedef int vcow_map_diff_fn(vcow_slice key, vcow_val old, vcow_val new_, void *ctx);
-VCOW_API int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_map_diff_fn *fn,
+VCOW_API int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_diff_fn *fn,
                            void *ctx);
-/** @} */
 
 /**
  * Read the value at a '.'-separated path (see above). VCOW_ENOENT when a
@@ -147,22 +148,27 @@ VCOW_API int vcow_map_get_path(const vcow_version *v, const char *path, vcow_val
  * a value that is not a map.
  * @{
  */
-VCOW_API int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_map_iter_fn *fn,
+VCOW_API int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_visit_fn *fn,
                                 void *ctx);
 VCOW_API int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
-                                vcow_map_diff_fn *fn, void *ctx);
+                                vcow_diff_fn *fn, void *ctx);
 /** @} */
 
 /* ---- writes on a txn ---- */
 
 /**
- * Insert or overwrite (bytes are copied). A node the txn already created is
- * changed in place; a published node is copied once per txn.
+ * Insert or overwrite (key and bytes are copied). A node the txn already
+ * created is changed in place; a published node is copied once per txn.
+ * @{
  */
-VCOW_API int vcow_map_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+VCOW_API int vcow_map_set(vcow_txn *txn, const char *key, vcow_val val);
+VCOW_API int vcow_map_setn(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+/** @} */
 
-/** Remove key. VCOW_ENOENT (txn unchanged) when absent. */
-VCOW_API int vcow_map_del(vcow_txn *txn, const void *key, size_t klen);
+/** Remove key. VCOW_ENOENT (txn unchanged) when absent. @{ */
+VCOW_API int vcow_map_del(vcow_txn *txn, const char *key);
+VCOW_API int vcow_map_deln(vcow_txn *txn, const void *key, size_t klen);
+/** @} */
 
 /**
  * Set / remove the entry at a '.'-separated path. set creates missing
@@ -197,11 +203,15 @@ VCOW_API int vcow_map_view_path(const vcow_version *v, const char *path, vcow_vi
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
-/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
-VCOW_API int vcow_map_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
-                               uint64_t *seq);
-/** Remove key in one commit; *seq as for vcow_map_cell_set. */
-VCOW_API int vcow_map_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. @{ */
+VCOW_API int vcow_map_cell_set(vcow_cell *cell, const char *key, vcow_val val, uint64_t *seq);
+VCOW_API int vcow_map_cell_setn(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                                uint64_t *seq);
+/** @} */
+/** Remove key in one commit; *seq as for vcow_map_cell_set. @{ */
+VCOW_API int vcow_map_cell_del(vcow_cell *cell, const char *key, uint64_t *seq);
+VCOW_API int vcow_map_cell_deln(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+/** @} */
 
 /**
  * Read key from the head inside an internal read section and copy the
@@ -211,9 +221,13 @@ VCOW_API int vcow_map_cell_del(vcow_cell *cell, const void *key, size_t klen, ui
  * A nested map is reported as type VCOW_T_MAP with u.root = NULL (read
  * it with vcow_map_get_path inside your own read section).
  * May be called inside or outside a read section (sections nest).
+ * @{
  */
-VCOW_API int vcow_map_cell_get(vcow_cell *cell, const void *key, size_t klen, vcow_val *out,
-                               void *buf, size_t cap);
+VCOW_API int vcow_map_cell_get(vcow_cell *cell, const char *key, vcow_val *out, void *buf,
+                               size_t cap);
+VCOW_API int vcow_map_cell_getn(vcow_cell *cell, const void *key, size_t klen, vcow_val *out,
+                                void *buf, size_t cap);
+/** @} */
 
 /* ---- debugging ---- */
 

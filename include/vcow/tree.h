@@ -13,8 +13,10 @@
  *
  * Limits and choices:
  *   - keys: 0 .. VCOW_TREE_MAX_KEY bytes, stored inline in the nodes. The
- *     empty key is a valid key (the smallest in memcmp order). A key of length 0 may
- *     be passed with a NULL pointer.
+ *     empty key is a valid key (the smallest in memcmp order). A key of
+ *     length 0 may be passed with a NULL pointer. Every call that takes one
+ *     key has two forms: vcow_tree_get(v, "alice", &val) takes a C string,
+ *     vcow_tree_getn(v, key, klen, &val) any bytes.
  *   - values: VCOW_T_BYTES (up to VCOW_VAL_MAX_BYTES; more than
  *     VCOW_TREE_INLINE_VAL bytes go to a blob node), VCOW_T_I64, _F64,
  *     _BOOL. A tree's values cannot be structures (VCOW_EINVAL); to keep
@@ -67,8 +69,19 @@ VCOW_BEGIN_DECLS
 
 /* ---- reads on a version (in a read section or pinned) ---- */
 
-/** The value of key. VCOW_ENOENT when the key is absent. */
-VCOW_API int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+/**
+ * The value of key (a C string; the n form takes any bytes). out may be
+ * NULL to test presence only. VCOW_ENOENT when the key is absent.
+ * @{
+ */
+VCOW_API int vcow_tree_get(const vcow_version *v, const char *key, vcow_val *out);
+VCOW_API int vcow_tree_getn(const vcow_version *v, const void *key, size_t klen, vcow_val *out);
+/** @} */
+
+/** *out = whether key is present. @{ */
+VCOW_API int vcow_tree_contains(const vcow_version *v, const char *key, bool *out);
+VCOW_API int vcow_tree_containsn(const vcow_version *v, const void *key, size_t klen, bool *out);
+/** @} */
 
 /** The number of keys. */
 VCOW_API int vcow_tree_len(const vcow_version *v, uint64_t *out);
@@ -87,14 +100,20 @@ VCOW_API int vcow_tree_last(const vcow_version *v, vcow_slice *key_out, vcow_val
  * key. VCOW_ENOENT when there is none.
  * @{
  */
-VCOW_API int vcow_tree_lower_bound(const vcow_version *v, const void *key, size_t klen,
-                                   vcow_slice *key_out, vcow_val *val_out);
-VCOW_API int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen,
-                                   vcow_slice *key_out, vcow_val *val_out);
+VCOW_API int vcow_tree_lower_bound(const vcow_version *v, const char *key, vcow_slice *key_out,
+                                   vcow_val *val_out);
+VCOW_API int vcow_tree_lower_boundn(const vcow_version *v, const void *key, size_t klen,
+                                    vcow_slice *key_out, vcow_val *val_out);
+VCOW_API int vcow_tree_upper_bound(const vcow_version *v, const char *key, vcow_slice *key_out,
+                                   vcow_val *val_out);
+VCOW_API int vcow_tree_upper_boundn(const vcow_version *v, const void *key, size_t klen,
+                                    vcow_slice *key_out, vcow_val *val_out);
 /** @} */
 
-/** rank: how many keys are < key (whether key is present or not). O(log n). */
-VCOW_API int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out);
+/** rank: how many keys are < key (whether key is present or not). O(log n). @{ */
+VCOW_API int vcow_tree_rank(const vcow_version *v, const char *key, uint64_t *out);
+VCOW_API int vcow_tree_rankn(const vcow_version *v, const void *key, size_t klen, uint64_t *out);
+/** @} */
 
 /** select: the key of rank i (0-based). VCOW_ERANGE when i >= len. O(log n). */
 VCOW_API int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *key_out,
@@ -122,26 +141,22 @@ enum {
     VCOW_TREE_HI_INCL = 8,
     VCOW_TREE_REVERSE = 16,
 };
-typedef int vcow_tree_visit_fn(vcow_slice key, const vcow_val *val, void *ctx);
 VCOW_API int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
-                             size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx);
+                             size_t hilen, unsigned flags, vcow_visit_fn *fn, void *ctx);
 /** @} */
 
 /**
- * The differences from version a to version b, in key order: fn(key, old,
- * new) with old == NULL for a key only in b, new == NULL for a key only in
- * a, both set for a key whose value changed. Subtrees that a and b share
- * (pointer-equal) are skipped, so diffing two nearby versions of one cell
- * costs O(changes * log n), not O(n). fn's return value works as in
- * vcow_tree_range. a and b may belong to different cells (then nothing is
- * shared and the walk is a full merge) of the same key order; VCOW_EINVAL
+ * The differences from version a to version b, in key order: fn(key,
+ * before, after) (vcow/val.h) with before == NULL for a key only in b,
+ * after == NULL for a key only in a, both set for a key whose value changed. Subtrees that a and b
+ * share (pointer-equal) are skipped, so diffing two nearby versions of one cell costs O(changes *
+ * log n), not O(n). fn's return value works as in vcow_tree_range. a and b may belong to different
+ * cells (then nothing is shared and the walk is a full merge) of the same key order; VCOW_EINVAL
  * when their cells' compare or compare_ctx differ. A key present in both
  * (equal under the comparator) is reported with a's spelling.
  * @{
  */
-typedef int vcow_tree_diff_fn(vcow_slice key, const vcow_val *old_val, const vcow_val *new_val,
-                              void *ctx);
-VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn,
+VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_diff_fn *fn,
                             void *ctx);
 /** @} */
 
@@ -159,11 +174,15 @@ VCOW_API int vcow_tree_check(const vcow_version *v);
 /* ---- writes on a txn ---- */
 
 /** Insert or replace (key and bytes are copied; a replace keeps the key
- * bytes already stored, which differ only under a comparator). */
-VCOW_API int vcow_tree_set(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+ * bytes already stored, which differ only under a comparator). @{ */
+VCOW_API int vcow_tree_set(vcow_txn *txn, const char *key, vcow_val val);
+VCOW_API int vcow_tree_setn(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+/** @} */
 
-/** Remove key. VCOW_ENOENT (txn unchanged) when it is absent. */
-VCOW_API int vcow_tree_del(vcow_txn *txn, const void *key, size_t klen);
+/** Remove key. VCOW_ENOENT (txn unchanged) when it is absent. @{ */
+VCOW_API int vcow_tree_del(vcow_txn *txn, const char *key);
+VCOW_API int vcow_tree_deln(vcow_txn *txn, const void *key, size_t klen);
+/** @} */
 
 /**
  * Remove every key in the range (bounds and flags as vcow_tree_range;
@@ -191,11 +210,15 @@ VCOW_API int vcow_tree_bulk_load(vcow_txn *txn, const struct vcow_tree_kv *items
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
 
-/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. */
-VCOW_API int vcow_tree_cell_set(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
-                                uint64_t *seq);
-/** VCOW_ENOENT (nothing committed) when the key is absent. */
-VCOW_API int vcow_tree_cell_del(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+/** Set key to val in one commit; *seq (if not NULL) receives its sequence number. @{ */
+VCOW_API int vcow_tree_cell_set(vcow_cell *cell, const char *key, vcow_val val, uint64_t *seq);
+VCOW_API int vcow_tree_cell_setn(vcow_cell *cell, const void *key, size_t klen, vcow_val val,
+                                 uint64_t *seq);
+/** @} */
+/** Remove key in one commit. VCOW_ENOENT (nothing committed) when the key is absent. @{ */
+VCOW_API int vcow_tree_cell_del(vcow_cell *cell, const char *key, uint64_t *seq);
+VCOW_API int vcow_tree_cell_deln(vcow_cell *cell, const void *key, size_t klen, uint64_t *seq);
+/** @} */
 
 VCOW_END_DECLS
 

@@ -46,6 +46,22 @@ typedef struct vcow_val {
     } u;                  /**< the value */
 } vcow_val;
 
+/**
+ * What iteration calls for each entry (vcow_map_iter, vcow_tree_range):
+ * its key and value, pointing into the version. Return 0 to go on; any
+ * other value stops the walk and is returned by the call (use values that
+ * cannot be confused with VCOW_E* codes, e.g. positive ones).
+ */
+typedef int vcow_visit_fn(vcow_slice key, const vcow_val *val, void *ctx);
+
+/**
+ * What a diff calls for each key whose entry differs (vcow_map_diff,
+ * vcow_tree_diff): before == NULL for a key only in the newer version
+ * (added), after == NULL for a key only in the older one (removed), both
+ * set for a changed value. Return values work as for vcow_visit_fn.
+ */
+typedef int vcow_diff_fn(vcow_slice key, const vcow_val *before, const vcow_val *after, void *ctx);
+
 /** The longest byte value vcow stores (keys have their own limits). */
 #define VCOW_VAL_MAX_BYTES ((size_t)1 << 30)
 

@@ -27,7 +27,7 @@ struct box_node {
     char bytes[];
 };
 
-static void box_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+static void box_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
 {
     (void)n;
     (void)visit;

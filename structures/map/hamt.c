@@ -23,7 +23,7 @@
 
 /* ---- the kind ---- */
 
-static void hamt_walk(const struct vcow_node *node, vcow_visit_fn *visit, void *ctx)
+static void hamt_walk(const struct vcow_node *node, vcow_child_fn *visit, void *ctx)
 {
     const struct hnode *n = (const struct hnode *)node;
     unsigned nd = n_data(n), nn = n_nodes(n);
@@ -117,7 +117,7 @@ static int put_val(vcow_txn *t, struct hent *e, vcow_val val, struct plan *pl)
 static int put_key(vcow_txn *t, struct hent *e, const struct hkey *k, struct plan *pl)
 {
     memset(e->raw, 0, sizeof(e->raw));
-    if (k->len <= HAMT_KEY_INLINE) {
+    if (k->len >= 1 && k->len <= HAMT_KEY_INLINE) {
         e->raw[0] = (unsigned char)k->len;
         memcpy(e->raw + 3, k->ptr, k->len);
         return VCOW_OK;
@@ -562,7 +562,7 @@ struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct
 
 /* ---- public writes ---- */
 
-int vcow_map_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
+int vcow_map_setn(vcow_txn *t, const void *key, size_t klen, vcow_val val)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
@@ -577,7 +577,7 @@ int vcow_map_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
     return rc;
 }
 
-int vcow_map_del(vcow_txn *t, const void *key, size_t klen)
+int vcow_map_deln(vcow_txn *t, const void *key, size_t klen)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)

@@ -24,7 +24,8 @@ static int check_entry(const struct hent *e)
     if (e->raw[0] == 0) {
         if (e->kblob == NULL || e->kblob->hdr.kind != VCOW_MEM_BLOB)
             FAIL("key blob missing");
-        if (e->kblob->len <= HAMT_KEY_INLINE || e->kblob->len > VCOW_MAP_KEY_MAX)
+        if ((e->kblob->len >= 1 && e->kblob->len <= HAMT_KEY_INLINE) ||
+            e->kblob->len > VCOW_MAP_KEY_MAX)
             FAIL("key blob of %llu bytes", (unsigned long long)e->kblob->len);
     } else if (e->raw[0] > HAMT_KEY_INLINE) {
         FAIL("inline key length %u", e->raw[0]);

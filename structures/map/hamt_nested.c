@@ -25,7 +25,7 @@ static int map_at(const struct hnode *root, const char *path, const struct hnode
     return VCOW_OK;
 }
 
-int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_map_iter_fn *fn, void *ctx)
+int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_visit_fn *fn, void *ctx)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP || fn == NULL)
         return VCOW_EINVAL;
@@ -35,7 +35,7 @@ int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_map_iter_fn
 }
 
 int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
-                       vcow_map_diff_fn *fn, void *ctx)
+                       vcow_diff_fn *fn, void *ctx)
 {
     if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_MAP ||
         vcow_version_kind(b) != VCOW_KIND_MAP || fn == NULL)

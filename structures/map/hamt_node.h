@@ -21,6 +21,7 @@
  *
  *   offset  size  field
  *   0       1     key length 1..15 (key inline at 3), or 0: key blob
+ *                 (keys of 0 or more than 15 bytes: the empty key too)
  *   1       1     enum vcow_type | HV_BLOB (value in a blob)
  *   2       1     inline value length (bytes)
  *   3       klen  inline key
@@ -219,11 +220,13 @@ static inline vcow_val ent_val(const struct hent *e)
 
 static inline int key_check(const void *key, size_t klen)
 {
-    return key == NULL || klen == 0 || klen > VCOW_MAP_KEY_MAX ? VCOW_EINVAL : VCOW_OK;
+    return (key == NULL && klen != 0) || klen > VCOW_MAP_KEY_MAX ? VCOW_EINVAL : VCOW_OK;
 }
 
 static inline struct hkey make_key(const void *key, size_t klen)
 {
+    if (key == NULL)
+        key = ""; /* the empty key: no NULL reaches memcmp or memcpy */
     struct hkey k = {(const unsigned char *)key, klen, vcow_hash(key, klen)};
     return k;
 }
@@ -291,8 +294,8 @@ int vcow__hamt_check_map(const struct hnode *root);
 
 /* Shared by the read, path and nested-map files. */
 int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
-int vcow__hamt_iter_root(const struct hnode *root, vcow_map_iter_fn *fn, void *ctx);
+int vcow__hamt_iter_root(const struct hnode *root, vcow_visit_fn *fn, void *ctx);
 int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                          vcow_map_diff_fn *fn, void *ctx);
+                          vcow_diff_fn *fn, void *ctx);
 
 #endif

@@ -289,13 +289,13 @@ struct kv {
 static int set_fn(vcow_txn *t, void *ctx)
 {
     const struct kv *a = ctx;
-    return vcow_map_set(t, a->key, a->klen, a->val);
+    return vcow_map_setn(t, a->key, a->klen, a->val);
 }
 
 static int del_fn(vcow_txn *t, void *ctx)
 {
     const struct kv *a = ctx;
-    return vcow_map_del(t, a->key, a->klen);
+    return vcow_map_deln(t, a->key, a->klen);
 }
 
 static bool is_hamt_cell(const vcow_cell *c)
@@ -303,7 +303,7 @@ static bool is_hamt_cell(const vcow_cell *c)
     return c != NULL && vcow_cell_kind(c) == VCOW_KIND_MAP;
 }
 
-int vcow_map_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
+int vcow_map_cell_setn(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
     if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK ||
         vcow__val_check(&val, true) != VCOW_OK)
@@ -312,7 +312,7 @@ int vcow_map_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, 
     return vcow_cell_update(c, set_fn, &a, seq);
 }
 
-int vcow_map_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
+int vcow_map_cell_deln(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
 {
     if (!is_hamt_cell(c) || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
@@ -320,14 +320,14 @@ int vcow_map_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
     return vcow_cell_update(c, del_fn, &a, seq);
 }
 
-int vcow_map_cell_get(vcow_cell *c, const void *key, size_t klen, vcow_val *out, void *buf,
-                      size_t cap)
+int vcow_map_cell_getn(vcow_cell *c, const void *key, size_t klen, vcow_val *out, void *buf,
+                       size_t cap)
 {
     if (!is_hamt_cell(c) || out == NULL || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     vcow_read_lock();
     vcow_val v;
-    int rc = vcow_map_get(vcow_cell_head(c), key, klen, &v);
+    int rc = vcow_map_getn(vcow_cell_head(c), key, klen, &v);
     if (rc == VCOW_OK) {
         if (v.type == VCOW_T_BYTES) {
             if (v.u.bytes.len > cap || (buf == NULL && v.u.bytes.len != 0)) {

@@ -20,24 +20,26 @@ static bool is_hamt(const vcow_version *v)
     return v != NULL && vcow_version_kind(v) == VCOW_KIND_MAP;
 }
 
-int vcow_map_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
+int vcow_map_getn(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
 {
-    if (!is_hamt(v) || out == NULL || key_check(key, klen) != VCOW_OK)
+    if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
     const struct hent *e = map_find(version_map(v), &k);
     if (e == NULL)
         return VCOW_ENOENT;
-    *out = ent_val(e);
+    if (out != NULL)
+        *out = ent_val(e);
     return VCOW_OK;
 }
 
-bool vcow_map_contains(const vcow_version *v, const void *key, size_t klen)
+int vcow_map_containsn(const vcow_version *v, const void *key, size_t klen, bool *out)
 {
-    if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
-        return false;
-    struct hkey k = make_key(key, klen);
-    return map_find(version_map(v), &k) != NULL;
+    if (out == NULL)
+        return VCOW_EINVAL;
+    int rc = vcow_map_getn(v, key, klen, NULL);
+    *out = rc == VCOW_OK;
+    return rc == VCOW_ENOENT ? VCOW_OK : rc;
 }
 
 int vcow_map_len(const vcow_version *v, uint64_t *out)
@@ -57,7 +59,7 @@ static vcow_slice ent_slice(const struct hent *e)
     return s;
 }
 
-static int iter_node(const struct hnode *n, vcow_map_iter_fn *fn, void *ctx)
+static int iter_node(const struct hnode *n, vcow_visit_fn *fn, void *ctx)
 {
     unsigned nd = n_data(n), nn = n_nodes(n);
     struct hnode **ch = children(n);
@@ -66,7 +68,8 @@ static int iter_node(const struct hnode *n, vcow_map_iter_fn *fn, void *ctx)
     for (unsigned i = 0; i < nn; i++)
         __builtin_prefetch(ch[i]);
     for (unsigned i = 0; i < nd; i++) {
-        int rc = fn(ent_slice(&n->ent[i]), ent_val(&n->ent[i]), ctx);
+        vcow_val x = ent_val(&n->ent[i]);
+        int rc = fn(ent_slice(&n->ent[i]), &x, ctx);
         if (rc != 0)
             return rc;
     }
@@ -78,12 +81,12 @@ static int iter_node(const struct hnode *n, vcow_map_iter_fn *fn, void *ctx)
     return VCOW_OK;
 }
 
-int vcow__hamt_iter_root(const struct hnode *root, vcow_map_iter_fn *fn, void *ctx)
+int vcow__hamt_iter_root(const struct hnode *root, vcow_visit_fn *fn, void *ctx)
 {
     return root == NULL ? VCOW_OK : iter_node(root, fn, ctx);
 }
 
-int vcow_map_iter(const vcow_version *v, vcow_map_iter_fn *fn, void *ctx)
+int vcow_map_iter(const vcow_version *v, vcow_visit_fn *fn, void *ctx)
 {
     if (!is_hamt(v) || fn == NULL)
         return VCOW_EINVAL;
@@ -160,12 +163,22 @@ int vcow_map_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 /* ---- diff ---- */
 
 struct diff {
-    vcow_map_diff_fn *fn;
+    vcow_diff_fn *fn;
     void *ctx;
     const struct hpair *vp;
 };
 
-static const vcow_val none_val = {VCOW_T_NONE, {.i64 = 0}};
+/* Report one differing key: before / after is the entry on that side, or
+ * NULL where the key is absent. */
+static int emit(struct diff *df, vcow_slice k, const struct hent *before, const struct hent *after)
+{
+    vcow_val x = {0}, y = {0};
+    if (before != NULL)
+        x = ent_val(before);
+    if (after != NULL)
+        y = ent_val(after);
+    return df->fn(k, before != NULL ? &x : NULL, after != NULL ? &y : NULL, df->ctx);
+}
 
 /* Every entry of a subtree as added (side 1) or removed (side 0), except
  * the one keyed like `skip` (if any), which is compared with it instead. */
@@ -182,15 +195,13 @@ static int diff_all(struct diff *df, const struct hnode *n, int added, const str
             if (ss.len == ks.len && memcmp(ss.ptr, ks.ptr, ks.len) == 0) {
                 *skip_found = true;
                 if (!vcow__hamt_val_equal(df->vp, skip, e))
-                    rc = added ? df->fn(ks, ent_val(skip), ent_val(e), df->ctx)
-                               : df->fn(ks, ent_val(e), ent_val(skip), df->ctx);
+                    rc = added ? emit(df, ks, skip, e) : emit(df, ks, e, skip);
                 if (rc != 0)
                     return rc;
                 continue;
             }
         }
-        rc = added ? df->fn(ks, none_val, ent_val(e), df->ctx)
-                   : df->fn(ks, ent_val(e), none_val, df->ctx);
+        rc = added ? emit(df, ks, NULL, e) : emit(df, ks, e, NULL);
         if (rc != 0)
             return rc;
     }
@@ -210,17 +221,16 @@ static int diff_ent_tree(struct diff *df, const struct hent *e, const struct hno
     int rc = diff_all(df, n, e_is_a, e, &found);
     if (rc != 0 || found)
         return rc;
-    return e_is_a ? df->fn(ent_slice(e), ent_val(e), none_val, df->ctx)
-                  : df->fn(ent_slice(e), none_val, ent_val(e), df->ctx);
+    return e_is_a ? emit(df, ent_slice(e), e, NULL) : emit(df, ent_slice(e), NULL, e);
 }
 
 static int diff_ent_ent(struct diff *df, const struct hent *a, const struct hent *b)
 {
     vcow_slice ka = ent_slice(a), kb = ent_slice(b);
     if (ka.len == kb.len && memcmp(ka.ptr, kb.ptr, ka.len) == 0)
-        return vcow__hamt_val_equal(df->vp, a, b) ? 0 : df->fn(ka, ent_val(a), ent_val(b), df->ctx);
-    int rc = df->fn(ka, ent_val(a), none_val, df->ctx);
-    return rc != 0 ? rc : df->fn(kb, none_val, ent_val(b), df->ctx);
+        return vcow__hamt_val_equal(df->vp, a, b) ? 0 : emit(df, ka, a, b);
+    int rc = emit(df, ka, a, NULL);
+    return rc != 0 ? rc : emit(df, kb, NULL, b);
 }
 
 static int diff_coll(struct diff *df, const struct hnode *a, const struct hnode *b)
@@ -239,10 +249,10 @@ static int diff_coll(struct diff *df, const struct hnode *a, const struct hnode 
         }
         int rc;
         if (c < 0) {
-            rc = df->fn(ent_slice(&a->ent[i]), ent_val(&a->ent[i]), none_val, df->ctx);
+            rc = emit(df, ent_slice(&a->ent[i]), &a->ent[i], NULL);
             i++;
         } else if (c > 0) {
-            rc = df->fn(ent_slice(&b->ent[j]), none_val, ent_val(&b->ent[j]), df->ctx);
+            rc = emit(df, ent_slice(&b->ent[j]), NULL, &b->ent[j]);
             j++;
         } else {
             rc = diff_ent_ent(df, &a->ent[i], &b->ent[j]);
@@ -281,9 +291,9 @@ static int diff_node(struct diff *df, const struct hnode *a, const struct hnode 
         else if (na && nb)
             rc = diff_node(df, na, nb);
         else if (ea)
-            rc = df->fn(ent_slice(ea), ent_val(ea), none_val, df->ctx);
+            rc = emit(df, ent_slice(ea), ea, NULL);
         else if (eb)
-            rc = df->fn(ent_slice(eb), none_val, ent_val(eb), df->ctx);
+            rc = emit(df, ent_slice(eb), NULL, eb);
         else if (na)
             rc = diff_all(df, na, 0, NULL, &dummy);
         else
@@ -294,7 +304,7 @@ static int diff_node(struct diff *df, const struct hnode *a, const struct hnode 
     return VCOW_OK;
 }
 
-int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_map_diff_fn *fn, void *ctx)
+int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_diff_fn *fn, void *ctx)
 {
     if (!is_hamt(a) || !is_hamt(b) || fn == NULL)
         return VCOW_EINVAL;
@@ -303,7 +313,7 @@ int vcow_map_diff(const vcow_version *a, const vcow_version *b, vcow_map_diff_fn
 }
 
 int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
-                          vcow_map_diff_fn *fn, void *ctx)
+                          vcow_diff_fn *fn, void *ctx)
 {
     struct diff df = {fn, ctx, vp};
     bool dummy = false;

@@ -11,7 +11,7 @@
 
 #include "rope_int.h"
 
-static void rope_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+static void rope_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
 {
     if (rope_is_leaf(n))
         return;

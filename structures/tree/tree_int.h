@@ -388,8 +388,7 @@ struct tnode *vcow__bt_tree_join(struct op *o, struct tnode *l, struct tnode *r)
 int vcow__bt_root_get(const struct kord *ord, const struct tnode *r, const void *key, size_t klen,
                       vcow_val *out);
 int vcow__bt_root_range(const struct kord *ord, const struct tnode *r, const void *lo, size_t lolen,
-                        const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn,
-                        void *ctx);
+                        const void *hi, size_t hilen, unsigned flags, vcow_visit_fn *fn, void *ctx);
 /* Ranks [*from, *to) covered by the bounds; VCOW_ERANGE when inverted. */
 int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *r, const void *lo,
                          size_t lolen, const void *hi, size_t hilen, unsigned flags, uint64_t *from,

@@ -4,7 +4,7 @@
  */
 #include "tree_int.h"
 
-static void tree_walk(const struct vcow_node *n, vcow_visit_fn *visit, void *ctx)
+static void tree_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
 {
     const struct tnode *x = (const struct tnode *)n;
     unsigned cnt = tn_n(x);

@@ -145,8 +145,7 @@ int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *x, const vo
 }
 
 int vcow__bt_root_range(const struct kord *ord, const struct tnode *x, const void *lo, size_t lolen,
-                        const void *hi, size_t hilen, unsigned flags, vcow_tree_visit_fn *fn,
-                        void *ctx)
+                        const void *hi, size_t hilen, unsigned flags, vcow_visit_fn *fn, void *ctx)
 {
     if (fn == NULL)
         return VCOW_EINVAL;
@@ -177,12 +176,21 @@ int vcow__bt_root_range(const struct kord *ord, const struct tnode *x, const voi
 
 /* ---- entry points on versions ---- */
 
-int vcow_tree_get(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
+int vcow_tree_getn(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
 {
-    if (check_version(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
+    if (check_version(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = vord(v);
     return vcow__bt_root_get(&ord, vroot(v), key, klen, out);
+}
+
+int vcow_tree_containsn(const vcow_version *v, const void *key, size_t klen, bool *out)
+{
+    if (out == NULL)
+        return VCOW_EINVAL;
+    int rc = vcow_tree_getn(v, key, klen, NULL);
+    *out = rc == VCOW_OK;
+    return rc == VCOW_ENOENT ? VCOW_OK : rc;
 }
 
 int vcow_tree_len(const vcow_version *v, uint64_t *out)
@@ -232,19 +240,19 @@ static int bound(const vcow_version *v, const void *key, size_t klen, bool upper
     return select_at(x, r, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
 }
 
-int vcow_tree_lower_bound(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
-                          vcow_val *val)
+int vcow_tree_lower_boundn(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
+                           vcow_val *val)
 {
     return bound(v, key, klen, false, k, val);
 }
 
-int vcow_tree_upper_bound(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
-                          vcow_val *val)
+int vcow_tree_upper_boundn(const vcow_version *v, const void *key, size_t klen, vcow_slice *k,
+                           vcow_val *val)
 {
     return bound(v, key, klen, true, k, val);
 }
 
-int vcow_tree_rank(const vcow_version *v, const void *key, size_t klen, uint64_t *out)
+int vcow_tree_rankn(const vcow_version *v, const void *key, size_t klen, uint64_t *out)
 {
     if (check_version(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
@@ -261,7 +269,7 @@ int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *k, vcow_val 
 }
 
 int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
-                    size_t hilen, unsigned flags, vcow_tree_visit_fn *fn, void *ctx)
+                    size_t hilen, unsigned flags, vcow_visit_fn *fn, void *ctx)
 {
     if (check_version(v) != VCOW_OK)
         return VCOW_EINVAL;
@@ -345,7 +353,7 @@ static bool val_equal(const vcow_val *a, const vcow_val *b)
 }
 
 static int diff_roots(const struct kord *ord, const struct tnode *ra, const struct tnode *rb,
-                      vcow_tree_diff_fn *fn, void *ctx)
+                      vcow_diff_fn *fn, void *ctx)
 {
     struct dcur a, b;
     if (ra == rb)
@@ -418,7 +426,7 @@ static bool same_ord(const vcow_version *a, const vcow_version *b, struct kord *
     return oa.fn == ob.fn && (oa.fn == NULL || oa.ctx == ob.ctx);
 }
 
-int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_tree_diff_fn *fn, void *ctx)
+int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_diff_fn *fn, void *ctx)
 {
     struct kord ord;
     if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || fn == NULL ||

@@ -187,7 +187,7 @@ static bool ins(struct op *o, struct tnode *x, const struct lent *ne, struct res
     return r->a != NULL && r->b != NULL;
 }
 
-int vcow_tree_set(vcow_txn *t, const void *key, size_t klen, vcow_val val)
+int vcow_tree_setn(vcow_txn *t, const void *key, size_t klen, vcow_val val)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
@@ -274,7 +274,7 @@ static struct tnode *del(struct op *o, struct tnode *x, const void *key, size_t 
     return vcow__bt_inner_build(o, ie, m, x->height);
 }
 
-int vcow_tree_del(vcow_txn *t, const void *key, size_t klen)
+int vcow_tree_deln(vcow_txn *t, const void *key, size_t klen)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_TREE);
     if (rc != VCOW_OK)
@@ -311,16 +311,16 @@ struct one_kv {
 static int store_fn(vcow_txn *t, void *ctx)
 {
     const struct one_kv *kv = ctx;
-    return vcow_tree_set(t, kv->key, kv->klen, kv->val);
+    return vcow_tree_setn(t, kv->key, kv->klen, kv->val);
 }
 
 static int erase_fn(vcow_txn *t, void *ctx)
 {
     const struct one_kv *kv = ctx;
-    return vcow_tree_del(t, kv->key, kv->klen);
+    return vcow_tree_deln(t, kv->key, kv->klen);
 }
 
-int vcow_tree_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
+int vcow_tree_cell_setn(vcow_cell *c, const void *key, size_t klen, vcow_val val, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_TREE)
         return VCOW_EINVAL;
@@ -328,7 +328,7 @@ int vcow_tree_cell_set(vcow_cell *c, const void *key, size_t klen, vcow_val val,
     return vcow_cell_update(c, store_fn, &kv, seq);
 }
 
-int vcow_tree_cell_del(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
+int vcow_tree_cell_deln(vcow_cell *c, const void *key, size_t klen, uint64_t *seq)
 {
     if (c == NULL || vcow_cell_kind(c) != VCOW_KIND_TREE)
         return VCOW_EINVAL;

@@ -90,7 +90,7 @@ static void check_tree(const vcow_version *v, const struct m *m)
     for (int k = 0; k < NT; k++) {
         char kb[3] = {'k', (char)('0' + k), 0};
         vcow_val x;
-        int rc = vcow_tree_get(v, kb, 2, &x);
+        int rc = vcow_tree_getn(v, kb, 2, &x);
         CHECK_RC(rc, m->th[k] ? VCOW_OK : VCOW_ENOENT);
         CHECK(!m->th[k] || (x.type == VCOW_T_I64 && x.u.i64 == m->tv[k]));
         want += m->th[k];
@@ -117,7 +117,7 @@ static void check_map(const vcow_version *v, const struct m *m)
     for (int k = 0; k < NK; k++) {
         const struct m *e = m->kid[k];
         vcow_val x;
-        int rc = vcow_map_get(v, keys[k], 1, &x);
+        int rc = vcow_map_getn(v, keys[k], 1, &x);
         CHECK_RC(rc, e != NULL ? VCOW_OK : VCOW_ENOENT);
         if (e == NULL)
             continue;
@@ -252,14 +252,14 @@ static void op(struct state *s, struct input *in)
         char kb[3] = {'k', (char)('0' + k), 0};
         struct m *m = cur(s);
         if ((b & 15) == 6) {
-            rc = vcow_tree_set(s->fd.txn[0], kb, 2, vcow_val_i64(a));
+            rc = vcow_tree_setn(s->fd.txn[0], kb, 2, vcow_val_i64(a));
             CHECK_RC(rc, m->type == VCOW_T_TREE ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 m->th[k] = true;
                 m->tv[k] = a;
             }
         } else {
-            rc = vcow_tree_del(s->fd.txn[0], kb, 2);
+            rc = vcow_tree_deln(s->fd.txn[0], kb, 2);
             CHECK_RC(rc, m->type != VCOW_T_TREE ? VCOW_EINVAL : m->th[k] ? VCOW_OK : VCOW_ENOENT);
             if (rc == VCOW_OK)
                 m->th[k] = false;
@@ -301,7 +301,7 @@ static void op(struct state *s, struct input *in)
         int k = a % NK;
         struct m *m = cur(s);
         if (a & 0x80) {
-            rc = vcow_map_del(s->fd.txn[0], keys[k], 1);
+            rc = vcow_map_deln(s->fd.txn[0], keys[k], 1);
             CHECK_RC(rc, m->type != VCOW_T_MAP ? VCOW_EINVAL
                          : m->kid[k] != NULL   ? VCOW_OK
                                                : VCOW_ENOENT);
@@ -310,7 +310,7 @@ static void op(struct state *s, struct input *in)
                 m->kid[k] = NULL;
             }
         } else {
-            rc = vcow_map_set(s->fd.txn[0], keys[k], 1, vcow_val_i64(a));
+            rc = vcow_map_setn(s->fd.txn[0], keys[k], 1, vcow_val_i64(a));
             CHECK_RC(rc, m->type == VCOW_T_MAP ? VCOW_OK : VCOW_EINVAL);
             if (rc == VCOW_OK) {
                 m_free(m->kid[k]);

@@ -454,8 +454,8 @@ static int rd_len(struct reader r, uint64_t *n)
 
 static int rd_get(struct reader r, int id, bool null_ok, vcow_val *out)
 {
-    return r.v ? vcow_tree_get(r.v, kp(id, null_ok), keys[id].len, out)
-               : vcow_tree_get(vcow_txn_view(r.t), kp(id, null_ok), keys[id].len, out);
+    return r.v ? vcow_tree_getn(r.v, kp(id, null_ok), keys[id].len, out)
+               : vcow_tree_getn(vcow_txn_view(r.t), kp(id, null_ok), keys[id].len, out);
 }
 
 struct rctx {
@@ -578,22 +578,22 @@ static void check_version_full(const vcow_version *v, const struct mstate *s)
         const struct ment *m = &s->e[i];
         const void *p = kp(m->id, i & 1);
         size_t len = keys[m->id].len;
-        CHECK(vcow_tree_get(v, p, len, &val) == VCOW_OK && val_equal(&val, m));
-        CHECK(vcow_tree_rank(v, p, len, &u) == VCOW_OK && u == (uint64_t)i);
+        CHECK(vcow_tree_getn(v, p, len, &val) == VCOW_OK && val_equal(&val, m));
+        CHECK(vcow_tree_rankn(v, p, len, &u) == VCOW_OK && u == (uint64_t)i);
         CHECK(vcow_tree_select(v, (uint64_t)i, &k, &val) == VCOW_OK);
         CHECK(key_is(k, m->id) && val_equal(&val, m));
-        CHECK(vcow_tree_lower_bound(v, p, len, &k, NULL) == VCOW_OK && key_is(k, m->id));
-        int rc = vcow_tree_upper_bound(v, p, len, &k, &val);
+        CHECK(vcow_tree_lower_boundn(v, p, len, &k, NULL) == VCOW_OK && key_is(k, m->id));
+        int rc = vcow_tree_upper_boundn(v, p, len, &k, &val);
         if (i + 1 < s->n)
             CHECK(rc == VCOW_OK && key_is(k, s->e[i + 1].id) && val_equal(&val, &s->e[i + 1]));
         else
             CHECK(rc == VCOW_ENOENT);
         int nx = m->id + 1; /* the next key, when absent */
         if (nx < nk && (i + 1 == s->n || s->e[i + 1].id != nx)) {
-            CHECK(vcow_tree_get(v, kp(nx, true), keys[nx].len, &val) == VCOW_ENOENT);
-            CHECK(vcow_tree_rank(v, kp(nx, true), keys[nx].len, &u) == VCOW_OK);
+            CHECK(vcow_tree_getn(v, kp(nx, true), keys[nx].len, &val) == VCOW_ENOENT);
+            CHECK(vcow_tree_rankn(v, kp(nx, true), keys[nx].len, &u) == VCOW_OK);
             CHECK(u == (uint64_t)i + 1);
-            rc = vcow_tree_lower_bound(v, kp(nx, true), keys[nx].len, NULL, &val);
+            rc = vcow_tree_lower_boundn(v, kp(nx, true), keys[nx].len, NULL, &val);
             if (i + 1 < s->n)
                 CHECK(rc == VCOW_OK && val_equal(&val, &s->e[i + 1]));
             else
@@ -634,11 +634,11 @@ static void check_point(const vcow_version *v, const struct mstate *s, int k, ui
     vcow_slice *ko = sel & 1 ? &ks : NULL;
     vcow_val *vo = sel & 2 ? &val : NULL;
     int x = mfind(s, k), rc;
-    rc = vcow_tree_get(v, kp(k, sel & 4), keys[k].len, &val);
+    rc = vcow_tree_getn(v, kp(k, sel & 4), keys[k].len, &val);
     CHECK(x < 0 ? rc == VCOW_ENOENT : rc == VCOW_OK && val_equal(&val, &s->e[x]));
     uint64_t u = ~0ull;
     CHECK(vcow_tree_len(v, &u) == VCOW_OK && u == (uint64_t)s->n);
-    CHECK(vcow_tree_rank(v, kp(k, sel & 4), keys[k].len, &u) == VCOW_OK);
+    CHECK(vcow_tree_rankn(v, kp(k, sel & 4), keys[k].len, &u) == VCOW_OK);
     CHECK(u == (uint64_t)lb(s, k));
     /* first / last / bounds / select with the outputs sel picks */
     const struct ment *want[5];
@@ -660,10 +660,10 @@ static void check_point(const vcow_version *v, const struct mstate *s, int k, ui
             rc = vcow_tree_last(v, ko, vo);
             break;
         case 2:
-            rc = vcow_tree_lower_bound(v, kp(k, sel & 8), keys[k].len, ko, vo);
+            rc = vcow_tree_lower_boundn(v, kp(k, sel & 8), keys[k].len, ko, vo);
             break;
         case 3:
-            rc = vcow_tree_upper_bound(v, kp(k, sel & 8), keys[k].len, ko, vo);
+            rc = vcow_tree_upper_boundn(v, kp(k, sel & 8), keys[k].len, ko, vo);
             break;
         default:
             rc = vcow_tree_select(v, i, ko, vo);
@@ -806,53 +806,53 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
     CHECK(vcow_cell_pin_head(c, &h) == VCOW_OK);
     switch (a % 8) {
     case 0: /* NULL keys with a length */
-        CHECK(vcow_tree_set(t, NULL, 1 + b % 4, v) == bad);
-        CHECK(vcow_tree_del(t, NULL, 1) == bad);
-        CHECK(vcow_tree_get(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
+        CHECK(vcow_tree_setn(t, NULL, 1 + b % 4, v) == bad);
+        CHECK(vcow_tree_deln(t, NULL, 1) == bad);
+        CHECK(vcow_tree_getn(vcow_txn_view(t), NULL, 1, &out) == fuzz_view_pre(bad));
         CHECK(vcow_tree_del_range(t, NULL, 1, "a", 1, 0, &d) == bad);
         CHECK(vcow_tree_range(vcow_txn_view(t), "", 0, NULL, 2, 0, range_cb, NULL) ==
               fuzz_view_pre(bad));
-        CHECK(vcow_tree_get(h, NULL, 1, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_rank(h, NULL, 3, &u) == VCOW_EINVAL);
-        CHECK(vcow_tree_lower_bound(h, NULL, 1, &k, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_upper_bound(h, NULL, 1, NULL, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_getn(h, NULL, 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_rankn(h, NULL, 3, &u) == VCOW_EINVAL);
+        CHECK(vcow_tree_lower_boundn(h, NULL, 1, &k, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_upper_boundn(h, NULL, 1, NULL, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_range(h, NULL, 1, "b", 1, 0, range_cb, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_range(h, "", 0, NULL, 1, VCOW_TREE_NO_LO, range_cb, NULL) == VCOW_EINVAL);
         break;
     case 1: /* keys over the limit */
-        CHECK(vcow_tree_set(t, bigkey, KMAX + 1, v) == bad);
-        CHECK(vcow_tree_del(t, bigkey, KMAX + 1) == bad);
-        CHECK(vcow_tree_get(vcow_txn_view(t), bigkey, KMAX + 1, &out) == fuzz_view_pre(bad));
+        CHECK(vcow_tree_setn(t, bigkey, KMAX + 1, v) == bad);
+        CHECK(vcow_tree_deln(t, bigkey, KMAX + 1) == bad);
+        CHECK(vcow_tree_getn(vcow_txn_view(t), bigkey, KMAX + 1, &out) == fuzz_view_pre(bad));
         CHECK(vcow_tree_del_range(t, bigkey, KMAX + 1, bigkey, 1, 0, &d) == bad);
         CHECK(vcow_tree_del_range(t, "", 0, bigkey, KMAX + 1, VCOW_TREE_NO_LO, NULL) == bad);
         CHECK(vcow_tree_range(vcow_txn_view(t), "a", 1, bigkey, KMAX + 1, 0, range_cb, NULL) ==
               fuzz_view_pre(bad));
-        CHECK(vcow_tree_get(h, bigkey, KMAX + 1, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_rank(h, bigkey, KMAX + 1, &u) == VCOW_EINVAL);
-        CHECK(vcow_tree_lower_bound(h, bigkey, KMAX + 1, &k, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_upper_bound(h, bigkey, (size_t)-1, &k, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_getn(h, bigkey, KMAX + 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_rankn(h, bigkey, KMAX + 1, &u) == VCOW_EINVAL);
+        CHECK(vcow_tree_lower_boundn(h, bigkey, KMAX + 1, &k, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_upper_boundn(h, bigkey, (size_t)-1, &k, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_range(h, bigkey, KMAX + 1, "", 0, NO_HI, range_cb, NULL) == VCOW_EINVAL);
         break;
     case 2: { /* invalid values: a set, a bulk load with one inside */
         CHECK(!make_val(b, 8, &v, &m));
-        CHECK(vcow_tree_set(t, "a", 1, v) == bad);
-        CHECK(vcow_tree_set(t, NULL, 0, v) == bad);
+        CHECK(vcow_tree_set(t, "a", v) == bad);
+        CHECK(vcow_tree_setn(t, NULL, 0, v) == bad);
         items[0] = (struct vcow_tree_kv){{"a", 1}, vcow_val_i64(1)};
         items[1] = (struct vcow_tree_kv){{"b", 1}, v};
         CHECK(vcow_tree_bulk_load(t, items, 2) == bad);
         break;
     }
     case 3: /* NULL versions, outputs, callbacks */
-        CHECK(vcow_tree_get(h, "a", 1, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_get(NULL, "a", 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_get(h, "a", NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_get(NULL, "a", &out) == VCOW_EINVAL);
         CHECK(vcow_tree_len(h, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_len(NULL, &u) == VCOW_EINVAL);
         CHECK(vcow_tree_first(NULL, &k, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_last(NULL, NULL, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_lower_bound(NULL, "a", 1, &k, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_upper_bound(NULL, "a", 1, &k, &out) == VCOW_EINVAL);
-        CHECK(vcow_tree_rank(h, "a", 1, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_rank(NULL, "a", 1, &u) == VCOW_EINVAL);
+        CHECK(vcow_tree_lower_bound(NULL, "a", &k, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_upper_bound(NULL, "a", &k, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_rank(h, "a", NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_rank(NULL, "a", &u) == VCOW_EINVAL);
         CHECK(vcow_tree_select(NULL, 0, &k, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_range(h, NULL, 0, NULL, 0, 0, NULL, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_range(NULL, NULL, 0, NULL, 0, 0, range_cb, NULL) == VCOW_EINVAL);
@@ -863,15 +863,15 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_equal(NULL, h, &eq) == VCOW_EINVAL);
         CHECK(vcow_tree_check(NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_check(vcow_txn_view(NULL)) == VCOW_EINVAL);
-        CHECK(vcow_tree_get(vcow_txn_view(t), "a", 1, NULL) == fuzz_view_pre(bad));
+        CHECK(vcow_tree_get(vcow_txn_view(t), "a", NULL) == fuzz_view_pre(bad));
         CHECK(vcow_tree_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
         CHECK(vcow_tree_range(vcow_txn_view(t), NULL, 0, NULL, 0, 0, NULL, NULL) ==
               fuzz_view_pre(bad));
         CHECK(vcow_tree_bulk_load(t, NULL, 1 + b % 3) == bad);
         CHECK(vcow_tree_bulk_load(NULL, items, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(NULL, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
-        CHECK(vcow_tree_cell_set(NULL, "a", 1, v, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_cell_del(NULL, "a", 1, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_set(NULL, "a", v, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_del(NULL, "a", NULL) == VCOW_EINVAL);
         break;
     case 4: { /* inverted bounds (in the cell's order): ERANGE unless a bound is open */
         bool rv = cur_ord == ORD_REV;
@@ -897,13 +897,13 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
     case 5: /* the longest key is valid; set, read, delete */
         if (pre != VCOW_OK || armed)
             break;
-        CHECK(vcow_tree_set(t, bigkey, KMAX, v) == VCOW_OK);
-        CHECK(vcow_tree_get(vcow_txn_view(t), bigkey, KMAX, &out) == VCOW_OK);
+        CHECK(vcow_tree_setn(t, bigkey, KMAX, v) == VCOW_OK);
+        CHECK(vcow_tree_getn(vcow_txn_view(t), bigkey, KMAX, &out) == VCOW_OK);
         CHECK(out.type == VCOW_T_I64 && out.u.i64 == 1);
         CHECK(vcow_tree_len(vcow_txn_view(t), &u) == VCOW_OK && u == (uint64_t)ws->n + 1);
         CHECK(vcow_tree_check(vcow_txn_view(t)) == VCOW_OK);
-        CHECK(vcow_tree_del(t, bigkey, KMAX) == VCOW_OK);
-        CHECK(vcow_tree_del(t, bigkey, KMAX) == VCOW_ENOENT);
+        CHECK(vcow_tree_deln(t, bigkey, KMAX) == VCOW_OK);
+        CHECK(vcow_tree_deln(t, bigkey, KMAX) == VCOW_ENOENT);
         break;
     case 6: { /* versions and txns of another kind */
         if (armed)
@@ -914,7 +914,7 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_cell_open(VCOW_KIND_BOX, NULL, &bc) == VCOW_OK);
         CHECK(vcow_cell_pin_head(bc, &bv) == VCOW_OK);
         CHECK(vcow_txn_begin(bc, &bt) == VCOW_OK);
-        CHECK(vcow_tree_get(bv, "a", 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_get(bv, "a", &out) == VCOW_EINVAL);
         CHECK(vcow_tree_len(bv, &u) == VCOW_EINVAL);
         CHECK(vcow_tree_first(bv, &k, &out) == VCOW_EINVAL);
         CHECK(vcow_tree_select(bv, 0, &k, &out) == VCOW_EINVAL);
@@ -922,15 +922,15 @@ static void bad_args(vcow_cell *c, vcow_txn *t, int pre, bool armed, uint8_t a, 
         CHECK(vcow_tree_diff(h, bv, diff_cb, NULL) == VCOW_EINVAL);
         CHECK(vcow_tree_equal(bv, h, &eq) == VCOW_EINVAL);
         CHECK(vcow_tree_check(bv) == VCOW_EINVAL);
-        CHECK(vcow_tree_set(bt, "a", 1, v) == VCOW_EINVAL);
-        CHECK(vcow_tree_del(bt, "a", 1) == VCOW_EINVAL);
-        CHECK(vcow_tree_get(vcow_txn_view(bt), "a", 1, &out) == VCOW_EINVAL);
+        CHECK(vcow_tree_set(bt, "a", v) == VCOW_EINVAL);
+        CHECK(vcow_tree_del(bt, "a") == VCOW_EINVAL);
+        CHECK(vcow_tree_get(vcow_txn_view(bt), "a", &out) == VCOW_EINVAL);
         CHECK(vcow_tree_len(vcow_txn_view(bt), &u) == VCOW_EINVAL);
         CHECK(vcow_tree_bulk_load(bt, NULL, 0) == VCOW_EINVAL);
         CHECK(vcow_tree_del_range(bt, NULL, 0, NULL, 0, NO_LO | NO_HI, &d) == VCOW_EINVAL);
         CHECK(vcow_tree_check(vcow_txn_view(bt)) == VCOW_EINVAL);
-        CHECK(vcow_tree_cell_set(bc, "a", 1, v, NULL) == VCOW_EINVAL);
-        CHECK(vcow_tree_cell_del(bc, "a", 1, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_set(bc, "a", v, NULL) == VCOW_EINVAL);
+        CHECK(vcow_tree_cell_del(bc, "a", NULL) == VCOW_EINVAL);
         vcow_txn_free(bt);
         vcow_version_unpin(bv);
         CHECK(vcow_cell_close(bc) == VCOW_OK);
@@ -986,7 +986,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             bool valid = make_val(a, b, &v, &m);
             int k = read_key(&in);
             touch = k;
-            rc = vcow_tree_set(t, kp(k, a & 1), keys[k].len, v);
+            rc = vcow_tree_setn(t, kp(k, a & 1), keys[k].len, v);
             if (pre != VCOW_OK || !valid) {
                 CHECK(rc == (pre != VCOW_OK ? pre : VCOW_EINVAL));
                 twalk = pre == VCOW_OK;
@@ -1005,7 +1005,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 2: { /* del */
             int k = read_key(&in);
             touch = k;
-            rc = vcow_tree_del(t, kp(k, a & 1), keys[k].len);
+            rc = vcow_tree_deln(t, kp(k, a & 1), keys[k].len);
             if (pre != VCOW_OK) {
                 CHECK(rc == pre);
                 break;
@@ -1137,7 +1137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0, id = start; i < count && id < nk; i++, id++) {
                 if (b & 1) {
                     int x = mfind(ws, id);
-                    rc = vcow_tree_del(t, kp(id, true), keys[id].len);
+                    rc = vcow_tree_deln(t, kp(id, true), keys[id].len);
                     if (pre != VCOW_OK) {
                         CHECK(rc == pre);
                         break;
@@ -1154,7 +1154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     vcow_val v;
                     struct ment m;
                     CHECK(make_val((uint8_t)(seed + i), (uint8_t)((b >> 1) + i) % 8, &v, &m));
-                    rc = vcow_tree_set(t, kp(id, false), keys[id].len, v);
+                    rc = vcow_tree_setn(t, kp(id, false), keys[id].len, v);
                     if (pre != VCOW_OK) {
                         CHECK(rc == pre);
                         break;
@@ -1177,13 +1177,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vcow_val v;
             uint64_t u;
             if (pre != VCOW_OK) {
-                CHECK(vcow_tree_get(vcow_txn_view(t), kp(k, true), keys[k].len, &v) ==
+                CHECK(vcow_tree_getn(vcow_txn_view(t), kp(k, true), keys[k].len, &v) ==
                       fuzz_view_pre(pre));
                 CHECK(vcow_tree_len(vcow_txn_view(t), &u) == fuzz_view_pre(pre));
                 CHECK(vcow_tree_range(vcow_txn_view(t), NULL, 0, NULL, 0, 0, range_cb, NULL) ==
                       fuzz_view_pre(pre));
                 CHECK(vcow_tree_check(vcow_txn_view(t)) == fuzz_view_pre(pre));
-                CHECK(vcow_tree_set(t, "a", 1, vcow_val_i64(1)) == pre);
+                CHECK(vcow_tree_set(t, "a", vcow_val_i64(1)) == pre);
                 CHECK(vcow_tree_bulk_load(t, NULL, 0) == pre);
                 break;
             }
@@ -1289,7 +1289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 vcow_val v;
                 struct ment m;
                 bool valid = make_val(a, next(&in), &v, &m);
-                rc = vcow_tree_cell_set(fd.cell, kp(k, a & 1), keys[k].len, v, &seq);
+                rc = vcow_tree_cell_setn(fd.cell, kp(k, a & 1), keys[k].len, v, &seq);
                 if (rc == VCOW_OK) {
                     CHECK(valid);
                     fuzz_cell_wrote(&fd, seq);
@@ -1301,7 +1301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             } else {
                 int x = mfind(&hist[fd.head], k);
-                rc = vcow_tree_cell_del(fd.cell, kp(k, a & 1), keys[k].len, &seq);
+                rc = vcow_tree_cell_deln(fd.cell, kp(k, a & 1), keys[k].len, &seq);
                 if (rc == VCOW_OK) {
                     CHECK(x >= 0);
                     fuzz_cell_wrote(&fd, seq);

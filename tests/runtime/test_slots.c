@@ -151,17 +151,17 @@ static void test_revive(void)
 {
     struct vcow_cell_opts o = {.size = sizeof(o)};
     CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, &o, &cell));
-    CHECK_OK(vcow_map_cell_set(cell, "n", 1, vcow_val_i64(1), NULL));
-    CHECK_OK(vcow_map_cell_set(cell, "m", 1, (vcow_val){.type = VCOW_T_MAP}, NULL));
+    CHECK_OK(vcow_map_cell_set(cell, "n", vcow_val_i64(1), NULL));
+    CHECK_OK(vcow_map_cell_set(cell, "m", (vcow_val){.type = VCOW_T_MAP}, NULL));
 
     vcow_version *s, *a, *b, *c, *d;
     CHECK_OK(vcow_cell_pin_head(cell, &s));
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(cell, &t));
-    CHECK_OK(vcow_map_cell_set(cell, "n", 1, vcow_val_i64(2), NULL)); /* s is old now */
+    CHECK_OK(vcow_map_cell_set(cell, "n", vcow_val_i64(2), NULL)); /* s is old now */
     CHECK_OK(vcow_version_pin(s, &a));
     vcow_val m;
-    CHECK_OK(vcow_map_get(s, "m", 1, &m));
+    CHECK_OK(vcow_map_get(s, "m", &m));
     vcow_view view;
     const vcow_version *nested = vcow_view_of(&view, s, m);
     CHECK(nested != NULL);
@@ -172,12 +172,12 @@ static void test_revive(void)
     CHECK_OK(vcow_txn_abort(t));
     vcow_txn_free(t);
     for (int i = 0; i < 10; i++)
-        CHECK_OK(vcow_map_cell_set(cell, "n", 1, vcow_val_i64(3 + i), NULL));
+        CHECK_OK(vcow_map_cell_set(cell, "n", vcow_val_i64(3 + i), NULL));
     vcow_version *all[] = {a, b, c, d};
     for (int i = 0; i < 4; i++) {
         vcow_val x;
         CHECK_EQ_INT(vcow_version_seq(all[i]), 2);
-        CHECK_OK(vcow_map_get(all[i], "n", 1, &x));
+        CHECK_OK(vcow_map_get(all[i], "n", &x));
         CHECK_EQ_INT(x.u.i64, 1);
     }
     CHECK(held_settled() > 0);

@@ -43,7 +43,7 @@ static void fill(vcow_cell *c, uint64_t from, uint64_t to, uint64_t step)
     char k[32];
     CHECK_OK(vcow_txn_begin(c, &t));
     for (uint64_t i = from; i < to; i += step)
-        CHECK_OK(vcow_tree_set(t, k, key_of(k, i), vcow_val_i64((int64_t)i)));
+        CHECK_OK(vcow_tree_setn(t, k, key_of(k, i), vcow_val_i64((int64_t)i)));
     CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
@@ -85,7 +85,11 @@ static void test_basic(void)
     CHECK_OK(vcow_tree_len(h, &n));
     CHECK_EQ_INT(n, N / 2);
     for (uint64_t i = 0; i < N; i++) {
-        int rc = vcow_tree_get(h, k, key_of(k, i), &v);
+        int rc = vcow_tree_getn(h, k, key_of(k, i), &v);
+        bool has;
+        CHECK_OK(vcow_tree_containsn(h, k, key_of(k, i), &has));
+        CHECK(has == (i % 2 == 0));
+        CHECK_RC(vcow_tree_getn(h, k, key_of(k, i), NULL), rc); /* presence only */
         if (i % 2 == 0) {
             CHECK_OK(rc);
             CHECK_EQ_INT(v.u.i64, (int64_t)i);
@@ -93,18 +97,18 @@ static void test_basic(void)
             CHECK_RC(rc, VCOW_ENOENT);
         }
         uint64_t r;
-        CHECK_OK(vcow_tree_rank(h, k, key_of(k, i), &r));
+        CHECK_OK(vcow_tree_rankn(h, k, key_of(k, i), &r));
         CHECK_EQ_INT(r, (i + 1) / 2);
         /* lower bound: the smallest even >= i; upper: > i. */
         uint64_t lb = (i + 1) / 2 * 2, ub = i / 2 * 2 + 2;
-        int rcl = vcow_tree_lower_bound(h, k, key_of(k, i), &ks, &v);
+        int rcl = vcow_tree_lower_boundn(h, k, key_of(k, i), &ks, &v);
         if (lb < N) {
             CHECK_OK(rcl);
             CHECK_EQ_INT(v.u.i64, (int64_t)lb);
         } else {
             CHECK_RC(rcl, VCOW_ENOENT);
         }
-        int rcu = vcow_tree_upper_bound(h, k, key_of(k, i), &ks, &v);
+        int rcu = vcow_tree_upper_boundn(h, k, key_of(k, i), &ks, &v);
         if (ub < N) {
             CHECK_OK(rcu);
             CHECK_EQ_INT(v.u.i64, (int64_t)ub);
@@ -151,8 +155,8 @@ static void test_basic(void)
     vcow_txn *t;
     CHECK_OK(vcow_txn_begin(c, &t));
     for (uint64_t i = 0; i < N; i += 4)
-        CHECK_OK(vcow_tree_del(t, k, key_of(k, i)));
-    CHECK_RC(vcow_tree_del(t, k, key_of(k, 0)), VCOW_ENOENT);
+        CHECK_OK(vcow_tree_deln(t, k, key_of(k, i)));
+    CHECK_RC(vcow_tree_deln(t, k, key_of(k, 0)), VCOW_ENOENT);
     CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, N / 4);
@@ -160,7 +164,7 @@ static void test_basic(void)
     vcow_txn_free(t);
     CHECK_OK(vcow_txn_begin(c, &t));
     for (uint64_t i = 2; i < N; i += 4)
-        CHECK_OK(vcow_tree_del(t, k, key_of(k, i)));
+        CHECK_OK(vcow_tree_deln(t, k, key_of(k, i)));
     CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 0);
     CHECK_OK(vcow_txn_commit(t));
@@ -173,39 +177,39 @@ static void test_basic(void)
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (char)(i * 7);
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_tree_set(t, NULL, 0, vcow_val_bool(true)));
-    CHECK_OK(vcow_tree_set(t, "b", 1, vcow_val_bytes(big, sizeof(big))));
-    CHECK_OK(vcow_tree_set(t, "c", 1, vcow_val_bytes(big, 64)));
-    CHECK_OK(vcow_tree_set(t, "d", 1, vcow_val_bytes(NULL, 0)));
-    CHECK_OK(vcow_tree_set(t, "e", 1, vcow_val_f64(2.5)));
+    CHECK_OK(vcow_tree_setn(t, NULL, 0, vcow_val_bool(true)));
+    CHECK_OK(vcow_tree_set(t, "b", vcow_val_bytes(big, sizeof(big))));
+    CHECK_OK(vcow_tree_set(t, "c", vcow_val_bytes(big, 64)));
+    CHECK_OK(vcow_tree_set(t, "d", vcow_val_bytes(NULL, 0)));
+    CHECK_OK(vcow_tree_set(t, "e", vcow_val_f64(2.5)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 1);
     vcow_read_lock();
     h = vcow_cell_head(c);
     CHECK_OK(vcow_tree_check(h));
-    CHECK_OK(vcow_tree_get(h, NULL, 0, &v));
+    CHECK_OK(vcow_tree_getn(h, NULL, 0, &v));
     CHECK(v.type == VCOW_T_BOOL && v.u.b);
     CHECK_OK(vcow_tree_first(h, &ks, NULL));
     CHECK_EQ_INT(ks.len, 0);
-    CHECK_OK(vcow_tree_get(h, "b", 1, &v));
+    CHECK_OK(vcow_tree_get(h, "b", &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == sizeof(big));
     CHECK(memcmp(v.u.bytes.ptr, big, sizeof(big)) == 0);
-    CHECK_OK(vcow_tree_get(h, "c", 1, &v));
+    CHECK_OK(vcow_tree_get(h, "c", &v));
     CHECK(v.u.bytes.len == 64 && memcmp(v.u.bytes.ptr, big, 64) == 0);
-    CHECK_OK(vcow_tree_get(h, "d", 1, &v));
+    CHECK_OK(vcow_tree_get(h, "d", &v));
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == 0);
-    CHECK_OK(vcow_tree_get(h, "e", 1, &v));
+    CHECK_OK(vcow_tree_get(h, "e", &v));
     CHECK(v.type == VCOW_T_F64 && v.u.f64 == 2.5);
     vcow_read_unlock();
     /* Overwriting and deleting the blob value retires the blob. */
-    CHECK_OK(vcow_tree_cell_set(c, "b", 1, vcow_val_i64(1), NULL));
-    CHECK_OK(vcow_tree_cell_set(c, "c", 1, vcow_val_bytes(big, 65), NULL));
+    CHECK_OK(vcow_tree_cell_set(c, "b", vcow_val_i64(1), NULL));
+    CHECK_OK(vcow_tree_cell_set(c, "c", vcow_val_bytes(big, 65), NULL));
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 1);
     uint64_t seq;
-    CHECK_OK(vcow_tree_cell_del(c, "c", 1, &seq));
-    CHECK_RC(vcow_tree_cell_del(c, "c", 1, NULL), VCOW_ENOENT);
+    CHECK_OK(vcow_tree_cell_del(c, "c", &seq));
+    CHECK_RC(vcow_tree_cell_del(c, "c", NULL), VCOW_ENOENT);
     CHECK_OK(vcow_gc_barrier());
     CHECK_EQ_INT(test_live_nodes(VCOW_MEM_BLOB), 0);
 
@@ -232,7 +236,7 @@ static void test_basic(void)
                                  VCOW_TREE_NO_LO | VCOW_TREE_NO_HI, collect_fn, &col));
         CHECK_EQ_INT(col.n, m);
         if (m > 0)
-            CHECK_OK(vcow_tree_set(t, "x", 1, vcow_val_i64(1))); /* still a working tree */
+            CHECK_OK(vcow_tree_set(t, "x", vcow_val_i64(1))); /* still a working tree */
         CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
         CHECK_OK(vcow_txn_commit(t));
         vcow_txn_free(t);
@@ -257,20 +261,20 @@ static void test_badinput(void)
     CHECK_OK(vcow_txn_begin(c, &t));
     CHECK_OK(vcow_txn_begin(box, &tb));
     /* The longest key is fine, one more byte is not. */
-    CHECK_OK(vcow_tree_set(t, key, VCOW_TREE_MAX_KEY, vcow_val_i64(1)));
-    CHECK_RC(vcow_tree_set(t, key, VCOW_TREE_MAX_KEY + 1, vcow_val_i64(1)), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_del(t, key, VCOW_TREE_MAX_KEY + 1), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_get(vcow_txn_view(t), key, VCOW_TREE_MAX_KEY + 1, &v), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_set(t, NULL, 3, vcow_val_i64(1)), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_set(NULL, "a", 1, vcow_val_i64(1)), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_set(tb, "a", 1, vcow_val_i64(1)), VCOW_EINVAL);
+    CHECK_OK(vcow_tree_setn(t, key, VCOW_TREE_MAX_KEY, vcow_val_i64(1)));
+    CHECK_RC(vcow_tree_setn(t, key, VCOW_TREE_MAX_KEY + 1, vcow_val_i64(1)), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_deln(t, key, VCOW_TREE_MAX_KEY + 1), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_getn(vcow_txn_view(t), key, VCOW_TREE_MAX_KEY + 1, &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_setn(t, NULL, 3, vcow_val_i64(1)), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_set(NULL, "a", vcow_val_i64(1)), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_set(tb, "a", vcow_val_i64(1)), VCOW_EINVAL);
     vcow_val nested = {VCOW_T_TREE, {.root = NULL}};
-    CHECK_RC(vcow_tree_set(t, "a", 1, nested), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_set(t, "a", nested), VCOW_EINVAL);
     vcow_val none = {VCOW_T_NONE, {.i64 = 0}};
-    CHECK_RC(vcow_tree_set(t, "a", 1, none), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_set(t, "a", 1, vcow_val_bytes(NULL, 5)), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_set(t, "a", 1, vcow_val_bytes(key, VCOW_VAL_MAX_BYTES + 1)), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_del(t, "zz", 2), VCOW_ENOENT);
+    CHECK_RC(vcow_tree_set(t, "a", none), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_set(t, "a", vcow_val_bytes(NULL, 5)), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_set(t, "a", vcow_val_bytes(key, VCOW_VAL_MAX_BYTES + 1)), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_del(t, "zz"), VCOW_ENOENT);
     /* Inverted ranges. */
     CHECK_RC(vcow_tree_del_range(t, "b", 1, "a", 1, 0, &n), VCOW_ERANGE);
     CHECK_RC(vcow_tree_range(vcow_txn_view(t), "b", 1, "a", 1, 0, collect_fn, NULL), VCOW_ERANGE);
@@ -293,7 +297,7 @@ static void test_badinput(void)
     CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     /* A finished txn. */
-    CHECK_RC(vcow_tree_set(t, "a", 1, vcow_val_i64(1)), VCOW_ESTATE);
+    CHECK_RC(vcow_tree_set(t, "a", vcow_val_i64(1)), VCOW_ESTATE);
     CHECK(vcow_txn_view(t) == NULL);
     CHECK_RC(vcow_tree_del_range(t, "a", 1, "b", 1, 0, NULL), VCOW_ESTATE);
     CHECK_RC(vcow_tree_bulk_load(t, kv, 0), VCOW_ESTATE);
@@ -302,18 +306,23 @@ static void test_badinput(void)
     /* Reads on versions. */
     vcow_read_lock();
     const vcow_version *h = vcow_cell_head(c), *hb = vcow_cell_head(box);
-    CHECK_RC(vcow_tree_get(NULL, "a", 1, &v), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_get(hb, "a", 1, &v), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_get(h, "a", 1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_get(h, "zz", 2, &v), VCOW_ENOENT);
+    CHECK_RC(vcow_tree_get(NULL, "a", &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_get(hb, "a", &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_get(h, NULL, &v), VCOW_EINVAL);
+    bool has;
+    CHECK_RC(vcow_tree_contains(h, "a", NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_contains(hb, "a", &has), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_rank(h, NULL, &n), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_lower_bound(h, NULL, &ks, &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_get(h, "zz", &v), VCOW_ENOENT);
     CHECK_RC(vcow_tree_len(h, NULL), VCOW_EINVAL);
     CHECK_RC(vcow_tree_select(h, 101, &ks, &v), VCOW_ERANGE);
     CHECK_RC(vcow_tree_select(h, UINT64_MAX, &ks, &v), VCOW_ERANGE);
     CHECK_OK(vcow_tree_select(h, 100, &ks, &v));
-    CHECK_RC(vcow_tree_rank(h, "a", 1, NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_rank(h, key, VCOW_TREE_MAX_KEY + 1, &n), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_lower_bound(h, "zzz", 3, &ks, &v), VCOW_ENOENT);
-    CHECK_RC(vcow_tree_upper_bound(h, NULL, 5, &ks, &v), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_rank(h, "a", NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_rankn(h, key, VCOW_TREE_MAX_KEY + 1, &n), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_lower_bound(h, "zzz", &ks, &v), VCOW_ENOENT);
+    CHECK_RC(vcow_tree_upper_boundn(h, NULL, 5, &ks, &v), VCOW_EINVAL);
     CHECK_RC(vcow_tree_range(h, "b", 1, "a", 1, VCOW_TREE_REVERSE, collect_fn, NULL), VCOW_ERANGE);
     CHECK_RC(vcow_tree_range(hb, "a", 1, "b", 1, 0, collect_fn, NULL), VCOW_EINVAL);
     CHECK_RC(vcow_tree_diff(h, NULL, NULL, NULL), VCOW_EINVAL);
@@ -325,9 +334,9 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_check(hb), VCOW_EINVAL);
     CHECK_RC(vcow_tree_first(hb, &ks, &v), VCOW_EINVAL);
     vcow_read_unlock();
-    CHECK_RC(vcow_tree_cell_set(box, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_cell_set(NULL, "a", 1, vcow_val_i64(1), NULL), VCOW_EINVAL);
-    CHECK_RC(vcow_tree_cell_del(c, key, VCOW_TREE_MAX_KEY + 1, NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_set(box, "a", vcow_val_i64(1), NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_set(NULL, "a", vcow_val_i64(1), NULL), VCOW_EINVAL);
+    CHECK_RC(vcow_tree_cell_deln(c, key, VCOW_TREE_MAX_KEY + 1, NULL), VCOW_EINVAL);
     /* Empty tree reads. */
     vcow_cell *e = open_tree(false);
     vcow_read_lock();
@@ -335,7 +344,7 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_first(h, &ks, &v), VCOW_ENOENT);
     CHECK_RC(vcow_tree_last(h, &ks, &v), VCOW_ENOENT);
     CHECK_RC(vcow_tree_select(h, 0, &ks, &v), VCOW_ERANGE);
-    CHECK_OK(vcow_tree_rank(h, "a", 1, &n));
+    CHECK_OK(vcow_tree_rank(h, "a", &n));
     CHECK_EQ_INT(n, 0);
     vcow_read_unlock();
     CHECK_OK(vcow_cell_close(e));
@@ -354,8 +363,8 @@ static void test_history(void)
         vcow_txn *t;
         CHECK_OK(vcow_txn_begin(c, &t));
         for (int j = 10 * (s - 1); j < 10 * s; j++)
-            CHECK_OK(vcow_tree_set(t, k, key_of(k, (uint64_t)j), vcow_val_i64(0)));
-        CHECK_OK(vcow_tree_set(t, k, key_of(k, (uint64_t)(s - 1)), vcow_val_i64(s)));
+            CHECK_OK(vcow_tree_setn(t, k, key_of(k, (uint64_t)j), vcow_val_i64(0)));
+        CHECK_OK(vcow_tree_setn(t, k, key_of(k, (uint64_t)(s - 1)), vcow_val_i64(s)));
         if (s % 7 == 0) /* and drop a range to shake the shape */
             CHECK_OK(vcow_tree_del_range(t, k, key_of(k, 10000), NULL, 0, VCOW_TREE_NO_HI, NULL));
         CHECK_OK(vcow_txn_commit(t));
@@ -370,7 +379,7 @@ static void test_history(void)
         CHECK_EQ_INT(n, 10 * s);
         for (int j = 0; j < 10 * s; j++) {
             vcow_val v;
-            CHECK_OK(vcow_tree_get(p, k, key_of(k, (uint64_t)j), &v));
+            CHECK_OK(vcow_tree_getn(p, k, key_of(k, (uint64_t)j), &v));
             CHECK_EQ_INT(v.u.i64, j < s ? j + 1 : 0);
         }
         vcow_version_unpin(p);
@@ -403,8 +412,8 @@ static int oom_script(void)
         for (int i = 0; i < 120; i++) {
             uint64_t j = (uint64_t)(i * 7 + round * 13) % 250;
             vcow_val val = i % 3 ? vcow_val_i64(i) : vcow_val_bytes(big, 100 + (size_t)i % 100);
-            rc = round % 2 == 0 || i % 2 ? vcow_tree_set(t, k, key_of(k, j), val)
-                                         : vcow_tree_del(t, k, key_of(k, j));
+            rc = round % 2 == 0 || i % 2 ? vcow_tree_setn(t, k, key_of(k, j), val)
+                                         : vcow_tree_deln(t, k, key_of(k, j));
             if (rc == VCOW_ENOMEM)
                 failures++;
             else
@@ -414,7 +423,7 @@ static int oom_script(void)
          * txn's own now, so values are patched in place. */
         for (int i = 0; i < 20; i++) {
             uint64_t j = (uint64_t)(i * 7 + round * 13) % 250;
-            rc = vcow_tree_set(t, k, key_of(k, j), vcow_val_bytes(big, 150 + (size_t)i));
+            rc = vcow_tree_setn(t, k, key_of(k, j), vcow_val_bytes(big, 150 + (size_t)i));
             if (rc == VCOW_ENOMEM)
                 failures++;
             else
@@ -529,9 +538,9 @@ static void test_rangedel(void)
     CHECK_OK(vcow_tree_len(h, &n));
     CHECK_EQ_INT(n, N - del);
     vcow_val v;
-    CHECK_OK(vcow_tree_get(h, lo, key_of(lo, 1233), &v));
-    CHECK_RC(vcow_tree_get(h, lo, key_of(lo, 1234), &v), VCOW_ENOENT);
-    CHECK_OK(vcow_tree_get(h, lo, key_of(lo, 98765), &v));
+    CHECK_OK(vcow_tree_getn(h, lo, key_of(lo, 1233), &v));
+    CHECK_RC(vcow_tree_getn(h, lo, key_of(lo, 1234), &v), VCOW_ENOENT);
+    CHECK_OK(vcow_tree_getn(h, lo, key_of(lo, 98765), &v));
     vcow_read_unlock();
     /* Every bound combination at every small offset, on a small tree. */
     for (unsigned flags = 0; flags < 16; flags++) {
@@ -553,7 +562,7 @@ static void test_rangedel(void)
                 CHECK_EQ_INT(del, expect);
                 CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
                 for (uint64_t i = 0; i < 300; i++) {
-                    int rc = vcow_tree_get(vcow_txn_view(t), lo, key_of(lo, i), &v);
+                    int rc = vcow_tree_getn(vcow_txn_view(t), lo, key_of(lo, i), &v);
                     CHECK_RC(rc, i >= from && i < to ? VCOW_ENOENT : VCOW_OK);
                 }
                 CHECK_OK(vcow_txn_commit(t));
@@ -600,13 +609,13 @@ static void test_diff(void)
     vcow_txn *t;
     char k[32];
     CHECK_OK(vcow_txn_begin(c, &t)); /* version 2: 3 changes, 2 adds, 1 del */
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 10), vcow_val_i64(-1)));
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 30000), vcow_val_i64(-1)));
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 49999), vcow_val_i64(-1)));
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 60000), vcow_val_i64(1)));
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 70000), vcow_val_i64(1)));
-    CHECK_OK(vcow_tree_del(t, k, key_of(k, 20000)));
-    CHECK_OK(vcow_tree_set(t, k, key_of(k, 5), vcow_val_i64(5))); /* same value: no change */
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 10), vcow_val_i64(-1)));
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 30000), vcow_val_i64(-1)));
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 49999), vcow_val_i64(-1)));
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 60000), vcow_val_i64(1)));
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 70000), vcow_val_i64(1)));
+    CHECK_OK(vcow_tree_deln(t, k, key_of(k, 20000)));
+    CHECK_OK(vcow_tree_setn(t, k, key_of(k, 5), vcow_val_i64(5))); /* same value: no change */
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);
     vcow_version *a, *b;

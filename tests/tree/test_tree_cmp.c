@@ -335,10 +335,10 @@ static void full_compare_version(const vcow_version *v, const uint32_t *model, b
         size_t len;
         const unsigned char *p = spell(i, &len);
         uint64_t rank = pre[i], got;
-        CHECK_OK(vcow_tree_rank(v, p, len, &got));
+        CHECK_OK(vcow_tree_rankn(v, p, len, &got));
         CHECK_EQ_INT(got, rank);
         /* lower bound: the first present >= i; upper: > i */
-        rc = vcow_tree_lower_bound(v, p, len, &ks, &val);
+        rc = vcow_tree_lower_boundn(v, p, len, &ks, &val);
         if (nextp[i] == K) {
             CHECK_RC(rc, VCOW_ENOENT);
         } else {
@@ -346,14 +346,14 @@ static void full_compare_version(const vcow_version *v, const uint32_t *model, b
             check_key(ks, nextp[i], model[nextp[i]]);
             CHECK(val_is(&val, m_tag(model[nextp[i]])));
         }
-        rc = vcow_tree_upper_bound(v, p, len, &ks, NULL);
+        rc = vcow_tree_upper_boundn(v, p, len, &ks, NULL);
         if (nextp[i + 1] == K) {
             CHECK_RC(rc, VCOW_ENOENT);
         } else {
             CHECK_OK(rc);
             check_key(ks, nextp[i + 1], model[nextp[i + 1]]);
         }
-        rc = vcow_tree_get(v, p, len, &val);
+        rc = vcow_tree_getn(v, p, len, &val);
         n_checks += 4;
         if (model[i] == 0) {
             CHECK_RC(rc, VCOW_ENOENT);
@@ -478,13 +478,13 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
         if (what < 450) { /* set, in any spelling */
             unsigned i = rnd(K), s = rnd(cls[i].nsp);
             uint32_t tag = next_tag++;
-            CHECK_OK(vcow_tree_set(t, cls[i].sp[s], cls[i].len[s], val_of(tag)));
+            CHECK_OK(vcow_tree_setn(t, cls[i].sp[s], cls[i].len[s], val_of(tag)));
             model[i] = tag * 4 + (model[i] != 0 ? m_sp(model[i]) : s);
         } else if (what < 750) { /* del, in any spelling */
             unsigned i = rnd(K);
             size_t len;
             const unsigned char *p = spell(i, &len);
-            CHECK_RC(vcow_tree_del(t, p, len), model[i] ? VCOW_OK : VCOW_ENOENT);
+            CHECK_RC(vcow_tree_deln(t, p, len), model[i] ? VCOW_OK : VCOW_ENOENT);
             model[i] = 0;
         } else if (what < 790) { /* del_range */
             unsigned lo = rnd(K), hi = rnd(K), flags = rnd(16);
@@ -551,7 +551,7 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
             size_t len;
             const unsigned char *p = spell(i, &len);
             vcow_val v;
-            int rc = vcow_tree_get(vcow_txn_view(t), p, len, &v);
+            int rc = vcow_tree_getn(vcow_txn_view(t), p, len, &v);
             if (model[i]) {
                 CHECK_OK(rc);
                 CHECK(val_is(&v, m_tag(model[i])));
@@ -640,14 +640,14 @@ static void test_badinput(void)
     /* nocase: "Key" then "KEY" is one entry, spelled as first stored. */
     vcow_cell *c = open_cell(cmp_nocase, NULL, true);
     CHECK_OK(vcow_txn_begin(c, &t));
-    CHECK_OK(vcow_tree_set(t, "Key", 3, vcow_val_i64(1)));
-    CHECK_OK(vcow_tree_set(t, "KEY", 3, vcow_val_i64(2)));
+    CHECK_OK(vcow_tree_set(t, "Key", vcow_val_i64(1)));
+    CHECK_OK(vcow_tree_set(t, "KEY", vcow_val_i64(2)));
     CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 1);
-    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "key", 3, &v));
+    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "key", &v));
     CHECK(v.type == VCOW_T_I64 && v.u.i64 == 2);
     /* A value of another inline size takes the rebuild path: same key. */
-    CHECK_OK(vcow_tree_set(t, "kEy", 3, vcow_val_bytes("0123456789", 10)));
+    CHECK_OK(vcow_tree_set(t, "kEy", vcow_val_bytes("0123456789", 10)));
     CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
     CHECK_EQ_INT(n, 1);
     CHECK_OK(vcow_txn_commit(t));
@@ -657,7 +657,7 @@ static void test_badinput(void)
     CHECK_OK(vcow_tree_first(h, &ks, &v));
     CHECK(ks.len == 3 && memcmp(ks.ptr, "Key", 3) == 0);
     CHECK(v.type == VCOW_T_BYTES && v.u.bytes.len == 10);
-    CHECK_OK(vcow_tree_rank(h, "KEZ", 3, &n));
+    CHECK_OK(vcow_tree_rank(h, "KEZ", &n));
     CHECK_EQ_INT(n, 1);
     /* Inverted under the comparator: "b" > "A" although "A" < "b" in memcmp. */
     CHECK_RC(vcow_tree_range(h, "b", 1, "A", 1, 0, never_fn, NULL), VCOW_ERANGE);
@@ -698,7 +698,7 @@ static void test_badinput(void)
     CHECK_RC(vcow_tree_range(vcow_txn_view(t), "a", 1, "b", 1, 0, never_fn, NULL), VCOW_ERANGE);
     CHECK_OK(vcow_tree_del_range(t, "c", 1, "b", 1, VCOW_TREE_HI_INCL, &n));
     CHECK_EQ_INT(n, 2);
-    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "a", 1, &v));
+    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "a", &v));
     CHECK_OK(vcow_tree_check(vcow_txn_view(t)));
     CHECK_OK(vcow_txn_commit(t));
     vcow_txn_free(t);

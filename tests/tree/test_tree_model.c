@@ -160,9 +160,9 @@ static void full_compare_version(const vcow_version *v, const uint32_t *model, b
     for (unsigned s = 0; s < samples; s++) {
         unsigned i = full ? s : rnd(K);
         vcow_val val;
-        int rc = vcow_tree_get(v, keys[i], klens[i], &val);
+        int rc = vcow_tree_getn(v, keys[i], klens[i], &val);
         uint64_t rank = pre[i], got;
-        CHECK_OK(vcow_tree_rank(v, keys[i], klens[i], &got));
+        CHECK_OK(vcow_tree_rankn(v, keys[i], klens[i], &got));
         CHECK_EQ_INT(got, rank);
         if (model[i] == 0) {
             CHECK_RC(rc, VCOW_ENOENT);
@@ -265,11 +265,11 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
         if (what < 450) { /* set */
             unsigned i = rnd(K);
             uint32_t tag = next_tag++;
-            CHECK_OK(vcow_tree_set(t, keys[i], klens[i], val_of(tag)));
+            CHECK_OK(vcow_tree_setn(t, keys[i], klens[i], val_of(tag)));
             model[i] = tag;
         } else if (what < 750) { /* del */
             unsigned i = rnd(K);
-            int rc = vcow_tree_del(t, keys[i], klens[i]);
+            int rc = vcow_tree_deln(t, keys[i], klens[i]);
             CHECK_RC(rc, model[i] ? VCOW_OK : VCOW_ENOENT);
             model[i] = 0;
         } else if (what < 790) { /* del_range */
@@ -360,7 +360,7 @@ static void run_seed(unsigned long long seed, unsigned long ops, uint64_t *total
         } else { /* reads */
             unsigned i = rnd(K);
             vcow_val v;
-            int rc = vcow_tree_get(vcow_txn_view(t), keys[i], klens[i], &v);
+            int rc = vcow_tree_getn(vcow_txn_view(t), keys[i], klens[i], &v);
             if (model[i]) {
                 CHECK_OK(rc);
                 CHECK(val_is(&v, model[i]));

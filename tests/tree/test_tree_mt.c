@@ -57,7 +57,7 @@ static void check_version(const vcow_version *v, unsigned long long *rng)
     uint64_t n;
     CHECK_OK(vcow_tree_len(v, &n));
     vcow_val marker;
-    CHECK_OK(vcow_tree_get(v, "#", 1, &marker));
+    CHECK_OK(vcow_tree_get(v, "#", &marker));
     CHECK(marker.type == VCOW_T_I64);
     CHECK_EQ_INT(marker.u.i64, (int64_t)n - 1);
     struct scan s = {0, {0}, 0, test_rand(rng) % 2 ? 1 : -1};
@@ -96,8 +96,8 @@ static int fix_marker(vcow_txn *t)
     int rc = vcow_tree_len(vcow_txn_view(t), &n);
     if (rc != VCOW_OK)
         return rc;
-    bool has = vcow_tree_get(vcow_txn_view(t), "#", 1, &m) == VCOW_OK;
-    return vcow_tree_set(t, "#", 1, vcow_val_i64((int64_t)n - (has ? 1 : 0)));
+    bool has = vcow_tree_get(vcow_txn_view(t), "#", &m) == VCOW_OK;
+    return vcow_tree_set(t, "#", vcow_val_i64((int64_t)n - (has ? 1 : 0)));
 }
 
 struct wctx {
@@ -114,9 +114,9 @@ static int write_fn(vcow_txn *t, void *arg)
         unsigned what = (unsigned)(test_rand(&r) % 100);
         uint64_t a = test_rand(&r) % 20000;
         if (what < 60) {
-            rc = vcow_tree_set(t, k, key_of(k, a), vcow_val_i64((int64_t)a));
+            rc = vcow_tree_setn(t, k, key_of(k, a), vcow_val_i64((int64_t)a));
         } else if (what < 95) {
-            rc = vcow_tree_del(t, k, key_of(k, a));
+            rc = vcow_tree_deln(t, k, key_of(k, a));
             if (rc == VCOW_ENOENT)
                 rc = VCOW_OK;
         } else if (what < 99) {
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     double secs = test_seconds(argc, argv, 1, 3.0);
     int nreaders = argc > 2 ? atoi(argv[2]) : 2;
     CHECK_OK(vcow_cell_open(VCOW_KIND_TREE, NULL, &cell));
-    CHECK_OK(vcow_tree_cell_set(cell, "#", 1, vcow_val_i64(0), NULL));
+    CHECK_OK(vcow_tree_cell_set(cell, "#", vcow_val_i64(0), NULL));
     pthread_t th[16];
     if (nreaders > 16)
         nreaders = 16;
