@@ -24,6 +24,8 @@ const char *vcow_strerror(int err)
         return "resource busy, try again";
     case VCOW_EDEPS:
         return "a system facility vcow needs is unavailable";
+    case VCOW_ETYPE:
+        return "the value has another type";
     default:
         return "unknown vcow error";
     }

@@ -224,7 +224,7 @@ static int open_fn(vcow_txn *t, void *arg)
     if (rc == VCOW_OK)
         rc = vcow_txn_leave(t);
     if (rc == VCOW_OK)
-        rc = vcow_map_set(t, "last", (vcow_val){VCOW_T_MAP, {.root = NULL}});
+        rc = vcow_map_set(t, "last", vcow_val_map());
     if (rc == VCOW_OK)
         rc = vcow_map_set(t, "count", vcow_val_i64(0));
     return rc;

@@ -27,6 +27,7 @@ enum vcow_error {
     VCOW_ESTATE = -30507,    /**< the object is not in a state that allows the call */
     VCOW_EAGAIN = -30508,    /**< the resource is busy; the call may be retried */
     VCOW_EDEPS = -30509,     /**< a system facility vcow needs is unavailable */
+    VCOW_ETYPE = -30510,     /**< the value has another type than the one asked for */
 };
 
 /**

@@ -284,7 +284,7 @@ static void load_model(vcow_cell *c, const struct model *m)
         if (!m->map_present[i])
             continue;
         size_t kl = map_key(i, kb);
-        vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
+        vcow_val empty = vcow_val_map();
         CHECK_OK(vcow_map_setn(t, kb, kl, empty));
         for (unsigned j = 0; j < m->ns; j++) {
             const struct mval *mv = &m->sub[(size_t)i * m->ns + j];
@@ -360,7 +360,7 @@ static void random_op(vcow_txn *t, struct model *m, unsigned long long *rs)
             CHECK_RC(vcow_map_deln(t, kb, n), m->map_present[mi] ? VCOW_OK : VCOW_ENOENT);
             m->map_present[mi] = 0;
         } else { /* replace it with an empty map */
-            vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
+            vcow_val empty = vcow_val_map();
             CHECK_OK(vcow_map_setn(t, kb, n, empty));
             m->map_present[mi] = 1;
             memset(sub, 0, m->ns * sizeof(*sub));
@@ -673,7 +673,7 @@ static void test_paths(void)
     char buf[8];
     CHECK_OK(vcow_map_cell_get(c, "db", &v, buf, sizeof(buf)));
     CHECK(v.type == VCOW_T_MAP && v.u.root == NULL);
-    vcow_val empty = {VCOW_T_MAP, {.root = NULL}};
+    vcow_val empty = vcow_val_map();
     CHECK_OK(vcow_map_cell_set(c, "db", empty, NULL));
     vcow_read_lock();
     CHECK_OK(vcow_map_get(vcow_cell_head(c), "db", &v));
