@@ -68,7 +68,7 @@
  * current state; values they hand out point into the txn's own nodes and
  * are valid only until the txn's next write.
  *
- * Errors: VCOW_EINVAL (NULL, bad key, bad value, not a hamt cell or
+ * Errors: VCOW_EINVAL (NULL, bad key, bad value, not a map cell or
  * version, a path through a non-map value), VCOW_ENOENT (no such key / path),
  * VCOW_ESTATE (finished txn), VCOW_ENOMEM (nothing changed: the txn is
  * exactly as before the call).

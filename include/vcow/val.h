@@ -45,7 +45,7 @@ enum vcow_type {
     VCOW_T_I64 = 2,   /**< u.i64 */
     VCOW_T_F64 = 3,   /**< u.f64 */
     VCOW_T_BOOL = 4,  /**< u.b */
-    VCOW_T_MAP = 5,   /**< a nested HAMT root */
+    VCOW_T_MAP = 5,   /**< a nested map (vcow/map.h) */
     VCOW_T_TREE = 6,  /**< a nested B+tree root */
     VCOW_T_ROPE = 7,  /**< a nested rope root */
     VCOW_T_ARRAY = 8, /**< a nested array (a map keyed "0".."n-1", vcow/map.h) */

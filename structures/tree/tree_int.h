@@ -3,7 +3,8 @@
  * helpers its files share (tree_node.c: layout, build, walk; tree_read.c: lookups,
  * ranges, diff; tree_write.c: set, del; tree_range.c: join, split,
  * del_range; tree_bulk.c: bulk load; tree_check.c: the invariant checker;
- * tree_op.c: the write log; tree_nested.c: equality of nested trees).
+ * tree_op.c: the write log; tree_nested.c: equality of nested trees;
+ * tree_path.c: a root-to-entry path; tree_cursor.c: the public cursor).
  *
  * Every node starts with struct tnode: the 16-byte vcow_node header (type
  * T_LEAF or T_INNER, aux = n entries), the height (0 for leaves, so depth
@@ -326,6 +327,37 @@ static inline unsigned bt_inner_route(const struct kord *ord, const struct tnode
 void vcow__bt_leaf_get_ent(const struct tnode *x, unsigned i, struct lent *e);
 void vcow__bt_inner_get_ent(const struct tnode *x, unsigned i, struct ient *e);
 void vcow__bt_slot_to_val(const struct tnode *x, const struct lslot *s, vcow_val *out);
+
+/* The tree a version (or view, or txn view) reads; its key order. */
+static inline int bt_vcheck(const vcow_version *v)
+{
+    return v != NULL && vcow_version_kind(v) == VCOW_KIND_TREE ? VCOW_OK : VCOW_EINVAL;
+}
+
+static inline const struct tnode *bt_vroot(const vcow_version *v)
+{
+    return (const struct tnode *)vcow_version_root(v);
+}
+
+static inline struct kord bt_vord(const vcow_version *v)
+{
+    return bt_ord(vcow_version_opts(v));
+}
+
+/* The path from the root to one entry (tree_path.c). Positioned by rank
+ * (r < the root's total); next / prev step past the end silently: the
+ * caller counts entries. */
+struct bt_cursor {
+    const struct tnode *node[TREE_MAX_DEPTH];
+    unsigned idx[TREE_MAX_DEPTH];
+    int depth; /* node[depth] is the leaf */
+};
+void vcow__bt_cur_select(struct bt_cursor *c, const struct tnode *x, uint64_t r);
+void vcow__bt_cur_next(struct bt_cursor *c);
+void vcow__bt_cur_prev(struct bt_cursor *c);
+
+/* Entry i of a leaf: its key and value (either may be NULL). */
+void vcow__bt_put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val *val);
 void vcow__bt_lent_to_val(const struct lent *e, vcow_val *out);
 /* The smallest key of a non-empty subtree. */
 struct kref vcow__bt_tn_minkey(const struct tnode *x);

@@ -5,32 +5,6 @@
  */
 #include "tree_int.h"
 
-static int check_version(const vcow_version *v)
-{
-    return v != NULL && vcow_version_kind(v) == VCOW_KIND_TREE ? VCOW_OK : VCOW_EINVAL;
-}
-
-static const struct tnode *vroot(const vcow_version *v)
-{
-    return (const struct tnode *)vcow_version_root(v);
-}
-
-static struct kord vord(const vcow_version *v)
-{
-    return bt_ord(vcow_version_opts(v));
-}
-
-static void put_kv(const struct tnode *leaf, unsigned i, vcow_slice *k, vcow_val *val)
-{
-    if (k != NULL) {
-        struct kref kr = leaf_key(leaf, i);
-        k->ptr = kr.p;
-        k->len = kr.len;
-    }
-    if (val != NULL)
-        vcow__bt_slot_to_val(leaf, &leaf_slots(leaf)[i], val);
-}
-
 int vcow__bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
                       vcow_val *out)
 {
@@ -65,64 +39,6 @@ uint64_t vcow__bt_root_rank(const struct kord *ord, const struct tnode *x, const
     return r + i + (upper && eq ? 1 : 0);
 }
 
-/* ---- a cursor: the path from the root to one entry ---- */
-
-struct cursor {
-    const struct tnode *node[TREE_MAX_DEPTH];
-    unsigned idx[TREE_MAX_DEPTH];
-    int depth; /* node[depth] is the leaf */
-};
-
-/* Position c on the entry of rank r (< total). */
-static void cur_select(struct cursor *c, const struct tnode *x, uint64_t r)
-{
-    int d = 0;
-    while (!tn_leaf(x)) {
-        const uint64_t *cnt = in_cnt(x);
-        unsigned j = 0;
-        while (r >= cnt[j]) {
-            r -= cnt[j];
-            j++;
-        }
-        c->node[d] = x;
-        c->idx[d++] = j;
-        x = in_child(x)[j];
-    }
-    c->node[d] = x;
-    c->idx[d] = (unsigned)r;
-    c->depth = d;
-}
-
-static void cur_next(struct cursor *c)
-{
-    int d = c->depth;
-    if (++c->idx[d] < tn_n(c->node[d]))
-        return;
-    while (d > 0 && ++c->idx[d - 1] >= tn_n(c->node[d - 1]))
-        d--;
-    if (d == 0)
-        return; /* past the end: the caller counts entries */
-    for (; d <= c->depth; d++) {
-        c->node[d] = in_child(c->node[d - 1])[c->idx[d - 1]];
-        c->idx[d] = 0;
-    }
-}
-
-static void cur_prev(struct cursor *c)
-{
-    int d = c->depth;
-    if (c->idx[d]-- > 0)
-        return;
-    while (d > 0 && c->idx[d - 1]-- == 0)
-        d--;
-    if (d == 0)
-        return;
-    for (; d <= c->depth; d++) {
-        c->node[d] = in_child(c->node[d - 1])[c->idx[d - 1]];
-        c->idx[d] = tn_n(c->node[d]) - 1;
-    }
-}
-
 int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *x, const void *lo,
                          size_t lolen, const void *hi, size_t hilen, unsigned flags, uint64_t *from,
                          uint64_t *to)
@@ -153,22 +69,22 @@ int vcow__bt_root_range(const struct kord *ord, const struct tnode *x, const voi
     int rc = vcow__bt_root_bounds(ord, x, lo, lolen, hi, hilen, flags, &from, &to);
     if (rc != VCOW_OK || from == to)
         return rc;
-    struct cursor c;
+    struct bt_cursor c;
     bool rev = (flags & VCOW_TREE_REVERSE) != 0;
-    cur_select(&c, x, rev ? to - 1 : from);
+    vcow__bt_cur_select(&c, x, rev ? to - 1 : from);
     for (uint64_t k = from; k < to; k++) {
         const struct tnode *leaf = c.node[c.depth];
         vcow_slice key;
         vcow_val val;
-        put_kv(leaf, c.idx[c.depth], &key, &val);
+        vcow__bt_put_kv(leaf, c.idx[c.depth], &key, &val);
         rc = fn(key, &val, ctx);
         if (rc != 0)
             return rc;
         if (k + 1 < to) {
             if (rev)
-                cur_prev(&c);
+                vcow__bt_cur_prev(&c);
             else
-                cur_next(&c);
+                vcow__bt_cur_next(&c);
         }
     }
     return VCOW_OK;
@@ -178,10 +94,10 @@ int vcow__bt_root_range(const struct kord *ord, const struct tnode *x, const voi
 
 int vcow_tree_getn(const vcow_version *v, const void *key, size_t klen, vcow_val *out)
 {
-    if (check_version(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    struct kord ord = vord(v);
-    return vcow__bt_root_get(&ord, vroot(v), key, klen, out);
+    struct kord ord = bt_vord(v);
+    return vcow__bt_root_get(&ord, bt_vroot(v), key, klen, out);
 }
 
 int vcow_tree_containsn(const vcow_version *v, const void *key, size_t klen, bool *out)
@@ -195,9 +111,9 @@ int vcow_tree_containsn(const vcow_version *v, const void *key, size_t klen, boo
 
 int vcow_tree_len(const vcow_version *v, uint64_t *out)
 {
-    if (check_version(v) != VCOW_OK || out == NULL)
+    if (bt_vcheck(v) != VCOW_OK || out == NULL)
         return VCOW_EINVAL;
-    const struct tnode *x = vroot(v);
+    const struct tnode *x = bt_vroot(v);
     *out = x != NULL ? x->total : 0;
     return VCOW_OK;
 }
@@ -206,24 +122,24 @@ static int select_at(const struct tnode *x, uint64_t i, vcow_slice *k, vcow_val 
 {
     if (x == NULL || i >= x->total)
         return VCOW_ERANGE;
-    struct cursor c;
-    cur_select(&c, x, i);
-    put_kv(c.node[c.depth], c.idx[c.depth], k, val);
+    struct bt_cursor c;
+    vcow__bt_cur_select(&c, x, i);
+    vcow__bt_put_kv(c.node[c.depth], c.idx[c.depth], k, val);
     return VCOW_OK;
 }
 
 int vcow_tree_first(const vcow_version *v, vcow_slice *k, vcow_val *val)
 {
-    if (check_version(v) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK)
         return VCOW_EINVAL;
-    return select_at(vroot(v), 0, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
+    return select_at(bt_vroot(v), 0, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
 }
 
 int vcow_tree_last(const vcow_version *v, vcow_slice *k, vcow_val *val)
 {
-    if (check_version(v) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK)
         return VCOW_EINVAL;
-    const struct tnode *x = vroot(v);
+    const struct tnode *x = bt_vroot(v);
     if (x == NULL)
         return VCOW_ENOENT;
     return select_at(x, x->total - 1, k, val);
@@ -232,10 +148,10 @@ int vcow_tree_last(const vcow_version *v, vcow_slice *k, vcow_val *val)
 static int bound(const vcow_version *v, const void *key, size_t klen, bool upper, vcow_slice *k,
                  vcow_val *val)
 {
-    if (check_version(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    const struct tnode *x = vroot(v);
-    struct kord ord = vord(v);
+    const struct tnode *x = bt_vroot(v);
+    struct kord ord = bt_vord(v);
     uint64_t r = vcow__bt_root_rank(&ord, x, key, klen, upper);
     return select_at(x, r, k, val) == VCOW_OK ? VCOW_OK : VCOW_ENOENT;
 }
@@ -254,35 +170,35 @@ int vcow_tree_upper_boundn(const vcow_version *v, const void *key, size_t klen, 
 
 int vcow_tree_rankn(const vcow_version *v, const void *key, size_t klen, uint64_t *out)
 {
-    if (check_version(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK || out == NULL || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
-    struct kord ord = vord(v);
-    *out = vcow__bt_root_rank(&ord, vroot(v), key, klen, false);
+    struct kord ord = bt_vord(v);
+    *out = vcow__bt_root_rank(&ord, bt_vroot(v), key, klen, false);
     return VCOW_OK;
 }
 
 int vcow_tree_select(const vcow_version *v, uint64_t i, vcow_slice *k, vcow_val *val)
 {
-    if (check_version(v) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK)
         return VCOW_EINVAL;
-    return select_at(vroot(v), i, k, val);
+    return select_at(bt_vroot(v), i, k, val);
 }
 
 int vcow_tree_range(const vcow_version *v, const void *lo, size_t lolen, const void *hi,
                     size_t hilen, unsigned flags, vcow_visit_fn *fn, void *ctx)
 {
-    if (check_version(v) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK)
         return VCOW_EINVAL;
-    struct kord ord = vord(v);
-    return vcow__bt_root_range(&ord, vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
+    struct kord ord = bt_vord(v);
+    return vcow__bt_root_range(&ord, bt_vroot(v), lo, lolen, hi, hilen, flags, fn, ctx);
 }
 
 int vcow_tree_check(const vcow_version *v)
 {
-    if (check_version(v) != VCOW_OK)
+    if (bt_vcheck(v) != VCOW_OK)
         return VCOW_EINVAL;
-    struct kord ord = vord(v);
-    return vcow__bt_tree_check_root(&ord, vroot(v));
+    struct kord ord = bt_vord(v);
+    return vcow__bt_tree_check_root(&ord, bt_vroot(v));
 }
 
 /* ---- diff ----
@@ -396,16 +312,16 @@ static int diff_roots(const struct kord *ord, const struct tnode *ra, const stru
         vcow_slice k;
         int rc = 0;
         if (cmp < 0) {
-            put_kv(a.node[a.top], a.idx[a.top], &k, &va);
+            vcow__bt_put_kv(a.node[a.top], a.idx[a.top], &k, &va);
             rc = fn(k, &va, NULL, ctx);
             dc_advance(&a);
         } else if (cmp > 0) {
-            put_kv(b.node[b.top], b.idx[b.top], &k, &vb);
+            vcow__bt_put_kv(b.node[b.top], b.idx[b.top], &k, &vb);
             rc = fn(k, NULL, &vb, ctx);
             dc_advance(&b);
         } else {
-            put_kv(a.node[a.top], a.idx[a.top], &k, &va);
-            put_kv(b.node[b.top], b.idx[b.top], NULL, &vb);
+            vcow__bt_put_kv(a.node[a.top], a.idx[a.top], &k, &va);
+            vcow__bt_put_kv(b.node[b.top], b.idx[b.top], NULL, &vb);
             if (!val_equal(&va, &vb))
                 rc = fn(k, &va, &vb, ctx);
             dc_advance(&a);
@@ -421,7 +337,7 @@ static int diff_roots(const struct kord *ord, const struct tnode *ra, const stru
  * (a merge of two orders would be meaningless). */
 static bool same_ord(const vcow_version *a, const vcow_version *b, struct kord *ord)
 {
-    struct kord oa = vord(a), ob = vord(b);
+    struct kord oa = bt_vord(a), ob = bt_vord(b);
     *ord = oa;
     return oa.fn == ob.fn && (oa.fn == NULL || oa.ctx == ob.ctx);
 }
@@ -429,10 +345,9 @@ static bool same_ord(const vcow_version *a, const vcow_version *b, struct kord *
 int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_diff_fn *fn, void *ctx)
 {
     struct kord ord;
-    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || fn == NULL ||
-        !same_ord(a, b, &ord))
+    if (bt_vcheck(a) != VCOW_OK || bt_vcheck(b) != VCOW_OK || fn == NULL || !same_ord(a, b, &ord))
         return VCOW_EINVAL;
-    return diff_roots(&ord, vroot(a), vroot(b), fn, ctx);
+    return diff_roots(&ord, bt_vroot(a), bt_vroot(b), fn, ctx);
 }
 
 static int stop_fn(vcow_slice k, const vcow_val *o, const vcow_val *n, void *ctx)
@@ -447,10 +362,9 @@ static int stop_fn(vcow_slice k, const vcow_val *o, const vcow_val *n, void *ctx
 int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq)
 {
     struct kord ord;
-    if (check_version(a) != VCOW_OK || check_version(b) != VCOW_OK || eq == NULL ||
-        !same_ord(a, b, &ord))
+    if (bt_vcheck(a) != VCOW_OK || bt_vcheck(b) != VCOW_OK || eq == NULL || !same_ord(a, b, &ord))
         return VCOW_EINVAL;
-    int rc = diff_roots(&ord, vroot(a), vroot(b), stop_fn, NULL);
+    int rc = diff_roots(&ord, bt_vroot(a), bt_vroot(b), stop_fn, NULL);
     *eq = rc == 0;
     return VCOW_OK;
 }
