@@ -1,17 +1,40 @@
 #!/bin/sh
 # check_install.sh <vcow build dir> <consumer source> <scratch dir> <cc> <gc backend>
+#                  <examples dir> <structures built, comma-separated>
 set -eu
-build=$1 src=$2 work=$3 cc=$4 gc=$5
+build=$1 src=$2 work=$3 cc=$4 gc=$5 exdir=$6 structures=$7
 rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 
+# The one-file examples this vcow has the structures for; config_reload
+# also needs jansson. Each checks its own results and exits non-zero on a
+# mismatch (its stdout is dropped here, its message is on stderr).
+examples=""
+case ",$structures," in *,tree,*) examples="ordered_index" ;; esac
+case ",$structures," in
+    *,map,*)
+        examples="$examples audit_trail"
+        if pkg-config --exists jansson; then
+            examples="$examples config_reload"
+        else
+            echo "examples/config_reload.c skipped: no jansson (pkg-config jansson)"
+        fi ;;
+esac
+echo "examples: ${examples# }"
+
 echo "== find_package(vcow)"
+# shellcheck disable=SC2086
 cmake -S "$src" -B "$work/consumer" -DCMAKE_C_COMPILER="$cc" \
-      -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-cmake --build "$work/consumer" >/dev/null
+      -DCMAKE_PREFIX_PATH="$work/prefix" \
+      -DEXAMPLES_DIR="$exdir" -DEXAMPLES="$(echo $examples | tr ' ' ';')" >/dev/null
+cmake --build "$work/consumer" --parallel 2 >/dev/null
 "$work/consumer/consumer_shared"
 "$work/consumer/consumer_static"
+for ex in $examples; do
+    "$work/consumer/$ex" >/dev/null
+    echo "$ex: ok"
+done
 
 echo "== pkg-config vcow"
 libdir=$(dirname "$(find "$work/prefix" -name vcow.pc)")
@@ -32,6 +55,16 @@ fi
 # shellcheck disable=SC2046
 "$cc" -o "$work/consumer_pc" "$src/consumer.c" $(pkg-config --cflags --libs vcow)
 LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/consumer_pc"
+# The examples as plain C11 with warnings as errors, outside vcow's own flags.
+for ex in $examples; do
+    extra=""
+    [ "$ex" != config_reload ] || extra="$(pkg-config --cflags --libs jansson) -lpthread"
+    # shellcheck disable=SC2046,SC2086
+    "$cc" -std=c11 -Wall -Wextra -Werror -O2 -o "$work/${ex}_pc" "$exdir/$ex.c" \
+          $(pkg-config --cflags --libs vcow) $extra
+    LD_LIBRARY_PATH="$(dirname "$libdir")" "$work/${ex}_pc" >/dev/null
+    echo "$ex (pkg-config): ok"
+done
 
 echo "== ThreadSanitizer: libvcow-tsan"
 if [ -f "$work/consumer/consumer_tsan" ]; then
