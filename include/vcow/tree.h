@@ -171,6 +171,65 @@ VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool 
  */
 VCOW_API int vcow_tree_check(const vcow_version *v);
 
+/* ---- cursors ---- */
+
+/**
+ * A cursor: a position in one version of a tree that steps to the next or
+ * previous key, for paging through a tree without copying the last key and
+ * re-running a range.
+ *
+ * @code
+ *   vcow_tree_cursor *cur;
+ *   vcow_read_lock();
+ *   vcow_tree_cursor_open(vcow_cell_head(cell), &cur);  // pins the version
+ *   vcow_read_unlock();
+ *   for (int rc = vcow_tree_cursor_seek(cur, "user:100"); rc == VCOW_OK;
+ *        rc = vcow_tree_cursor_next(cur)) {
+ *       vcow_slice k;  vcow_val v;
+ *       vcow_tree_cursor_get(cur, &k, &v);   // valid until close
+ *       ...                                   // no read section needed
+ *   }
+ *   vcow_tree_cursor_close(cur);
+ * @endcode
+ *
+ * open takes its own pin of the version (vcow_version_pin: call it in a
+ * read section or on a version you pin), so the cursor, and the keys and
+ * values it hands out, stay valid outside read sections until
+ * vcow_tree_cursor_close; the version's content never changes under it.
+ * It holds the version alive, as any pin does: close it. A cursor belongs
+ * to one thread at a time. Txn views (vcow_txn_view) cannot be pinned:
+ * open on one is VCOW_EINVAL.
+ *
+ * A new cursor is unpositioned. first / last / seek position it (seek: the
+ * smallest key >= key); next / prev step; each answers VCOW_OK when the
+ * cursor is on an entry and VCOW_ENOENT when it fell off the window, which
+ * leaves it unpositioned. next on an unpositioned cursor goes to the first
+ * entry, prev to the last. get reads the current entry (VCOW_ENOENT when
+ * unpositioned). Seeks cost O(log n), steps amortized O(1).
+ *
+ * vcow_tree_cursor_prefix restricts the window to the keys that start with
+ * the given bytes (and unpositions the cursor): seek, first, last, next and
+ * prev then stay inside it. Only in memcmp order (VCOW_EINVAL under a
+ * cell comparator, where such keys need not be adjacent).
+ *
+ * Errors: VCOW_EINVAL (NULL, not a tree version, a bad key), VCOW_ENOMEM,
+ * VCOW_ENOENT (open: the version died before it could be pinned, see
+ * vcow_version_pin).
+ * @{
+ */
+typedef struct vcow_tree_cursor vcow_tree_cursor;
+VCOW_API int vcow_tree_cursor_open(const vcow_version *v, vcow_tree_cursor **out);
+VCOW_API void vcow_tree_cursor_close(vcow_tree_cursor *cur);
+VCOW_API int vcow_tree_cursor_first(vcow_tree_cursor *cur);
+VCOW_API int vcow_tree_cursor_last(vcow_tree_cursor *cur);
+VCOW_API int vcow_tree_cursor_seek(vcow_tree_cursor *cur, const char *key);
+VCOW_API int vcow_tree_cursor_seekn(vcow_tree_cursor *cur, const void *key, size_t klen);
+VCOW_API int vcow_tree_cursor_next(vcow_tree_cursor *cur);
+VCOW_API int vcow_tree_cursor_prev(vcow_tree_cursor *cur);
+VCOW_API int vcow_tree_cursor_get(const vcow_tree_cursor *cur, vcow_slice *key, vcow_val *val);
+VCOW_API int vcow_tree_cursor_prefix(vcow_tree_cursor *cur, const void *prefix, size_t plen);
+/** @} */
+
 /* ---- writes on a txn ---- */
 
 /** Insert or replace (key and bytes are copied; a replace keeps the key
