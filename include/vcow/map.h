@@ -115,6 +115,22 @@ VCOW_API int vcow_map_len(const vcow_version *v, uint64_t *out);
 VCOW_API int vcow_map_iter(const vcow_version *v, vcow_visit_fn *fn, void *ctx);
 
 /**
+ * Resumable iteration: visit the entries from position *pos on, in
+ * vcow_map_iter's order, and leave in *pos the position after the last
+ * entry visited (the one fn stopped on counts as visited), so a later call
+ * goes on from there: a page of 100 is fn returning 1 at its 100th call.
+ * Positions run from 0 to the map's len; *pos == len visits nothing.
+ * Reaching *pos skips whole subtrees by their counts: O(log n), not O(*pos).
+ * A position belongs to one version: pin the version (vcow_cell_pin_head)
+ * to page through it across read sections; on another version it is just
+ * an ordinal, and entries changed in between may be seen twice or missed.
+ * Returns what fn returned when it stopped the walk, else VCOW_OK.
+ * Errors: VCOW_EINVAL (NULL, not a map), VCOW_ERANGE (*pos > len).
+ */
+VCOW_API int vcow_map_iter_from(const vcow_version *v, uint64_t *pos, vcow_visit_fn *fn,
+                                void *ctx);
+
+/**
  * Do two versions (of any map cells) hold the same entries? Nested maps
  * compare by content; doubles compare by bit pattern. Sub-trees shared by
  * the two versions are skipped by pointer equality. Sets *eq.
