@@ -47,6 +47,8 @@ static int opts_check(const struct vcow_cell_opts *o)
         return VCOW_EINVAL;
     if (!o->history && (o->keep_last || o->max_age_ns || o->max_bytes))
         return VCOW_EINVAL; /* limits without history: surely a mistake */
+    if (o->created_ns == INT64_MIN)
+        return VCOW_EINVAL; /* the "not stamped" mark, no time */
     return VCOW_OK;
 }
 
@@ -82,7 +84,7 @@ int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *opts, vcow_
     memset(v, 0, sizeof(*v));
     v->face.kind = (uint8_t)kind;
     v->cell = c;
-    atomic_init(&v->time_ns, vcow_now_ns());
+    atomic_init(&v->time_ns, c->opts.created_ns != 0 ? c->opts.created_ns : vcow_now_ns());
     atomic_init(&v->face.retained, c->opts.history);
     atomic_init(&v->live, 1 + (c->opts.history ? 1 : 0));
     vcow_cell_flush_tally(c, &t);
@@ -212,6 +214,16 @@ uint64_t vcow_version_seq(const vcow_version *v)
 int64_t vcow_version_time(const vcow_version *v)
 {
     return v != NULL ? vcow_version_stamp(vcow_face_real(&v->face)) : 0;
+}
+
+int vcow_version_tag(const vcow_version *v, const void **tag, size_t *len)
+{
+    if (v == NULL || tag == NULL || len == NULL || v->face.view == VCOW_FACE_TXN)
+        return VCOW_EINVAL;
+    const struct vcow_vmeta *m = vcow_version_meta(vcow_face_real(&v->face));
+    *tag = m != NULL ? m->tag : NULL;
+    *len = m != NULL ? m->tag_len : 0;
+    return VCOW_OK;
 }
 
 vcow_cell *vcow_version_cell(const vcow_version *v)

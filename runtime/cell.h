@@ -37,7 +37,10 @@ struct vcow_face {
      * VCOW_FACE_VIEW: 1 if made from a slot pin (vcow_version_pin may
      * then revive the version: reclaim.c (k)). */
     uint8_t slot;
-    uint8_t pad_[4];
+    /* Versions only: 1 when the allocation ends with a struct vcow_vmeta
+     * (a commit time the committer chose, a tag). */
+    uint8_t has_meta;
+    uint8_t pad_[3];
 };
 
 enum vcow_face_type {
@@ -99,12 +102,36 @@ static inline bool vcow_face_slot_backed(const struct vcow_face *f)
     return f->view == VCOW_FACE_SLOT || (f->view == VCOW_FACE_VIEW && f->slot);
 }
 
-/* The size of v's allocation: the object and its list. */
+/*
+ * Commit metadata (vcow_txn_set_time, vcow_txn_set_tag), after the retire
+ * list in the version's allocation, only in versions whose commit set some:
+ * a version without costs nothing more. Immutable once published.
+ */
+struct vcow_vmeta {
+    int64_t want_ns;  /* the commit time asked for, or VCOW_TIME_UNSET */
+    uint16_t tag_len; /* 0 .. VCOW_TAG_MAX */
+    unsigned char tag[];
+};
+
+static inline uint64_t vcow_version_rl_size(const struct vcow_version *v)
+{
+    return v->rl == NULL ? 0 : sizeof(struct vcow_rlist) + v->rl->n * sizeof(uintptr_t);
+}
+
+/* v's metadata, NULL when its commit set none. */
+static inline const struct vcow_vmeta *vcow_version_meta(const struct vcow_version *v)
+{
+    if (!v->face.has_meta)
+        return NULL;
+    return (const struct vcow_vmeta *)(const void *)((const char *)(v + 1) +
+                                                     vcow_version_rl_size(v));
+}
+
+/* The size of v's allocation: the object, its list and its metadata. */
 static inline uint64_t vcow_version_alloc_size(const struct vcow_version *v)
 {
-    if (v->rl == NULL)
-        return sizeof(*v);
-    return sizeof(*v) + sizeof(struct vcow_rlist) + v->rl->n * sizeof(uintptr_t);
+    const struct vcow_vmeta *m = vcow_version_meta(v);
+    return sizeof(*v) + vcow_version_rl_size(v) + (m != NULL ? sizeof(*m) + m->tag_len : 0);
 }
 
 /* Bytes of the nodes v's commit retired (subtrees: root only). */
@@ -242,6 +269,11 @@ struct vcow_txn {
      * from the txn itself (vcow_version_root), real = base. */
     struct vcow_view_face view;
     uint64_t id; /* owner stamp of the nodes this txn creates */
+    /* Commit metadata, copied into the version at commit (struct
+     * vcow_vmeta) when either is set. */
+    int64_t want_ns; /* VCOW_TIME_UNSET: stamp with the clock */
+    uint16_t tag_len;
+    unsigned char tag[VCOW_TAG_MAX];
     struct vcow_tally tally;
     int state;
     bool heap; /* allocated by vcow_txn_begin (not vcow_cell_update's stack) */
@@ -270,6 +302,9 @@ int64_t vcow_now_ns(void);
 int64_t vcow_version_stamp(struct vcow_version *v);
 /* The committer stamps its version right after the publishing CAS. */
 void vcow_version_stamp_published(struct vcow_version *v);
+/* May a commit on base ask for time t_ns (vcow_txn_set_time)? Not before
+ * base's time, and after every time an as-of query has answered. */
+bool vcow_stamp_allowed(struct vcow_version *base, int64_t t_ns);
 /* An as-of query for t_ns starts: raise the floor. Returns the t that the
  * floor now covers. Call before loading the head. */
 int64_t vcow_cell_asof_enter(struct vcow_cell *c, int64_t t_ns);

@@ -201,6 +201,10 @@ int vcow_cell_versions(vcow_cell *c, uint64_t from, uint64_t to, struct vcow_ver
         out[*n].time_ns = vcow_version_stamp(v);
         out[*n].pinned_or_retained =
             v != head || atomic_load_explicit(&v->face.retained, memory_order_relaxed);
+        const struct vcow_vmeta *m = vcow_version_meta(v);
+        out[*n].tag_len = m != NULL ? m->tag_len : 0;
+        if (out[*n].tag_len != 0)
+            memcpy(out[*n].tag, m->tag, out[*n].tag_len);
         (*n)++;
     }
     vcow_read_unlock();

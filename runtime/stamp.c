@@ -71,7 +71,8 @@ static int64_t load_time(struct vcow_version *v)
 /* Stamp v, whose predecessor is stamped (or which has none). */
 static int64_t stamp_one(struct vcow_version *v)
 {
-    int64_t s = vcow_now_ns();
+    const struct vcow_vmeta *m = vcow_version_meta(v);
+    int64_t s = m != NULL && m->want_ns != VCOW_TIME_UNSET ? m->want_ns : vcow_now_ns();
     if (v->prev != NULL) {
         int64_t pt = load_time(v->prev);
         if (pt > s)
@@ -133,4 +134,13 @@ int64_t vcow_cell_asof_enter(struct vcow_cell *c, int64_t t_ns)
     while (cur < t && !atomic_compare_exchange_weak(&c->asof_floor, &cur, t))
         ;
     return t;
+}
+
+bool vcow_stamp_allowed(struct vcow_version *base, int64_t t_ns)
+{
+    /* seq_cst: as (c); a query that raises the floor after this load and
+     * before the commit's CAS makes stamp_one clamp instead (vcow/cell.h
+     * says so). */
+    int64_t floor = atomic_load(&base->cell->asof_floor);
+    return t_ns >= vcow_version_stamp(base) && (floor == INT64_MAX || t_ns > floor);
 }

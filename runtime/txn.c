@@ -48,6 +48,8 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     t->view.real = t->base;
     t->depth = 0;
     t->id = new_txn_id();
+    t->want_ns = VCOW_TIME_UNSET;
+    t->tag_len = 0;
     t->state = TXN_OPEN;
     return VCOW_OK;
 }
@@ -141,14 +143,23 @@ static struct vcow_version *version_new(struct vcow_txn *t)
 {
     struct vcow_cell *c = t->cell;
     uint64_t tail = vcow_retire_sealed_size(&t->retired);
+    bool meta = t->want_ns != VCOW_TIME_UNSET || t->tag_len != 0;
+    uint64_t msize = meta ? sizeof(struct vcow_vmeta) + t->tag_len : 0;
     struct vcow_version *v =
-        vcow_node_alloc(&t->tally, VCOW_MEM_META, sizeof(struct vcow_version) + tail);
+        vcow_node_alloc(&t->tally, VCOW_MEM_META, sizeof(struct vcow_version) + tail + msize);
     if (v == NULL)
         return NULL;
     memset(v, 0, sizeof(*v));
     if (tail != 0) {
         v->rl = (struct vcow_rlist *)(void *)(v + 1);
         vcow_retire_seal(&t->retired, v->rl);
+    }
+    if (meta) {
+        v->face.has_meta = 1;
+        struct vcow_vmeta *m = (struct vcow_vmeta *)(uintptr_t)vcow_version_meta(v);
+        m->want_ns = t->want_ns;
+        m->tag_len = t->tag_len;
+        memcpy(m->tag, t->tag, t->tag_len);
     }
     /* Its time is stamped after the CAS (runtime/stamp.c): a stamp taken
      * before publication could be earlier than an as-of query that did not
@@ -184,6 +195,8 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
     /* relaxed: a hint; the CAS below decides. */
     if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
         return conflict(t); /* lost already */
+    if (t->want_ns != VCOW_TIME_UNSET && !vcow_stamp_allowed(base, t->want_ns))
+        return VCOW_ERANGE; /* nothing changed; the txn stays open */
 
     struct vcow_version *v = version_new(t);
     if (v == NULL)
@@ -434,4 +447,26 @@ void vcow_txn_retire_tree(vcow_txn *t, struct vcow_node *n)
     /* Owned or not, the whole subtree is unreachable from the new version:
      * free it after the base dies (see vcow_txn_discard for aborts). */
     vcow_retire_add(&t->retired, n, 1);
+}
+
+int vcow_txn_set_time(vcow_txn *t, int64_t t_ns)
+{
+    if (t == NULL || t_ns == VCOW_TIME_UNSET)
+        return VCOW_EINVAL;
+    if (t->state != TXN_OPEN)
+        return VCOW_ESTATE;
+    t->want_ns = t_ns;
+    return VCOW_OK;
+}
+
+int vcow_txn_set_tag(vcow_txn *t, const void *tag, size_t len)
+{
+    if (t == NULL || len > VCOW_TAG_MAX || (tag == NULL && len != 0))
+        return VCOW_EINVAL;
+    if (t->state != TXN_OPEN)
+        return VCOW_ESTATE;
+    if (len != 0)
+        memcpy(t->tag, tag, len);
+    t->tag_len = (uint16_t)len;
+    return VCOW_OK;
 }

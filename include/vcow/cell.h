@@ -145,6 +145,12 @@ struct vcow_cell_opts {
      * true turns that off: every edit copies its path.
      */
     bool rope_no_deltas;
+    /**
+     * Version 0's time (CLOCK_REALTIME nanoseconds); 0: when the cell is
+     * opened. Commits that choose their time (vcow_txn_set_time) cannot go
+     * before it: to import a history, open the cell at its beginning.
+     */
+    int64_t created_ns;
 };
 
 /**
@@ -256,13 +262,26 @@ VCOW_API const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v
  * The time is CLOCK_REALTIME nanoseconds, fixed after the version was
  * published (by its committer, or by the first caller that needs it): it
  * is never earlier than the predecessor's, and later than every time an
- * as-of query already answered, so as-of answers never change.
+ * as-of query already answered, so as-of answers never change. A commit
+ * may choose its time (vcow_txn_set_time); the clock is read otherwise.
+ * The time is fixed before vcow_txn_commit returns.
  * @{
  */
 VCOW_API uint64_t vcow_version_seq(const vcow_version *v);
 VCOW_API int64_t vcow_version_time(const vcow_version *v);
 VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
 /** @} */
+
+/** The longest commit tag (vcow_txn_set_tag), bytes. */
+#define VCOW_TAG_MAX 256
+
+/**
+ * The tag the version's commit set (vcow_txn_set_tag): *tag points into the
+ * version (valid as long as it is), *len is 0 when there is none. A view's
+ * tag is its version's. Metadata is not data: no diff or equality sees it.
+ * Errors: VCOW_EINVAL (NULL, a txn view).
+ */
+VCOW_API int vcow_version_tag(const vcow_version *v, const void **tag, size_t *len);
 
 /**
  * History. vcow_cell_versions copies up to cap entries describing the live
@@ -272,9 +291,11 @@ VCOW_API vcow_cell *vcow_version_cell(const vcow_version *v);
  * dropped).
  */
 struct vcow_version_info {
-    uint64_t seq;            /**< its sequence number */
-    int64_t time_ns;         /**< its commit time (CLOCK_REALTIME nanoseconds) */
-    bool pinned_or_retained; /**< false for the head when history is off */
+    uint64_t seq;                    /**< its sequence number */
+    int64_t time_ns;                 /**< its commit time (CLOCK_REALTIME nanoseconds) */
+    bool pinned_or_retained;         /**< false for the head when history is off */
+    uint16_t tag_len;                /**< the length of its commit tag (0: none) */
+    unsigned char tag[VCOW_TAG_MAX]; /**< its commit tag, copied (not NUL-terminated) */
 };
 /**
  * @copydoc vcow_version_info
@@ -320,6 +341,29 @@ VCOW_API void vcow_txn_free(vcow_txn *txn);
  * txn that is still inside one (VCOW_ESTATE, the txn stays open).
  */
 VCOW_API int vcow_txn_leave(vcow_txn *txn);
+
+/**
+ * Commit metadata, recorded in the version the txn commits and read back
+ * with vcow_version_time / vcow_version_tag / vcow_cell_versions.
+ *
+ * vcow_txn_set_time: the commit's time, instead of the clock's (to import
+ * history, or mirror another store's revisions). The commit answers
+ * VCOW_ERANGE, and the txn stays open, when t_ns is before the base
+ * version's time or not after a time an as-of query has already answered
+ * (as-of answers never change; see vcow_version_time). If such a query
+ * comes while the commit is being published, the version gets the first
+ * time after the query's instead: read it back with vcow_version_time.
+ *
+ * vcow_txn_set_tag: up to VCOW_TAG_MAX bytes (author, reason, a revision),
+ * copied; a later call replaces the tag. A version without metadata costs
+ * nothing more; with it, 16 bytes plus the tag.
+ *
+ * Errors: VCOW_EINVAL (NULL, len > VCOW_TAG_MAX), VCOW_ESTATE (finished).
+ * @{
+ */
+VCOW_API int vcow_txn_set_time(vcow_txn *txn, int64_t t_ns);
+VCOW_API int vcow_txn_set_tag(vcow_txn *txn, const void *tag, size_t len);
+/** @} */
 
 /** The version the txn started from (pinned by the txn while it is open). */
 VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);

@@ -127,8 +127,7 @@ VCOW_API int vcow_map_iter(const vcow_version *v, vcow_visit_fn *fn, void *ctx);
  * Returns what fn returned when it stopped the walk, else VCOW_OK.
  * Errors: VCOW_EINVAL (NULL, not a map), VCOW_ERANGE (*pos > len).
  */
-VCOW_API int vcow_map_iter_from(const vcow_version *v, uint64_t *pos, vcow_visit_fn *fn,
-                                void *ctx);
+VCOW_API int vcow_map_iter_from(const vcow_version *v, uint64_t *pos, vcow_visit_fn *fn, void *ctx);
 
 /**
  * Do two versions (of any map cells) hold the same entries? Nested maps
