@@ -25,6 +25,7 @@ struct write_ctx {
     char *err;
     size_t errlen;
     int merge; /* 1: merge patch; 0: replace */
+    const struct doc_meta *meta;
 };
 
 static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w);
@@ -154,6 +155,20 @@ static int replace_fn(vcow_txn *t, void *arg)
 static int patch_fn(vcow_txn *t, void *arg)
 {
     struct write_ctx *w = arg;
+    const struct doc_meta *m = w->meta;
+    /* Checked on every try: vcow_cell_update retries on a lost race, and
+     * then the base is the new head. */
+    if (m != NULL && m->if_match && vcow_version_seq(vcow_txn_base(t)) != m->base) {
+        snprintf(w->err, w->errlen, "the config is at version %llu, not %llu",
+                 (unsigned long long)vcow_version_seq(vcow_txn_base(t)),
+                 (unsigned long long)m->base);
+        return VCOW_ECONFLICT;
+    }
+    if (m != NULL && m->tag != NULL) {
+        int rc = vcow_txn_set_tag(t, m->tag, m->tag_len);
+        if (rc != VCOW_OK)
+            return rc;
+    }
     return set_object(t, "", 0, w->json, w);
 }
 
@@ -163,17 +178,18 @@ int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t e
         snprintf(err, errlen, "the document must be a JSON object");
         return VCOW_EINVAL;
     }
-    struct write_ctx w = {doc, err, errlen, 0};
+    struct write_ctx w = {doc, err, errlen, 0, NULL};
     return vcow_cell_update(cell, replace_fn, &w, seq);
 }
 
-int doc_merge_patch(vcow_cell *cell, json_t *patch, uint64_t *seq, char *err, size_t errlen)
+int doc_merge_patch(vcow_cell *cell, json_t *patch, const struct doc_meta *meta, uint64_t *seq,
+                    char *err, size_t errlen)
 {
     if (!json_is_object(patch)) {
         snprintf(err, errlen, "a merge patch must be a JSON object");
         return VCOW_EINVAL;
     }
-    struct write_ctx w = {patch, err, errlen, 1};
+    struct write_ctx w = {patch, err, errlen, 1, meta};
     return vcow_cell_update(cell, patch_fn, &w, seq);
 }
 

@@ -23,8 +23,19 @@
 /* Replace the whole document with `doc` (a JSON object) as one commit. */
 int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t errlen);
 
-/* Apply a JSON merge patch (RFC 7386) as one commit. */
-int doc_merge_patch(vcow_cell *cell, json_t *patch, uint64_t *seq, char *err, size_t errlen);
+/* What a commit may carry besides the document. */
+struct doc_meta {
+    bool if_match; /* commit only if the head is still version base */
+    uint64_t base;
+    const char *tag; /* the commit's tag (vcow_txn_set_tag), or NULL */
+    size_t tag_len;
+};
+
+/* Apply a JSON merge patch (RFC 7386) as one commit. meta may be NULL.
+ * VCOW_ECONFLICT (nothing committed) when meta->if_match and the head is
+ * not version meta->base. */
+int doc_merge_patch(vcow_cell *cell, json_t *patch, const struct doc_meta *meta, uint64_t *seq,
+                    char *err, size_t errlen);
 
 /* The value at path ("" = the whole document) of a version, as JSON.
  * NULL with *rc = VCOW_ENOENT / VCOW_EINVAL when there is none. Call inside

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
     unsigned bound = 0;
-    struct MHD_Daemon *d = http_start(cell, port, threads, &bound);
+    struct server *d = http_start(cell, port, threads, &bound);
     if (d == NULL || sfd < 0) {
         fprintf(stderr, "config_server: cannot listen on 127.0.0.1:%u\n", port);
         return 1;
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
         pthread_join(timer_thread, NULL);
         fprintf(stderr, "config_server: %lu timed reloads\n", timer.count);
     }
-    MHD_stop_daemon(d);
+    http_stop(d);
     if (ifd >= 0)
         close(ifd);
     close(sfd);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,11 @@
 
 static unsigned port;
 
-/* One HTTP/1.0 request; returns the status, *body the parsed JSON. */
-static int http(const char *method, const char *target, const char *body, json_t **json)
+/* One HTTP/1.0 request with extra header lines `hdrs` ("" or "Name: v\r\n..."); returns
+ * the status, *json the parsed body; the response's headers go to resp_hdrs (cap bytes)
+ * when it is not NULL. */
+static int http_ex(const char *method, const char *target, const char *hdrs, const char *body,
+                   json_t **json, char *resp_hdrs, size_t cap)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(fd >= 0);
@@ -39,8 +43,8 @@ static int http(const char *method, const char *target, const char *body, json_t
     size_t blen = body ? strlen(body) : 0;
     int n = snprintf(head, sizeof(head),
                      "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     method, target, blen);
+                     "%sContent-Length: %zu\r\n\r\n",
+                     method, target, hdrs, blen);
     CHECK(n > 0 && (size_t)n < sizeof(head));
     CHECK(write(fd, head, (size_t)n) == n);
     for (size_t off = 0; off < blen;) {
@@ -59,6 +63,11 @@ static int http(const char *method, const char *target, const char *body, json_t
     CHECK(sscanf(resp, "HTTP/1.%*d %d", &status) == 1);
     char *b = strstr(resp, "\r\n\r\n");
     CHECK(b != NULL);
+    if (resp_hdrs != NULL) {
+        size_t hl = (size_t)(b - resp) < cap - 1 ? (size_t)(b - resp) : cap - 1;
+        memcpy(resp_hdrs, resp, hl);
+        resp_hdrs[hl] = '\0';
+    }
     json_error_t err;
     json_t *j = json_loads(b + 4, JSON_ALLOW_NUL, &err);
     if (j == NULL)
@@ -69,6 +78,11 @@ static int http(const char *method, const char *target, const char *body, json_t
     else
         json_decref(j);
     return status;
+}
+
+static int http(const char *method, const char *target, const char *body, json_t **json)
+{
+    return http_ex(method, target, "", body, json, NULL, 0);
 }
 
 static json_int_t get_int(json_t *j, const char *key)
@@ -513,6 +527,87 @@ static void test_issue14_http(void)
     CHECK(http("GET", "/config/x", NULL, NULL) == 404);
 }
 
+/* ---- issue 18: watch, If-Match, author and reason ---- */
+
+struct watch_call {
+    char target[64];
+    int status;
+    json_t *json;
+};
+
+static void *watch_thread(void *arg)
+{
+    struct watch_call *w = arg;
+    w->status = http("GET", w->target, NULL, &w->json);
+    return NULL;
+}
+
+static void test_issue18_http(void)
+{
+    json_t *j;
+    char hdrs[4096], etag[32], h[128];
+    /* GET answers the version it read as an ETag. */
+    CHECK(http_ex("GET", "/config", "", NULL, &j, hdrs, sizeof(hdrs)) == 200);
+    json_int_t v = get_int(j, "version");
+    json_decref(j);
+    snprintf(etag, sizeof(etag), "ETag: \"%lld\"", (long long)v);
+    CHECK(strstr(hdrs, etag) != NULL);
+    CHECK(v == head_version());
+    /* If-Match: the head's version commits (with author and reason)... */
+    snprintf(h, sizeof(h), "If-Match: \"%lld\"\r\nX-Author: alice\r\nX-Reason: raise the pool\r\n",
+             (long long)v);
+    CHECK(http_ex("POST", "/config", h, "{\"pool\": 20}", &j, NULL, 0) == 200);
+    CHECK(get_int(j, "version") == v + 1);
+    json_decref(j);
+    /* ...an old one is 412 and changes nothing. */
+    CHECK(http_ex("POST", "/config", h, "{\"pool\": 99}", &j, NULL, 0) == 412);
+    json_decref(j);
+    CHECK(head_version() == v + 1);
+    CHECK(http("GET", "/config/pool", NULL, &j) == 200);
+    CHECK(get_int(j, "value") == 20);
+    json_decref(j);
+    CHECK(http_ex("POST", "/config", "If-Match: W/\"3\"\r\n", "{}", NULL, NULL, 0) == 400);
+    /* /history shows who and why, for that version only. */
+    CHECK(http("GET", "/history", NULL, &j) == 200);
+    json_t *versions = json_object_get(j, "versions");
+    size_t n = json_array_size(versions);
+    json_t *last = json_array_get(versions, n - 1), *prev = json_array_get(versions, n - 2);
+    CHECK(get_int(last, "version") == v + 1);
+    CHECK(strcmp(json_string_value(json_object_get(last, "author")), "alice") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(last, "reason")), "raise the pool") == 0);
+    CHECK(json_object_get(prev, "author") == NULL);
+    json_decref(j);
+    /* A watch with nothing new times out empty. */
+    char target[64];
+    snprintf(target, sizeof(target), "/watch?after=%lld&timeout=1", (long long)(v + 1));
+    CHECK(http("GET", target, NULL, &j) == 200);
+    CHECK(get_int(j, "to") == v + 1 && json_array_size(json_object_get(j, "changes")) == 0);
+    json_decref(j);
+    /* A watch that is waiting answers the next commit's diff. */
+    struct watch_call w = {.status = 0, .json = NULL};
+    snprintf(w.target, sizeof(w.target), "/watch?after=%lld&timeout=60", (long long)(v + 1));
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, watch_thread, &w) == 0);
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL); /* the watch is (most likely) asleep by now; either way it sees it */
+    CHECK(http("POST", "/config", "{\"pool\": 21}", NULL) == 200);
+    CHECK(pthread_join(th, NULL) == 0);
+    CHECK(w.status == 200);
+    CHECK(get_int(w.json, "from") == v + 1 && get_int(w.json, "to") == v + 2);
+    json_t *ch = json_object_get(w.json, "changes");
+    CHECK(json_array_size(ch) == 1);
+    CHECK(strcmp(json_string_value(json_object_get(json_array_get(ch, 0), "path")), "pool") == 0);
+    json_decref(w.json);
+    /* A watch after a version already passed answers at once. */
+    snprintf(target, sizeof(target), "/watch?after=%lld", (long long)v);
+    CHECK(http("GET", target, NULL, &j) == 200);
+    CHECK(get_int(j, "to") == v + 2 && json_array_size(json_object_get(j, "changes")) == 1);
+    json_decref(j);
+    CHECK(http("GET", "/watch", NULL, NULL) == 400);
+    CHECK(http("GET", "/watch?after=1&timeout=301", NULL, NULL) == 400);
+    CHECK(http("GET", "/watch?after=999999", NULL, NULL) == 410);
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 3);
@@ -639,6 +734,7 @@ int main(int argc, char **argv)
     CHECK(wait_version(0) == after);
 
     test_issue14_http();
+    test_issue18_http();
 
     kill(pid, SIGTERM);
     int status;

@@ -360,7 +360,7 @@ static void apply(vcow_cell *cell, json_t *j, bool merge, long fail_at, json_t *
     CHECK(json_equal(before, *model));
     char err[256] = "";
     vcow_debug_fail_alloc(fail_at, false);
-    int rc = merge ? doc_merge_patch(cell, j, &seq, err, sizeof(err))
+    int rc = merge ? doc_merge_patch(cell, j, NULL, &seq, err, sizeof(err))
                    : doc_replace(cell, j, &seq, err, sizeof(err));
     vcow_debug_fail_alloc(0, false);
     bool bad = !json_is_object(j) || refused(j, 0);
