@@ -83,7 +83,8 @@ VCOW_BEGIN_DECLS
 /**
  * The longest key (bytes). Keys of 1..15 bytes are stored inline in the
  * node's 32-byte entry, longer ones in a blob; a value's bytes are inline
- * when they fit in what the entry has left (16 bytes with a 12-byte key).
+ * when they and the NUL that follows them (vcow/val.h) fit in what the
+ * entry has left (values of up to 16 bytes with a 12-byte key).
  */
 #define VCOW_MAP_KEY_MAX ((size_t)1 << 16)
 

@@ -18,7 +18,8 @@
  *     key has two forms: vcow_tree_get(v, "alice", &val) takes a C string,
  *     vcow_tree_getn(v, key, klen, &val) any bytes.
  *   - values: VCOW_T_BYTES (up to VCOW_VAL_MAX_BYTES; more than
- *     VCOW_TREE_INLINE_VAL bytes go to a blob node), VCOW_T_I64, _F64,
+ *     VCOW_TREE_INLINE_VAL bytes go to a blob node; either way the bytes
+ *     are stored with the NUL that follows them, vcow/val.h), VCOW_T_I64, _F64,
  *     _BOOL. A tree's values cannot be structures (VCOW_EINVAL); to keep
  *     a tree with maps and ropes in one cell, nest them in a map cell
  *     (vcow_map_enter, vcow/map.h) and read the tree through a view.

@@ -1,11 +1,12 @@
 /*
  * structures/box/box.c - the box kind: one immutable value per version.
  *
- *   offset size
- *   0      16   struct vcow_node (type = enum vcow_type of the value)
- *   16     8    len    byte length (VCOW_T_BYTES), else 0
- *   24     8    scalar i64 / f64 / bool
- *   32     len  bytes
+ *   offset    size
+ *   0         16   struct vcow_node (type = enum vcow_type of the value)
+ *   16        8    len    byte length (VCOW_T_BYTES), else 0
+ *   24        8    scalar i64 / f64 / bool
+ *   32        len  bytes (VCOW_T_BYTES only)
+ *   32 + len  1    NUL (VCOW_T_BYTES only: a value read is a C string)
  *
  * A box has no children. A set in a txn that already made a box of the
  * same size overwrites it in place; otherwise it allocates a new node and
@@ -80,7 +81,7 @@ int vcow_box_set(vcow_txn *t, vcow_val val)
     if (rc != VCOW_OK)
         return rc;
     size_t len = val.type == VCOW_T_BYTES ? val.u.bytes.len : 0;
-    size_t size = sizeof(struct box_node) + len;
+    size_t size = sizeof(struct box_node) + (val.type == VCOW_T_BYTES ? len + 1 : 0);
     struct vcow_node *old = vcow_txn_root(t);
     struct box_node *b;
     if (old != NULL && vcow_txn_owns(t, old) && old->size == size) {
@@ -103,6 +104,7 @@ int vcow_box_set(vcow_txn *t, vcow_val val)
     case VCOW_T_BYTES:
         if (len != 0)
             memcpy(b->bytes, val.u.bytes.ptr, len);
+        b->bytes[len] = 0;
         break;
     case VCOW_T_I64:
         b->u.i64 = val.u.i64;

@@ -75,7 +75,9 @@ static void copy_body(struct hnode *dst, const struct hnode *src)
     dst->hdr.type = src->hdr.type;
 }
 
-/* Fill e's value part from val (a blob for long bytes); e's key is set. */
+/* Fill e's value part from val (a blob for long bytes); e's key is set.
+ * The value part is zeroed first: an inline value's NUL is the first of
+ * those zeros, and no byte of the value it replaces shows after it. */
 static int put_val(vcow_txn *t, struct hent *e, vcow_val val, struct plan *pl)
 {
     unsigned off = val_off(e);
@@ -84,7 +86,7 @@ static int put_val(vcow_txn *t, struct hent *e, vcow_val val, struct plan *pl)
     e->raw[2] = 0;
     switch (val.type) {
     case VCOW_T_BYTES:
-        if (val.u.bytes.len <= val_cap(e)) {
+        if (val_fits(e, val.u.bytes.len)) {
             e->raw[2] = (unsigned char)val.u.bytes.len;
             if (val.u.bytes.len != 0)
                 memcpy(e->raw + off, val.u.bytes.ptr, val.u.bytes.len);

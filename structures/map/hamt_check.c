@@ -19,11 +19,18 @@ struct chk {
     unsigned depth;
 };
 
+/* A blob node of len bytes and the NUL after them (runtime/blob.h). */
+static bool blob_ok(const struct vcow_blob *b)
+{
+    return b != NULL && b->hdr.kind == VCOW_MEM_BLOB && b->len <= UINT32_MAX &&
+           b->hdr.size == sizeof(*b) + b->len + 1 && b->bytes[b->len] == 0;
+}
+
 static int check_entry(const struct hent *e)
 {
     if (e->raw[0] == 0) {
-        if (e->kblob == NULL || e->kblob->hdr.kind != VCOW_MEM_BLOB)
-            FAIL("key blob missing");
+        if (!blob_ok(e->kblob))
+            FAIL("key blob missing or malformed");
         if ((e->kblob->len >= 1 && e->kblob->len <= HAMT_KEY_INLINE) ||
             e->kblob->len > VCOW_MAP_KEY_MAX)
             FAIL("key blob of %llu bytes", (unsigned long long)e->kblob->len);
@@ -31,13 +38,20 @@ static int check_entry(const struct hent *e)
         FAIL("inline key length %u", e->raw[0]);
     }
     enum vcow_type ty = ent_type(e);
+    /* The inline rule is spelled out here, not taken from val_fits, so
+     * that a wrong val_fits shows. */
     if (e->raw[1] & HV_BLOB) {
-        if (ty != VCOW_T_BYTES || e->vblob == NULL || e->vblob->hdr.kind != VCOW_MEM_BLOB ||
-            e->vblob->len <= val_cap(e))
+        /* Only bytes that would not fit inline with their NUL go out. */
+        if (ty != VCOW_T_BYTES || !blob_ok(e->vblob) || e->vblob->len + 1 <= val_cap(e))
             FAIL("bad value blob");
     } else if (ty == VCOW_T_BYTES) {
-        if (e->raw[2] > val_cap(e))
-            FAIL("inline value length %u", e->raw[2]);
+        if (e->raw[2] + 1u > val_cap(e))
+            FAIL("inline value length %u (no room for its NUL)", e->raw[2]);
+        /* The NUL and every byte after it up to the entry's end are zero
+         * (put_val): nothing of an older value shows through. */
+        for (size_t i = val_off(e) + e->raw[2]; i < sizeof(e->raw); i++)
+            if (e->raw[i] != 0)
+                FAIL("inline value of %u bytes not followed by zeros", e->raw[2]);
     } else if (ty == VCOW_T_MAP) {
         return vcow__hamt_check_map(e->root);
     } else if (ty == VCOW_T_TREE || ty == VCOW_T_ROPE) {

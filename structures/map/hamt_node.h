@@ -26,10 +26,16 @@
  *   2       1     inline value length (bytes)
  *   3       klen  inline key
  *   8       8     key blob pointer (when byte 0 is 0)
- *   voff    ..32  inline value bytes: voff = 3 + klen, or 16 for a blob key;
- *                 bytes that do not fit go to a blob
+ *   voff    ..32  inline value bytes, then zeros up to 32: voff = 3 + klen,
+ *                 or 16 for a blob key; val_cap = 32 - voff
  *   24      8     i64 / f64 / bool / value blob pointer / nested root (map,
  *                 tree or rope; NULL when empty)
+ *
+ * Byte values read from a version end in a NUL (vcow/val.h): an inline
+ * value is inline only when its bytes and that NUL fit (len + 1 <= val_cap:
+ * up to 16 bytes after a 12-byte key, 13 after a 15-byte key, 15 after a
+ * blob key), and the first of the zeros after it is the NUL; a longer one
+ * goes to a blob, which ends in a NUL too (runtime/blob.h).
  *
  * Whether a key or value is inline is a function of the entry alone, so the
  * representation stays canonical.
@@ -85,6 +91,12 @@ static inline unsigned val_off(const struct hent *e)
 static inline size_t val_cap(const struct hent *e)
 {
     return sizeof(e->raw) - val_off(e);
+}
+
+/* Do len value bytes and their NUL fit inline in e (whose key is set)? */
+static inline bool val_fits(const struct hent *e, size_t len)
+{
+    return len < val_cap(e);
 }
 
 struct hnode {

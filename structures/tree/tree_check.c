@@ -3,7 +3,9 @@
  * key order (the cell's: memcmp or its comparator) inside each node and
  * against the separators above it, fill
  * (tn_min..tn_max, root: >= 1 entry / >= 2 children), uniform depth,
- * subtree counts, slot encoding. O(n).
+ * subtree counts, slot encoding (inline values up to VCOW_TREE_INLINE_VAL
+ * bytes, longer ones in blobs, each followed by a NUL), exact leaf sizes.
+ * O(n).
  */
 #include <stdio.h>
 
@@ -38,6 +40,9 @@ static int check_node(const struct kord *ord, const struct tnode *x, bool root,
         if (x->total != n)
             FAIL("leaf total %llu != %u", (unsigned long long)x->total, n);
         const struct lslot *s = leaf_slots(x);
+        /* Header, prefixes, slots, then exactly the key and inline value
+         * bytes (vcow__bt_leaf_build): a leaf carries no slack. */
+        uint64_t size = sizeof(struct tnode) + (uint64_t)n * (8 + sizeof(struct lslot));
         for (unsigned i = 0; i < n; i++) {
             struct kref k = leaf_key(x, i);
             if (s[i].koff + (uint64_t)s[i].klen > x->hdr.size || k.len > VCOW_TREE_MAX_KEY)
@@ -50,15 +55,24 @@ static int check_node(const struct kord *ord, const struct tnode *x, bool root,
                 FAIL("leaf key below its separator");
             if (hi != NULL && hi->p != NULL && ord_kcmp(ord, k, *hi) >= 0)
                 FAIL("leaf key not below the next separator");
+            size += k.len;
             switch (s[i].vtype) {
             case VCOW_T_BYTES:
+                /* Bytes up to VCOW_TREE_INLINE_VAL inline, longer in a
+                 * blob; either way followed by a NUL. */
                 if (s[i].vblob) {
                     const struct vcow_blob *b = (const struct vcow_blob *)(uintptr_t)s[i].v;
                     if (b->hdr.kind != VCOW_MEM_BLOB || b->len != s[i].vlen ||
-                        s[i].vlen <= VCOW_TREE_INLINE_VAL)
+                        s[i].vlen <= VCOW_TREE_INLINE_VAL ||
+                        b->hdr.size != sizeof(*b) + b->len + 1 || b->bytes[b->len] != 0)
                         FAIL("bad blob value at %u", i);
-                } else if (s[i].vlen > VCOW_TREE_INLINE_VAL || s[i].v + s[i].vlen > x->hdr.size) {
+                } else if (s[i].vlen > VCOW_TREE_INLINE_VAL ||
+                           s[i].v + s[i].vlen + 1 > x->hdr.size) {
                     FAIL("bad inline value at %u", i);
+                } else if (tn_bytes(x, (uint32_t)s[i].v)[s[i].vlen] != 0) {
+                    FAIL("inline value at %u not followed by a NUL", i);
+                } else {
+                    size += s[i].vlen + 1;
                 }
                 break;
             case VCOW_T_I64:
@@ -71,6 +85,8 @@ static int check_node(const struct kord *ord, const struct tnode *x, bool root,
                 FAIL("value type %u", s[i].vtype);
             }
         }
+        if (size != x->hdr.size)
+            FAIL("leaf of %u bytes holds %llu", x->hdr.size, (unsigned long long)size);
         return VCOW_OK;
     }
     if (x->hdr.type != T_INNER || height == 0)

@@ -17,11 +17,16 @@
  *   0           32       struct tnode
  *   32          8 * n    key prefixes (first 8 bytes, big-endian)
  *   32 + 8n     24 * n   struct lslot[n]: key offset/len, value type, value
- *   32 + 32n    ...      key bytes, then inline value bytes
+ *   32 + 32n    ...      per entry: key bytes, then inline value bytes
+ *                        and a NUL; nothing else (the size is exact)
  *
  *   A value is a scalar in lslot.v, or bytes: inline at offset lslot.v
- *   when <= VCOW_TREE_INLINE_VAL, else lslot.v points to a blob node
- *   (reported by walk, retired when the entry goes or changes).
+ *   when vlen <= VCOW_TREE_INLINE_VAL, taking vlen + 1 bytes (the NUL
+ *   that makes a value read from a version a C string, vcow/val.h), else
+ *   lslot.v points to a blob node, which ends in a NUL too (reported by
+ *   walk, retired when the entry goes or changes). The limit stays 64
+ *   rather than becoming vlen < 64: the NUL costs its byte either way,
+ *   and a 64-byte value in a blob would cost an 89-byte node and a miss.
  *
  * Inner (n <= TREE_B children, n >= TREE_MIN unless root, root n >= 2):
  *
@@ -56,9 +61,10 @@
  * runtime and allocator (page faults on fresh node memory), not by the
  * bytes copied, so 64 wins: with the prefix array a search touches ~7 of
  * a leaf's 8-byte prefixes (one 512-byte array) and one slot. A leaf of
- * 16-byte keys and values is then 64 * (8 + 24 + 32) = 4 KiB, the size of
- * an LMDB page. Stack use: an operation keeps a few arrays of TREE_B + 1
- * entries per level of recursion (about 5 KiB per level at 64).
+ * 16-byte keys and values is then 32 + 64 * (8 + 24 + 16 + 16 + 1) = 4192
+ * bytes (the 1: each value's NUL), about the size of an LMDB page. Stack
+ * use: an operation keeps a few arrays of TREE_B + 1 entries per level of
+ * recursion (about 5 KiB per level at 64).
  *
  * Where a 1-record commit goes (1M keys as above, perf on the 2-core VM):
  * about 80% of the writer's time is the tree's set, and most of that is

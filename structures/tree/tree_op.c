@@ -89,7 +89,7 @@ struct tnode *vcow__bt_leaf_build(struct op *o, const struct lent *e, unsigned n
     for (unsigned i = 0; i < n; i++) {
         size += e[i].k.len;
         if (e[i].vtype == VCOW_T_BYTES && !e[i].vblob)
-            size += e[i].vlen;
+            size += e[i].vlen + 1; /* and its NUL */
     }
     struct tnode *x = vcow__bt_op_alloc(o, size, VCOW_MEM_TREE);
     if (x == NULL)
@@ -120,6 +120,7 @@ struct tnode *vcow__bt_leaf_build(struct op *o, const struct lent *e, unsigned n
             if (e[i].vlen)
                 memcpy(base + off, e[i].vbytes, e[i].vlen);
             off += e[i].vlen;
+            base[off++] = 0; /* a value read from a version is a C string */
         }
     }
     return x;

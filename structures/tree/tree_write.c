@@ -28,15 +28,18 @@ static uint64_t total_of(const struct tnode *x)
     return x->total;
 }
 
-/* Bytes a value takes inline in its leaf. */
+/* Bytes a value takes inline in its leaf: inline bytes and their NUL (so
+ * the empty value takes one), nothing for a scalar or a blob. An overwrite
+ * patches the leaf only when the two agree; an empty value replacing a
+ * scalar must not, having no byte for its NUL. */
 static uint32_t inline_len(const struct lslot *s)
 {
-    return s->vtype == VCOW_T_BYTES && !s->vblob ? s->vlen : 0;
+    return s->vtype == VCOW_T_BYTES && !s->vblob ? s->vlen + 1 : 0;
 }
 
 static uint32_t lent_inline_len(const struct lent *e)
 {
-    return e->vtype == VCOW_T_BYTES && !e->vblob ? e->vlen : 0;
+    return e->vtype == VCOW_T_BYTES && !e->vblob ? e->vlen + 1 : 0;
 }
 
 static void patch_val(struct op *o, struct tnode *y, unsigned i, const struct lent *ne);
@@ -56,7 +59,8 @@ static bool overwrite(struct op *o, struct tnode *x, unsigned i, const struct le
     return true;
 }
 
-/* Replace entry i's value in leaf y (owned) by one of the same inline size. */
+/* Replace entry i's value in leaf y (owned) by one of the same inline size
+ * (so the NUL after an inline value stays where it is). */
 static void patch_val(struct op *o, struct tnode *y, unsigned i, const struct lent *ne)
 {
     struct lent old;

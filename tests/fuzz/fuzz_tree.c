@@ -318,13 +318,16 @@ static const uint8_t *pat_at(uint8_t fill)
     return pat + ((fill * 183u) & 255u); /* 7 * 183 == 1 mod 256 */
 }
 
+/* v, read from a version or a txn view, holds m's value; byte values end
+ * in a NUL (vcow/val.h), the empty one too. */
 static bool val_equal(const vcow_val *v, const struct ment *m)
 {
     if (v->type != (enum vcow_type)m->type)
         return false;
     switch (m->type) {
     case VCOW_T_BYTES:
-        return v->u.bytes.len == m->len &&
+        return v->u.bytes.len == m->len && v->u.bytes.ptr != NULL &&
+               ((const uint8_t *)v->u.bytes.ptr)[m->len] == 0 &&
                (m->len == 0 || memcmp(v->u.bytes.ptr, pat_at(m->fill), m->len) == 0);
     case VCOW_T_I64:
         return v->u.i64 == m->i;

@@ -326,9 +326,9 @@ static void test_policies(void)
     CHECK_OK(vcow_cell_close(c));
 
     /* max_bytes: each version's history costs one retired box of 32 + 64
-     * bytes; a budget of 10 boxes keeps 11 versions. */
+     * bytes and the NUL after them; a budget of 10 boxes keeps 11 versions. */
     char buf[64] = {0};
-    o = (struct vcow_cell_opts){.size = sizeof(o), .history = true, .max_bytes = 10 * 96};
+    o = (struct vcow_cell_opts){.size = sizeof(o), .history = true, .max_bytes = 10 * 97};
     CHECK_OK(vcow_cell_open(VCOW_KIND_BOX, &o, &c));
     for (int i = 1; i <= 100; i++) {
         buf[0] = (char)i;
