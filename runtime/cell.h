@@ -37,7 +37,10 @@ struct vcow_face {
      * VCOW_FACE_VIEW: 1 if made from a slot pin (vcow_version_pin may
      * then revive the version: reclaim.c (k)). */
     uint8_t slot;
-    uint8_t pad_[4];
+    /* VCOW_FACE_VIEW only: 1 if the view is of a VCOW_T_ARRAY value (a map
+     * keyed "0".."n-1": the map reads then treat its root as an array). */
+    uint8_t array;
+    uint8_t pad_[3];
 };
 
 enum vcow_face_type {
