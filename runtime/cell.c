@@ -147,7 +147,7 @@ int vcow_cell_close(vcow_cell *c)
 
 enum vcow_kind vcow_cell_kind(const vcow_cell *c)
 {
-    return c != NULL ? c->kind : VCOW_MEM_META;
+    return c != NULL ? c->kind : (enum vcow_kind)0; /* no kind */
 }
 
 const vcow_version *vcow_cell_head(const vcow_cell *c)
@@ -244,7 +244,7 @@ enum vcow_kind vcow_version_kind(const vcow_version *v)
     if (VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)) {
         const struct vcow_txn *t = txn_of(v);
         /* A finished txn reads as nothing of any kind: reads fail. */
-        return t->state == TXN_OPEN ? t->kind : VCOW_MEM_META;
+        return t->state == TXN_OPEN ? t->kind : (enum vcow_kind)0;
     }
     return (enum vcow_kind)v->face.kind;
 }

@@ -167,7 +167,7 @@ VCOW_API int vcow_cell_open(enum vcow_kind kind, const struct vcow_cell_opts *op
  */
 VCOW_API int vcow_cell_close(vcow_cell *cell);
 
-/** The kind the cell was opened with. */
+/** The kind the cell was opened with; 0 (no kind) for NULL. */
 VCOW_API enum vcow_kind vcow_cell_kind(const vcow_cell *cell);
 
 /**
