@@ -1485,6 +1485,12 @@ static int leaf_cmp(const void *x, const void *y)
     return path_cmp(a->path, a->plen, b->path, b->plen);
 }
 
+static void sort_leaves(struct leaves *l)
+{
+    if (l->n > 0) /* qsort's base must not be NULL */
+        qsort(l->v, l->n, sizeof(l->v[0]), leaf_cmp);
+}
+
 static bool leaf_eq(const struct leaf *a, const struct leaf *b)
 {
     return a->type == b->type && a->i == b->i && a->blen == b->blen &&
@@ -1661,7 +1667,8 @@ static int drec_fn(vcow_slice key, const vcow_val *before, const vcow_val *after
 
 static void expect_drecs(struct drecs *got, struct drecs *want)
 {
-    qsort(got->v, got->n, sizeof(got->v[0]), drec_cmp);
+    if (got->n > 0) /* qsort's base must not be NULL */
+        qsort(got->v, got->n, sizeof(got->v[0]), drec_cmp);
     bool ok = got->n == want->n;
     for (unsigned i = 0; ok && i < got->n; i++) {
         const struct drec *g = &got->v[i], *w = &want->v[i];
@@ -1973,8 +1980,8 @@ static void check_reads(const vcow_version *v, struct mv *m, unsigned long long 
         CHECK_OK(vcow_map_iter_path(v, path, flat_fn, &f));
         struct leaves exp = {0};
         flat_model(want, prefix, 0, &exp);
-        qsort(got.v, got.n, sizeof(got.v[0]), leaf_cmp);
-        qsort(exp.v, exp.n, sizeof(exp.v[0]), leaf_cmp);
+        sort_leaves(&got);
+        sort_leaves(&exp);
         CHECK_EQ_INT(got.n, exp.n);
         for (unsigned i = 0; i < got.n; i++)
             CHECK(leaf_cmp(&got.v[i], &exp.v[i]) == 0 && leaf_eq(&got.v[i], &exp.v[i]));
@@ -1990,8 +1997,8 @@ static void check_all(const vcow_version *v, const struct mv *m)
     char prefix[2048] = "";
     flat_version(v, &got);
     flat_model(m, prefix, 0, &exp);
-    qsort(got.v, got.n, sizeof(got.v[0]), leaf_cmp);
-    qsort(exp.v, exp.n, sizeof(exp.v[0]), leaf_cmp);
+    sort_leaves(&got);
+    sort_leaves(&exp);
     CHECK_EQ_INT(got.n, exp.n);
     for (unsigned i = 0; i < got.n; i++)
         CHECK(leaf_cmp(&got.v[i], &exp.v[i]) == 0 && leaf_eq(&got.v[i], &exp.v[i]));
@@ -2025,7 +2032,7 @@ static int model_side(const struct mv *m, const char *key, struct leaves *out, b
             return VCOW_EINVAL;
     }
     flat_model(m, prefix, 0, out);
-    qsort(out->v, out->n, sizeof(out->v[0]), leaf_cmp);
+    sort_leaves(out);
     return VCOW_OK;
 }
 
