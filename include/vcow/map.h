@@ -36,9 +36,9 @@
  * missing ones, as maps) and sets "c".
  *
  * Paths. A path is keys separated by '.'; in a key a backslash takes the
- * next character as it is: "a\.b" (the C literal "a\\.b") is the one key
- * "a.b", "\\" a backslash, so any key but two can be named:
- * vcow_map_path_escape writes a key in that form. A trailing lone
+ * next character as it is: the path `a\.b` (the C literal `"a\\.b"`) is
+ * the one key "a.b", and `\\` is a backslash, so any key but two can be
+ * named: vcow_map_path_escape writes a key in that form. A trailing lone
  * backslash, an empty segment and a path of more than 64 segments are
  * VCOW_EINVAL in every path call. So no path names the empty key (an empty
  * segment; "" as a whole is the top map where a call takes it) or a key
@@ -209,7 +209,7 @@ VCOW_API int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, co
 /**
  * The recursive diff: as vcow_map_diff_path (same path rules and errors),
  * but fn hears of leaves, each by its path relative to `path`, escaped
- * (e.g. "accounts.alice", "servers.1.host", "a\.b" for the key "a.b"
+ * (e.g. "accounts.alice", "servers.1.host", `a\.b` for the key "a.b"
  * under the top map):
  *
  *   - maps and arrays are walked into (subtrees the two versions share are
@@ -237,8 +237,8 @@ VCOW_API int vcow_map_diff_deep(const vcow_version *a, const vcow_version *b, co
                                 vcow_diff_fn *fn, void *ctx);
 
 /**
- * Write key (klen bytes) as a path segment: every '.' and '\' gets a
- * backslash before it, then a NUL. *needed (if not NULL) receives the size
+ * Write key (klen bytes) as a path segment: every '.' and every backslash
+ * gets a backslash before it, then a NUL. *needed (if not NULL) receives the size
  * that takes, the NUL included; VCOW_ERANGE when cap is smaller (or buf is
  * NULL). VCOW_EINVAL for a key no path can name: the empty key, one
  * holding a NUL byte, or one over VCOW_MAP_KEY_MAX. Pure: no version or
