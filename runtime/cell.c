@@ -261,6 +261,11 @@ enum vcow_kind vcow_version_kind(const vcow_version *v)
     return (enum vcow_kind)v->face.kind;
 }
 
+bool vcow_version_is_array(const vcow_version *v)
+{
+    return v->face.view == VCOW_FACE_VIEW && v->face.array != 0;
+}
+
 _Static_assert(sizeof(vcow_view) == sizeof(struct vcow_view_face) &&
                    _Alignof(vcow_view) == _Alignof(struct vcow_view_face),
                "vcow_view is a struct vcow_view_face");
@@ -276,6 +281,7 @@ const vcow_version *vcow_view_of(vcow_view *view, const vcow_version *v, vcow_va
     f->face.root = (struct vcow_node *)(uintptr_t)nested.u.root;
     f->face.kind = (uint8_t)kind;
     f->face.view = VCOW_FACE_VIEW;
+    f->face.array = nested.type == VCOW_T_ARRAY;
     /* A view of a slot pin: vcow_version_pin of the view may revive. */
     f->face.slot = vcow_face_slot_backed(&v->face);
     f->real = real;

@@ -40,7 +40,10 @@ struct vcow_face {
     /* Versions only: 1 when the allocation ends with a struct vcow_vmeta
      * (a commit time the committer chose, a tag). */
     uint8_t has_meta;
-    uint8_t pad_[3];
+    /* VCOW_FACE_VIEW only: 1 if the view is of a VCOW_T_ARRAY value (a map
+     * keyed "0".."n-1": the map reads then treat its root as an array). */
+    uint8_t array;
+    uint8_t pad_[2];
 };
 
 enum vcow_face_type {

@@ -72,6 +72,7 @@ int vcow__val_check(const vcow_val *v, bool nested)
     case VCOW_T_BOOL:
         return VCOW_OK;
     case VCOW_T_MAP:
+    case VCOW_T_ARRAY:
     case VCOW_T_TREE:
     case VCOW_T_ROPE:
         /* Only a new empty structure, of a kind this library has: see

@@ -55,14 +55,16 @@ struct vcow_kind_ops {
                   const struct vcow_node *b);
 };
 
-/* The kind of a nested structure's nodes (a VCOW_T_MAP, _TREE or _ROPE
- * value); 0 (no kind) for any other type. (This is the public value
+/* The kind of a nested structure's nodes (a VCOW_T_MAP, _ARRAY, _TREE or
+ * _ROPE value; an array is a map keyed "0".."n-1", so its nodes are map
+ * nodes); 0 (no kind) for any other type. (This is the public value
  * vocabulary of vcow/val.h, not a list of what is built: ask vcow_kind_ops
  * whether the kind is in this library.) */
 static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
 {
     switch (t) {
     case VCOW_T_MAP:
+    case VCOW_T_ARRAY:
         return VCOW_KIND_MAP;
     case VCOW_T_TREE:
         return VCOW_KIND_TREE;

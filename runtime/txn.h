@@ -57,5 +57,8 @@ const struct vcow_cell_opts *vcow_version_opts(const vcow_version *v);
 /* The root of a version (read side). */
 struct vcow_node *vcow_version_root(const vcow_version *v);
 enum vcow_kind vcow_version_kind(const vcow_version *v);
+/* Is v a view of a nested array (a VCOW_KIND_MAP version whose root is an
+ * array: vcow_view_of of a VCOW_T_ARRAY value)? */
+bool vcow_version_is_array(const vcow_version *v);
 
 #endif

@@ -30,6 +30,24 @@ struct write_ctx {
 
 static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w);
 
+/* path + "." + key, the key escaped (vcow_map_path_escape: a '\' or '.'
+ * in it gets a backslash), in a new string; NULL when out of memory. */
+static char *join_key(const char *path, const void *key, size_t klen)
+{
+    size_t need = 0;
+    if (vcow_map_path_escape(key, klen, NULL, 0, &need) != VCOW_ERANGE)
+        return NULL; /* keys here are never empty nor hold a NUL */
+    size_t plen = strlen(path), n = plen + 1 + need;
+    char *sub = malloc(n);
+    if (sub == NULL)
+        return NULL;
+    memcpy(sub, path, plen);
+    if (plen > 0)
+        sub[plen++] = '.';
+    vcow_map_path_escape(key, klen, sub + plen, n - plen, NULL);
+    return sub;
+}
+
 /* Write obj's members under path, which has `depth` keys. */
 static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj,
                       struct write_ctx *w)
@@ -46,11 +64,9 @@ static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj
             snprintf(w->err, w->errlen, "objects nest more than %d deep", DOC_MAX_DEPTH);
             return VCOW_EINVAL;
         }
-        size_t n = strlen(path) + strlen(key) + 2;
-        char *sub = malloc(n);
+        char *sub = join_key(path, key, strlen(key));
         if (sub == NULL)
             return VCOW_ENOMEM;
-        snprintf(sub, n, "%s%s%s", path, path[0] ? "." : "", key);
         int rc = set_value(t, sub, depth + 1, val, w);
         free(sub);
         if (rc != VCOW_OK)
@@ -207,14 +223,12 @@ static int render_entry(vcow_slice key, const vcow_val *val, void *arg)
 {
     struct render_ctx *r = arg;
     char *k = strndup(key.ptr, key.len);
-    size_t n = strlen(r->path) + key.len + 2;
-    char *sub = malloc(n);
+    char *sub = join_key(r->path, key.ptr, key.len);
     if (k == NULL || sub == NULL) {
         free(k);
         free(sub);
         return VCOW_ENOMEM;
     }
-    snprintf(sub, n, "%s%s%s", r->path, r->path[0] ? "." : "", k);
     json_t *j = val_to_json(r->v, sub, *val);
     free(sub);
     int rc = j != NULL ? json_object_set_new(r->obj, k, j) : -1;
@@ -287,12 +301,9 @@ static int diff_at(const vcow_version *a, const vcow_version *b, const char *pat
 static int diff_entry(vcow_slice key, const vcow_val *before, const vcow_val *after, void *arg)
 {
     struct diff_ctx *d = arg;
-    size_t n = strlen(d->path) + key.len + 2;
-    char *sub = malloc(n);
+    char *sub = join_key(d->path, key.ptr, key.len);
     if (sub == NULL)
         return VCOW_ENOMEM;
-    snprintf(sub, n, "%s%s%.*s", d->path, d->path[0] ? "." : "", (int)key.len,
-             (const char *)key.ptr);
     int rc = VCOW_OK;
     if (before != NULL && after != NULL && before->type == VCOW_T_MAP &&
         after->type == VCOW_T_MAP) {

@@ -255,6 +255,14 @@ VCOW_API int vcow_tree_del_range(vcow_txn *txn, const void *lo, size_t lolen, co
                                  size_t hilen, unsigned flags, uint64_t *deleted);
 
 /**
+ * Empty the txn's current tree (the entered one while vcow_map_enter is in
+ * force) in O(1): the old content is dropped as one subtree (a bulk load
+ * of nothing). Errors: VCOW_EINVAL (NULL, the txn is not on a tree),
+ * VCOW_ESTATE, VCOW_ENOMEM (nothing changed).
+ */
+VCOW_API int vcow_tree_clear(vcow_txn *txn);
+
+/**
  * Replace the whole content of the txn's tree with n entries given in
  * strictly increasing key order (the cell's order), in O(n), packing nodes
  * full. The old content is dropped as one subtree. VCOW_EINVAL (txn

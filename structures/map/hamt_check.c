@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "hamt_node.h"
+#include "hamt_path.h"
 
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
@@ -58,6 +58,8 @@ static int check_entry(const struct hent *e)
         /* Checked by their own checkers, through a view (vcow_view_of). */
         if (e->nested != NULL && e->nested->kind != vcow_nested_kind(ty))
             FAIL("nested root of kind %d in a %d entry", e->nested->kind, (int)ty);
+    } else if (ty == VCOW_T_ARRAY) {
+        return vcow__hamt_check_array(e->root);
     } else if (ty != VCOW_T_I64 && ty != VCOW_T_F64 && ty != VCOW_T_BOOL) {
         FAIL("value type %d", (int)ty);
     }
@@ -173,5 +175,6 @@ int vcow_map_check(const vcow_version *v)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP)
         return VCOW_EINVAL;
-    return vcow__hamt_check_map((const struct hnode *)vcow_version_root(v));
+    struct hcont c = version_cont(v);
+    return c.array ? vcow__hamt_check_array(c.root) : vcow__hamt_check_map(c.root);
 }

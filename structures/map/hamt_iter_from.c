@@ -3,9 +3,11 @@
  * visits the entries from ordinal *pos on, in vcow_map_iter's order, and
  * leaves in *pos where to go on. That order is a node's own entries, then
  * its children's subtrees; every node counts the entries below it, so the
- * walk to ordinal p skips whole subtrees: O(depth * 32), not O(p).
+ * walk to ordinal p skips whole subtrees: O(depth * 32), not O(p). On a
+ * view of an array the order is the index order, as vcow_map_iter's: the
+ * position is the index, each element one lookup.
  */
-#include "hamt_node.h"
+#include "hamt_path.h"
 
 struct from {
     vcow_visit_fn *fn;
@@ -51,6 +53,19 @@ int vcow_map_iter_from(const vcow_version *v, uint64_t *pos, vcow_visit_fn *fn, 
     const struct hnode *root = (const struct hnode *)vcow_version_root(v);
     if (*pos > map_count(root))
         return VCOW_ERANGE;
+    if (vcow_version_is_array(v)) {
+        for (uint64_t n = map_count(root); *pos < n;) {
+            char ib[INDEX_BUF];
+            struct hkey k = vcow__hamt_index_key(*pos, ib);
+            const struct hent *e = map_find(root, &k);
+            vcow_val x = ent_val(e); /* an array holds every index below its len */
+            ++*pos;
+            int rc = fn((vcow_slice){k.ptr, k.len}, &x, ctx);
+            if (rc != 0)
+                return rc;
+        }
+        return VCOW_OK;
+    }
     struct from f = {fn, ctx, *pos, pos};
     return root == NULL ? VCOW_OK : walk(root, &f);
 }

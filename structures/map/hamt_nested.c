@@ -1,27 +1,27 @@
 /*
- * structures/map/hamt_nested.c - reading nested maps by path: iterate the
- * map at a path, diff the maps at one path of two versions. "" is the
- * version's own map.
+ * structures/map/hamt_nested.c - reading nested maps and arrays by path:
+ * iterate the one at a path (an array in index order), diff the ones at
+ * one path of two versions. "" is the version's own map (or the array a
+ * view is of).
  */
-#include "hamt_node.h"
+#include "hamt_path.h"
 
-/* The map at path under root: VCOW_ENOENT when missing, VCOW_EINVAL when
- * the path ends at (or runs through) a value that is not a map. */
-static int map_at(const struct hnode *root, const char *path, const struct hnode **out)
+int vcow__hamt_cont_at(struct hcont c, const char *path, struct hcont *out)
 {
     if (path == NULL)
         return VCOW_EINVAL;
     if (path[0] == '\0') {
-        *out = root;
+        *out = c;
         return VCOW_OK;
     }
     vcow_val v;
-    int rc = vcow__hamt_get_path(root, path, &v);
+    int rc = vcow__hamt_get_path(c, path, &v);
     if (rc != VCOW_OK)
         return rc;
-    if (v.type != VCOW_T_MAP)
+    if (!type_is_hamt(v.type))
         return VCOW_EINVAL;
-    *out = v.u.root;
+    out->root = v.u.root;
+    out->array = v.type == VCOW_T_ARRAY;
     return VCOW_OK;
 }
 
@@ -29,9 +29,9 @@ int vcow_map_iter_path(const vcow_version *v, const char *path, vcow_visit_fn *f
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP || fn == NULL)
         return VCOW_EINVAL;
-    const struct hnode *m;
-    int rc = map_at((const struct hnode *)vcow_version_root(v), path, &m);
-    return rc != VCOW_OK ? rc : vcow__hamt_iter_root(m, fn, ctx);
+    struct hcont c;
+    int rc = vcow__hamt_cont_at(version_cont(v), path, &c);
+    return rc != VCOW_OK ? rc : vcow__hamt_iter_cont(&c, fn, ctx);
 }
 
 int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char *path,
@@ -40,13 +40,14 @@ int vcow_map_diff_path(const vcow_version *a, const vcow_version *b, const char 
     if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_MAP ||
         vcow_version_kind(b) != VCOW_KIND_MAP || fn == NULL)
         return VCOW_EINVAL;
-    const struct hnode *ma = NULL, *mb = NULL;
-    int ra = map_at((const struct hnode *)vcow_version_root(a), path, &ma);
-    int rb = map_at((const struct hnode *)vcow_version_root(b), path, &mb);
+    struct hcont ca = {NULL, false}, cb = {NULL, false};
+    int ra = vcow__hamt_cont_at(version_cont(a), path, &ca);
+    int rb = vcow__hamt_cont_at(version_cont(b), path, &cb);
     /* A map on one side only: the other side is an empty map. */
-    if (ra == VCOW_EINVAL || rb == VCOW_EINVAL || (ra == VCOW_ENOENT && rb == VCOW_ENOENT))
-        return ra == VCOW_EINVAL || rb == VCOW_EINVAL ? VCOW_EINVAL : VCOW_ENOENT;
+    if ((ra != VCOW_OK && ra != VCOW_ENOENT) || (rb != VCOW_OK && rb != VCOW_ENOENT))
+        return ra != VCOW_OK && ra != VCOW_ENOENT ? ra : rb;
+    if (ra == VCOW_ENOENT && rb == VCOW_ENOENT)
+        return VCOW_ENOENT;
     struct hpair vp = {a, b};
-    return vcow__hamt_diff_roots(&vp, ra == VCOW_OK ? ma : NULL, rb == VCOW_OK ? mb : NULL, fn,
-                                 ctx);
+    return vcow__hamt_diff_roots(&vp, ca.root, cb.root, fn, ctx);
 }

@@ -74,8 +74,8 @@ struct hent {
                 double f64;
                 uint64_t bo;
                 struct vcow_blob *vblob;
-                struct hnode *root;       /* VCOW_T_MAP */
-                struct vcow_node *nested; /* any nested structure (MAP, TREE, ROPE) */
+                struct hnode *root;       /* VCOW_T_MAP, VCOW_T_ARRAY */
+                struct vcow_node *nested; /* any nested structure (MAP, ARRAY, TREE, ROPE) */
             };
         };
     };
@@ -220,6 +220,7 @@ static inline vcow_val ent_val(const struct hent *e)
         out.u.b = e->bo != 0;
         break;
     case VCOW_T_MAP:
+    case VCOW_T_ARRAY:
     case VCOW_T_TREE:
     case VCOW_T_ROPE:
         out.u.root = e->nested;
@@ -304,8 +305,8 @@ bool vcow__hamt_map_equal(const struct hpair *vp, const struct hnode *a, const s
 bool vcow__hamt_val_equal(const struct hpair *vp, const struct hent *a, const struct hent *b);
 int vcow__hamt_check_map(const struct hnode *root);
 
-/* Shared by the read, path and nested-map files. */
-int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out);
+/* Shared by the read, path and nested-map files (paths and arrays:
+ * hamt_path.h). */
 int vcow__hamt_iter_root(const struct hnode *root, vcow_visit_fn *fn, void *ctx);
 int vcow__hamt_diff_roots(const struct hpair *vp, const struct hnode *ra, const struct hnode *rb,
                           vcow_diff_fn *fn, void *ctx);

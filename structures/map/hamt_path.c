@@ -1,56 +1,24 @@
 /*
- * structures/map/hamt_path.c - '.'-separated paths through nested maps,
- * and the cell conveniences.
+ * structures/map/hamt_path.c - '.'-separated paths through nested maps and
+ * arrays (parsing: hamt_escape.c), entering nested structures, and the
+ * cell conveniences.
  *
- * A nested map is a VCOW_T_MAP value whose root is a hamt node of the same
- * lineage. A write at path a.b.c:
- *   1. makes the nodes from the top root to entry "a", then from a's map
- *      root to entry "b", owned by the txn (vcow__hamt_own_path: copies that keep
- *      the content, so a failure on the way changes no content);
- *   2. sets "c" in b's map (atomic: vcow__hamt_map_set), writing the new nested
- *      root straight into b's entry, which is now in an owned node.
- * A missing intermediate map is built fresh (a chain of one-entry maps)
- * and inserted with one atomic set; on failure the chain is freed.
+ * A nested map or array is a VCOW_T_MAP / VCOW_T_ARRAY value whose root is
+ * a hamt node of the same lineage. A write at path a.b.c:
+ *   1. makes the nodes from the top root to entry "a", then from a's root
+ *      to entry "b", owned by the txn (vcow__hamt_own_path: copies that
+ *      keep the content, so a failure on the way changes no content);
+ *   2. sets "c" in b's map (atomic: vcow__hamt_map_set), writing the new
+ *      nested root straight into b's entry, which is now in an owned node.
+ * A missing intermediate is built fresh as a map (a chain of one-entry
+ * maps) and inserted with one atomic set; on failure the chain is freed.
+ * In an array a segment is an index, resolved against the array's length
+ * when the walk reaches it (vcow__hamt_resolve), so "-" (append) names one
+ * element however the walk goes on.
  */
 #include <vcow/gc.h>
 
-#include "hamt_node.h"
-
-#define PATH_MAX_DEPTH 64
-
-struct seg {
-    const char *p;
-    size_t len;
-};
-
-/* Split path; VCOW_EINVAL for NULL, empty segments, too long keys or too
- * many segments. */
-static int split(const char *path, struct seg *segs, unsigned *n)
-{
-    if (path == NULL)
-        return VCOW_EINVAL;
-    unsigned i = 0;
-    const char *s = path;
-    for (;;) {
-        const char *e = strchr(s, '.');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len == 0 || len > VCOW_MAP_KEY_MAX || i == PATH_MAX_DEPTH)
-            return VCOW_EINVAL;
-        segs[i].p = s;
-        segs[i].len = len;
-        i++;
-        if (e == NULL)
-            break;
-        s = e + 1;
-    }
-    *n = i;
-    return VCOW_OK;
-}
-
-static struct hkey seg_key(const struct seg *s)
-{
-    return make_key(s->p, s->len);
-}
+#include "hamt_path.h"
 
 /* Free a fresh chain (every node owned, never published). */
 static void free_fresh(vcow_txn *t, struct hnode *n)
@@ -92,41 +60,65 @@ static int build_chain(vcow_txn *t, const struct seg *segs, unsigned from, unsig
     return VCOW_OK;
 }
 
-/*
- * Walk segs[0..n-2] owning the path; *mapp receives the slot of the map
- * that holds the last segment. With create, a missing segment i gets a
- * fresh chain holding the rest and *done is set.
- */
-static int descend(vcow_txn *t, struct hnode **rootp, const struct seg *segs, unsigned n,
-                   bool create, vcow_val val, struct hnode ***mapp, bool *done)
+/* The map or array holding a path's last segment, owned down to its root slot. */
+struct dest {
+    struct hnode **slot;
+    bool array;
+};
+
+static struct hcont dest_cont(const struct dest *d)
 {
-    struct hnode **slot = rootp;
-    *done = false;
-    for (unsigned i = 0; i + 1 < n; i++) {
-        struct hkey k = seg_key(&segs[i]);
-        int rc;
-        struct hent *e = vcow__hamt_own_path(t, slot, &k, &rc);
+    struct hcont c = {*d->slot, d->array};
+    return c;
+}
+
+/*
+ * Walk p's segments but the last, owning the path, from the txn's map at
+ * *rootp; *d receives the container of the last segment. With create, a
+ * missing segment i (a map key, or an array's next index) gets a fresh
+ * chain holding the rest: *leaf is then the entry of the last segment, in
+ * the chain. Without, *leaf stays NULL.
+ */
+static int descend(vcow_txn *t, struct hnode **rootp, const struct hpath *p, bool create,
+                   vcow_val val, struct dest *d, struct hent **leaf)
+{
+    d->slot = rootp;
+    d->array = false;
+    *leaf = NULL;
+    for (unsigned i = 0; i + 1 < p->n; i++) {
+        char ib[INDEX_BUF];
+        struct hkey k;
+        struct hcont c = dest_cont(d);
+        int rc = vcow__hamt_resolve(&c, &p->s[i], create, ib, &k);
+        if (rc != VCOW_OK)
+            return rc;
+        struct hent *e = vcow__hamt_own_path(t, d->slot, &k, &rc);
         if (e == NULL) {
             if (rc != VCOW_ENOENT || !create)
                 return rc;
             struct hnode *chain;
-            rc = build_chain(t, segs, i + 1, n, val, &chain);
+            rc = build_chain(t, p->s, i + 1, p->n, val, &chain);
             if (rc != VCOW_OK)
                 return rc;
-            vcow_val mv;
-            mv.type = VCOW_T_MAP;
-            mv.u.root = chain;
-            rc = vcow__hamt_map_set(t, slot, &k, mv);
-            if (rc != VCOW_OK)
+            vcow_val mv = {VCOW_T_MAP, {.root = chain}};
+            rc = vcow__hamt_map_set(t, d->slot, &k, mv);
+            if (rc != VCOW_OK) {
                 free_fresh(t, chain);
-            *done = rc == VCOW_OK;
-            return rc;
+                return rc;
+            }
+            /* The chain's nodes are where they were built (set stored its
+             * root): follow it to the last segment's entry. */
+            struct hnode *m = chain;
+            for (unsigned j = i + 1; j + 1 < p->n; j++)
+                m = m->ent[0].root;
+            *leaf = &m->ent[0];
+            return VCOW_OK;
         }
-        if (ent_type(e) != VCOW_T_MAP)
+        if (!type_is_hamt(ent_type(e)))
             return VCOW_EINVAL;
-        slot = &e->root;
+        d->slot = &e->root;
+        d->array = ent_type(e) == VCOW_T_ARRAY;
     }
-    *mapp = slot;
     return VCOW_OK;
 }
 
@@ -135,20 +127,27 @@ int vcow_map_set_path(vcow_txn *t, const char *path, vcow_val val)
     int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
-    struct seg segs[PATH_MAX_DEPTH];
-    unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || vcow__val_check(&val, true) != VCOW_OK)
+    if (vcow__val_check(&val, true) != VCOW_OK)
         return VCOW_EINVAL;
+    struct hpath p;
+    rc = vcow__hamt_path_parse(path, &p);
+    if (rc != VCOW_OK)
+        return rc;
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
-    struct hnode **slot = NULL;
-    bool done;
-    rc = descend(t, &root, segs, n, true, val, &slot, &done);
-    if (rc == VCOW_OK && !done) {
-        struct hkey k = seg_key(&segs[n - 1]);
-        rc = vcow__hamt_map_set(t, slot, &k, val);
+    struct dest d;
+    struct hent *leaf;
+    rc = descend(t, &root, &p, true, val, &d, &leaf);
+    if (rc == VCOW_OK && leaf == NULL) {
+        char ib[INDEX_BUF];
+        struct hkey k;
+        struct hcont c = dest_cont(&d);
+        rc = vcow__hamt_resolve(&c, &p.s[p.n - 1], true, ib, &k);
+        if (rc == VCOW_OK)
+            rc = vcow__hamt_map_set(t, d.slot, &k, val);
     }
     /* Even on failure the root may have been copied (content unchanged). */
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
+    vcow__hamt_path_done(&p);
     return rc;
 }
 
@@ -157,20 +156,30 @@ int vcow_map_del_path(vcow_txn *t, const char *path)
     int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
-    struct seg segs[PATH_MAX_DEPTH];
-    unsigned n;
-    if (split(path, segs, &n) != VCOW_OK)
-        return VCOW_EINVAL;
+    struct hpath p;
+    rc = vcow__hamt_path_parse(path, &p);
+    if (rc != VCOW_OK)
+        return rc;
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
-    struct hnode **slot = NULL;
-    bool done;
+    struct dest d;
+    struct hent *leaf;
     vcow_val none = {VCOW_T_NONE, {.i64 = 0}};
-    rc = descend(t, &root, segs, n, false, none, &slot, &done);
+    rc = descend(t, &root, &p, false, none, &d, &leaf);
     if (rc == VCOW_OK) {
-        struct hkey k = seg_key(&segs[n - 1]);
-        rc = vcow__hamt_map_del(t, slot, &k);
+        char ib[INDEX_BUF];
+        struct hkey k;
+        struct hcont c = dest_cont(&d);
+        rc = vcow__hamt_resolve(&c, &p.s[p.n - 1], false, ib, &k);
+        if (rc == VCOW_OK && d.array) {
+            uint64_t i = 0;
+            vcow__hamt_index_parse((const char *)k.ptr, k.len, &i);
+            rc = vcow__hamt_array_del(t, d.slot, i);
+        } else if (rc == VCOW_OK) {
+            rc = vcow__hamt_map_del(t, d.slot, &k);
+        }
     }
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
+    vcow__hamt_path_done(&p);
     return rc;
 }
 
@@ -197,40 +206,59 @@ static enum vcow_type type_of_kind(enum vcow_kind kind)
  * the content unchanged or succeeds; the walks after a creation touch only
  * owned nodes and allocate nothing.
  */
+static int enter_path(vcow_txn *t, struct hnode **rootp, const struct hpath *p, vcow_val empty,
+                      struct hent **out)
+{
+    struct dest d;
+    struct hent *e;
+    int rc = descend(t, rootp, p, true, empty, &d, &e);
+    if (rc != VCOW_OK || e != NULL) {
+        *out = e;
+        return rc;
+    }
+    char ib[INDEX_BUF];
+    struct hkey k;
+    struct hcont c = dest_cont(&d);
+    rc = vcow__hamt_resolve(&c, &p->s[p->n - 1], true, ib, &k);
+    if (rc != VCOW_OK)
+        return rc;
+    /* k is resolved once: an appended element is found by its index. */
+    e = vcow__hamt_own_path(t, d.slot, &k, &rc);
+    if (e == NULL && rc == VCOW_ENOENT) {
+        rc = vcow__hamt_map_set(t, d.slot, &k, empty);
+        if (rc == VCOW_OK)
+            e = vcow__hamt_own_path(t, d.slot, &k, &rc);
+    }
+    *out = e;
+    return rc;
+}
+
 int vcow_map_enter(vcow_txn *t, const char *path, enum vcow_kind kind)
 {
     int rc = vcow_txn_writable(t, VCOW_KIND_MAP);
     if (rc != VCOW_OK)
         return rc;
     vcow_val empty = {type_of_kind(kind), {.root = NULL}};
-    struct seg segs[PATH_MAX_DEPTH];
-    unsigned n;
-    if (split(path, segs, &n) != VCOW_OK || vcow__val_check(&empty, true) != VCOW_OK)
+    if (vcow__val_check(&empty, true) != VCOW_OK)
         return VCOW_EINVAL;
-    if (vcow_txn_nest_full(t))
+    struct hpath p;
+    rc = vcow__hamt_path_parse(path, &p);
+    if (rc != VCOW_OK)
+        return rc;
+    if (vcow_txn_nest_full(t)) {
+        vcow__hamt_path_done(&p);
         return VCOW_ERANGE;
-    struct hnode *root = (struct hnode *)vcow_txn_root(t);
-    struct hnode **slot = NULL;
-    bool done;
-    rc = descend(t, &root, segs, n, true, empty, &slot, &done);
-    if (rc == VCOW_OK && done) /* a fresh chain holds the entry: find it */
-        rc = descend(t, &root, segs, n, false, empty, &slot, &done);
-    struct hkey k = seg_key(&segs[n - 1]);
-    struct hent *e = NULL;
-    if (rc == VCOW_OK) {
-        e = vcow__hamt_own_path(t, slot, &k, &rc);
-        if (e == NULL && rc == VCOW_ENOENT) {
-            rc = vcow__hamt_map_set(t, slot, &k, empty);
-            if (rc == VCOW_OK)
-                e = vcow__hamt_own_path(t, slot, &k, &rc);
-        }
     }
+    struct hnode *root = (struct hnode *)vcow_txn_root(t);
+    struct hent *e = NULL;
+    rc = enter_path(t, &root, &p, empty, &e);
     /* Even on failure the root may have been copied (content unchanged). */
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
+    vcow__hamt_path_done(&p);
     if (rc != VCOW_OK)
         return rc;
     if (ent_type(e) != empty.type)
-        return VCOW_EINVAL;
+        return VCOW_EINVAL; /* an array included: map writes would break it */
     vcow_txn_enter(t, &e->nested, kind);
     return VCOW_OK;
 }
@@ -248,34 +276,41 @@ int vcow_map_view_path(const vcow_version *v, const char *path, vcow_view *view,
     return *out != NULL ? VCOW_OK : VCOW_EINVAL;
 }
 
-/* Read a path starting at map root m. */
-int vcow__hamt_get_path(const struct hnode *m, const char *path, vcow_val *out)
+/* Read a path starting at container c. */
+int vcow__hamt_get_path(struct hcont c, const char *path, vcow_val *out)
 {
-    struct seg segs[PATH_MAX_DEPTH];
-    unsigned n;
-    if (out == NULL || split(path, segs, &n) != VCOW_OK)
+    if (out == NULL)
         return VCOW_EINVAL;
-    for (unsigned i = 0; i < n; i++) {
-        struct hkey k = seg_key(&segs[i]);
-        const struct hent *e = map_find(m, &k);
-        if (e == NULL)
-            return VCOW_ENOENT;
-        if (i + 1 == n) {
+    struct hpath p;
+    int rc = vcow__hamt_path_parse(path, &p);
+    for (unsigned i = 0; rc == VCOW_OK; i++) {
+        char ib[INDEX_BUF];
+        struct hkey k;
+        rc = vcow__hamt_resolve(&c, &p.s[i], false, ib, &k);
+        if (rc != VCOW_OK)
+            break;
+        const struct hent *e = map_find(c.root, &k);
+        if (e == NULL) {
+            rc = VCOW_ENOENT;
+        } else if (i + 1 == p.n) {
             *out = ent_val(e);
-            return VCOW_OK;
+            break;
+        } else if (!type_is_hamt(ent_type(e))) {
+            rc = VCOW_EINVAL;
+        } else {
+            c.root = e->root;
+            c.array = ent_type(e) == VCOW_T_ARRAY;
         }
-        if (ent_type(e) != VCOW_T_MAP)
-            return VCOW_EINVAL;
-        m = e->root;
     }
-    return VCOW_ENOENT;
+    vcow__hamt_path_done(&p);
+    return rc;
 }
 
 int vcow_map_get_path(const vcow_version *v, const char *path, vcow_val *out)
 {
     if (v == NULL || vcow_version_kind(v) != VCOW_KIND_MAP)
         return VCOW_EINVAL;
-    return vcow__hamt_get_path((const struct hnode *)vcow_version_root(v), path, out);
+    return vcow__hamt_get_path(version_cont(v), path, out);
 }
 
 /* ---- cell conveniences ---- */
@@ -320,6 +355,29 @@ int vcow_map_cell_deln(vcow_cell *c, const void *key, size_t klen, uint64_t *seq
     return vcow_cell_update(c, del_fn, &a, seq);
 }
 
+/*
+ * Copy a value read inside a read section out of the version: bytes into
+ * buf with a NUL after them (cap >= len + 1, else VCOW_ERANGE with ptr
+ * NULL and len the value's), nested roots hidden (u.root = NULL).
+ */
+static int copy_out(vcow_val *v, void *buf, size_t cap)
+{
+    if (v->type == VCOW_T_BYTES) {
+        size_t len = v->u.bytes.len;
+        if (buf == NULL || cap < len + 1) {
+            v->u.bytes.ptr = NULL;
+            return VCOW_ERANGE;
+        }
+        if (len != 0)
+            memcpy(buf, v->u.bytes.ptr, len);
+        ((char *)buf)[len] = '\0';
+        v->u.bytes.ptr = buf;
+    } else if (vcow_nested_kind(v->type) != 0) {
+        v->u.root = NULL;
+    }
+    return VCOW_OK;
+}
+
 int vcow_map_cell_getn(vcow_cell *c, const void *key, size_t klen, vcow_val *out, void *buf,
                        size_t cap)
 {
@@ -329,18 +387,22 @@ int vcow_map_cell_getn(vcow_cell *c, const void *key, size_t klen, vcow_val *out
     vcow_val v;
     int rc = vcow_map_getn(vcow_cell_head(c), key, klen, &v);
     if (rc == VCOW_OK) {
-        if (v.type == VCOW_T_BYTES) {
-            if (v.u.bytes.len > cap || (buf == NULL && v.u.bytes.len != 0)) {
-                rc = VCOW_ERANGE;
-                v.u.bytes.ptr = NULL;
-            } else {
-                if (v.u.bytes.len != 0)
-                    memcpy(buf, v.u.bytes.ptr, v.u.bytes.len);
-                v.u.bytes.ptr = buf;
-            }
-        } else if (vcow_nested_kind(v.type) != 0) {
-            v.u.root = NULL;
-        }
+        rc = copy_out(&v, buf, cap);
+        *out = v;
+    }
+    vcow_read_unlock();
+    return rc;
+}
+
+int vcow_map_cell_get_path(vcow_cell *c, const char *path, vcow_val *out, void *buf, size_t cap)
+{
+    if (!is_hamt_cell(c) || out == NULL || path == NULL)
+        return VCOW_EINVAL;
+    vcow_read_lock();
+    vcow_val v;
+    int rc = vcow_map_get_path(vcow_cell_head(c), path, &v);
+    if (rc == VCOW_OK) {
+        rc = copy_out(&v, buf, cap);
         *out = v;
     }
     vcow_read_unlock();

@@ -8,7 +8,7 @@
  * pointer-equal subtrees. Recursion depth is bounded by HAMT_COLL_DEPTH
  * per map (nested maps recurse only through vcow__hamt_val_equal).
  */
-#include "hamt_node.h"
+#include "hamt_path.h"
 
 static const struct hnode *version_map(const vcow_version *v)
 {
@@ -90,7 +90,8 @@ int vcow_map_iter(const vcow_version *v, vcow_visit_fn *fn, void *ctx)
 {
     if (!is_hamt(v) || fn == NULL)
         return VCOW_EINVAL;
-    return vcow__hamt_iter_root(version_map(v), fn, ctx);
+    struct hcont c = version_cont(v); /* a view of an array: index order */
+    return vcow__hamt_iter_cont(&c, fn, ctx);
 }
 
 /* ---- equality ---- */
@@ -111,6 +112,7 @@ bool vcow__hamt_val_equal(const struct hpair *vp, const struct hent *a, const st
     case VCOW_T_BOOL:
         return x.u.b == y.u.b;
     case VCOW_T_MAP:
+    case VCOW_T_ARRAY:
         return vcow__hamt_map_equal(vp, a->root, b->root);
     case VCOW_T_TREE:
     case VCOW_T_ROPE: {

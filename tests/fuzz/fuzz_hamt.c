@@ -174,7 +174,9 @@ static int model_del(struct mstate *s, const uint8_t *segs, int d)
     return VCOW_OK;
 }
 
-/* The map at a path, as hamt_nested.c's map_at sees it. */
+/* The map at a path, as hamt_nested.c's vcow__hamt_cont_at sees it: a
+ * map, or an array (whose keys are indices, so with this fuzzer's keys an
+ * array is always empty: the path can only end at it). */
 static int model_map_at(const struct mstate *s, const uint8_t *segs, int d, uint16_t *out)
 {
     uint16_t p = 0;
@@ -183,7 +185,7 @@ static int model_map_at(const struct mstate *s, const uint8_t *segs, int d, uint
         int x = find(s, p);
         if (x < 0)
             return VCOW_ENOENT;
-        if (s->e[x].v.type != VCOW_T_MAP)
+        if (s->e[x].v.type != VCOW_T_MAP && (s->e[x].v.type != VCOW_T_ARRAY || i + 1 < d))
             return VCOW_EINVAL;
     }
     *out = p;
@@ -305,11 +307,14 @@ static bool make_val(uint8_t a, uint8_t b, uint8_t *buf, vcow_val *v, struct mva
     }
     case 6:
     case 7: {
-        /* A new empty map, or a new empty tree or rope (leaves, for the
-         * model: no path goes through them). Every kind built is in every
-         * program (runtime/node.c), so these are valid in this one too. */
-        static const enum vcow_type nested[3] = {VCOW_T_MAP, VCOW_T_TREE, VCOW_T_ROPE};
-        enum vcow_type ty = b % 9 == 6 ? VCOW_T_MAP : nested[a % 3];
+        /* A new empty map, or a new empty tree, rope or array (leaves, for
+         * the model: no path goes through them; no key of this fuzzer is
+         * an array index, so a path into an array is VCOW_EINVAL, as
+         * through any non-map). Every kind built is in every program
+         * (runtime/node.c), so these are valid in this one too. */
+        static const enum vcow_type nested[4] = {VCOW_T_MAP, VCOW_T_TREE, VCOW_T_ROPE,
+                                                 VCOW_T_ARRAY};
+        enum vcow_type ty = b % 9 == 6 ? VCOW_T_MAP : nested[a % 4];
         *v = (vcow_val){.type = ty};
         *m = (struct mval){ty, 0, 0, 0};
         return true;
@@ -757,6 +762,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(vcow_map_iter_path(h, NULL, iter_cb, NULL) == VCOW_EINVAL);
                 vcow_read_unlock();
                 CHECK(vcow_map_contains(vcow_txn_view(t), "a", NULL) == fuzz_view_pre(bad));
+                /* out NULL tests presence ("a" is keys[0]) */
+                int has_a = find(&work[slot], child(0, 0)) >= 0 ? VCOW_OK : VCOW_ENOENT;
+                CHECK(vcow_map_get(vcow_txn_view(t), "a", NULL) ==
+                      (pre != VCOW_OK ? fuzz_view_pre(bad) : has_a));
                 CHECK(vcow_map_len(vcow_txn_view(t), NULL) == fuzz_view_pre(bad));
                 CHECK(vcow_map_iter_path(vcow_txn_view(t), "", NULL, NULL) == fuzz_view_pre(bad));
                 CHECK(vcow_map_cell_set(NULL, "a", v, NULL) == VCOW_EINVAL);
@@ -822,12 +831,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 int x = find(&tmp, child(0, k));
                 if (x < 0) {
                     CHECK(rc == VCOW_ENOENT);
-                } else if (tmp.e[x].v.type == VCOW_T_BYTES && tmp.e[x].v.len > cap) {
+                } else if (tmp.e[x].v.type == VCOW_T_BYTES && tmp.e[x].v.len + 1 > cap) {
+                    /* the copy takes a NUL after the bytes: cap >= len + 1 */
                     CHECK(rc == VCOW_ERANGE && v.u.bytes.len == tmp.e[x].v.len);
                     CHECK(v.u.bytes.ptr == NULL);
                 } else {
-                    CHECK(rc == VCOW_OK && val_same(&v, &tmp.e[x].v));
-                    if (v.type == VCOW_T_MAP)
+                    CHECK(rc == VCOW_OK && val_equal(&v, &tmp.e[x].v));
+                    if (v.type == VCOW_T_BYTES)
+                        CHECK(v.u.bytes.ptr == out && out[v.u.bytes.len] == 0);
+                    if (v.type == VCOW_T_MAP || v.type == VCOW_T_ARRAY)
                         CHECK(v.u.root == NULL);
                 }
                 break;

@@ -7,7 +7,8 @@
  *                  a pinned version, outside read sections, while commits
  *                  change the head, gives exactly iter's sequence; a
  *                  resume at any position gives its suffix; len visits
- *                  nothing; past len is VCOW_ERANGE.
+ *                  nothing; past len is VCOW_ERANGE. On a view of an
+ *                  array, pages come in index order.
  */
 #include <stdlib.h>
 
@@ -98,6 +99,41 @@ static void round_(unsigned long long seed, size_t nkeys, bool collide)
     test_check_all_freed();
 }
 
+/* On a view of an array, positions are indices: pages give "0", "1", ... */
+static void array_pages(void)
+{
+    vcow_cell *c;
+    CHECK_OK(vcow_cell_open(VCOW_KIND_MAP, NULL, &c));
+    vcow_txn *t;
+    CHECK_OK(vcow_txn_begin(c, &t));
+    CHECK_OK(vcow_map_set(t, "a", vcow_val_array()));
+    for (int i = 0; i < 300; i++)
+        CHECK_OK(vcow_map_set_path(t, "a.-", vcow_val_i64(i)));
+    CHECK_OK(vcow_txn_commit(t));
+    vcow_txn_free(t);
+    vcow_read_lock();
+    vcow_view w;
+    const vcow_version *av;
+    CHECK_OK(vcow_map_view_path(vcow_cell_head(c), "a", &w, &av));
+    struct seq paged = {malloc(16 * 301), 0, 301, 7, 0};
+    CHECK(paged.keys != NULL);
+    uint64_t pos = 0;
+    while (pos < 300) {
+        paged.seen = 0;
+        CHECK(vcow_map_iter_from(av, &pos, record, &paged) >= 0);
+    }
+    CHECK_EQ_INT(paged.n, 300);
+    for (int i = 0; i < 300; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "%d", i);
+        CHECK(strcmp(paged.keys[i], k) == 0);
+    }
+    vcow_read_unlock();
+    free(paged.keys);
+    CHECK_OK(vcow_cell_close(c));
+    test_check_all_freed();
+}
+
 int main(int argc, char **argv)
 {
     const char *part = argc > 1 ? argv[1] : "pages";
@@ -109,5 +145,6 @@ int main(int argc, char **argv)
         round_(0xdef0u + (unsigned)i, 1 + (size_t)i * 700, true);
     }
     round_(1, 0, false); /* the empty map */
+    array_pages();
     return 0;
 }

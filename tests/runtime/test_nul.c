@@ -519,10 +519,14 @@ static void nested_reads(const vcow_version *v, const struct want *w, const char
     tree_reads(tv, w, where);
     CHECK_OK(vcow_map_view_path(v, "m", &mw, &mv));
     map_reads(mv, w, where);
-    char path[64];
+    char path[160];
     for (unsigned idx = 0; idx < NVAL; idx++) {
         struct key k = make_key(w->klen, idx);
-        snprintf(path, sizeof(path), "m.%s", k.b);
+        char esc[2 * sizeof(k.b) + 1];
+        size_t need;
+        CHECK_OK(
+            vcow_map_path_escape(k.b, k.len, esc, sizeof(esc), &need)); /* '\\' is a key byte */
+        snprintf(path, sizeof(path), "m.%s", esc);
         vcow_val val;
         CHECK_OK(vcow_map_get_path(v, path, &val));
         check_val(where, &val, w->len(idx), w->seed);
