@@ -11,12 +11,12 @@
 
 /*
  * Every bytes leaf starts with a tag byte: TAG_STRING then the string's
- * bytes, or TAG_ARRAY then the array's compact JSON text. Tagging strings
- * too is what makes the array mark unforgeable: a marker on arrays alone
- * is also a byte a string may begin with, and such a string would read
- * back as an array, or as nothing when the rest is not JSON.
+ * bytes, or TAG_NULL alone: a null element of an array (an object member
+ * set to null is absent, as in a merge patch, but an array keeps its
+ * places). Tagging strings too is what makes the null mark unforgeable.
+ * Arrays are vcow arrays (VCOW_T_ARRAY): "servers.0.host" is a path.
  */
-enum { TAG_STRING = 's', TAG_ARRAY = 'a' };
+enum { TAG_STRING = 's', TAG_NULL = 'n' };
 
 /* ---- writing JSON into a txn ---- */
 
@@ -24,11 +24,17 @@ struct write_ctx {
     json_t *json;
     char *err;
     size_t errlen;
-    int merge; /* 1: merge patch; 0: replace */
     const struct doc_meta *meta;
 };
 
-static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w);
+/*
+ * Write j at path. literal: store it as it is, a null as a null leaf (a
+ * whole document replaced, and everything inside an array, where a merge
+ * patch does not reach: RFC 7386 replaces arrays whole); otherwise a merge
+ * patch: a null member removes the key, an object merges into an object.
+ */
+static int set_any(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w,
+                   bool literal);
 
 /* path + "." + key, the key escaped (vcow_map_path_escape: a '\' or '.'
  * in it gets a backslash), in a new string; NULL when out of memory. */
@@ -50,14 +56,14 @@ static char *join_key(const char *path, const void *key, size_t klen)
 
 /* Write obj's members under path, which has `depth` keys. */
 static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj,
-                      struct write_ctx *w)
+                      struct write_ctx *w, bool literal)
 {
     const char *key;
     json_t *val;
     json_object_foreach(obj, key, val)
     {
-        if (key[0] == '\0' || strchr(key, '.') != NULL || strlen(key) > VCOW_MAP_KEY_MAX) {
-            snprintf(w->err, w->errlen, "key \"%.64s\" is empty, contains '.' or is too long", key);
+        if (key[0] == '\0' || strlen(key) > VCOW_MAP_KEY_MAX) {
+            snprintf(w->err, w->errlen, "key \"%.64s\" is empty or too long", key);
             return VCOW_EINVAL;
         }
         if (depth == DOC_MAX_DEPTH) {
@@ -67,7 +73,7 @@ static int set_object(vcow_txn *t, const char *path, unsigned depth, json_t *obj
         char *sub = join_key(path, key, strlen(key));
         if (sub == NULL)
             return VCOW_ENOMEM;
-        int rc = set_value(t, sub, depth + 1, val, w);
+        int rc = set_any(t, sub, depth + 1, val, w, literal);
         free(sub);
         if (rc != VCOW_OK)
             return rc;
@@ -87,7 +93,8 @@ static int set_tagged(vcow_txn *t, const char *path, char tag, const char *s, si
     return rc;
 }
 
-static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w)
+static int set_any(vcow_txn *t, const char *path, unsigned depth, json_t *j, struct write_ctx *w,
+                   bool literal)
 {
     vcow_val v;
     int rc;
@@ -95,15 +102,16 @@ static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, s
     case JSON_OBJECT: {
         vcow_val cur;
         rc = vcow_map_get_path(vcow_txn_view(t), path, &cur);
-        if (!w->merge || rc != VCOW_OK || cur.type != VCOW_T_MAP) {
-            vcow_val empty = {.type = VCOW_T_MAP, .u.root = NULL};
-            rc = vcow_map_set_path(t, path, empty);
+        if (literal || rc != VCOW_OK || cur.type != VCOW_T_MAP) {
+            rc = vcow_map_set_path(t, path, vcow_val_map());
             if (rc != VCOW_OK)
                 return rc;
         }
-        return set_object(t, path, depth, j, w);
+        return set_object(t, path, depth, j, w, literal);
     }
     case JSON_NULL:
+        if (literal)
+            return set_tagged(t, path, TAG_NULL, "", 0);
         rc = vcow_map_del_path(t, path);
         return rc == VCOW_ENOENT ? VCOW_OK : rc;
     case JSON_STRING:
@@ -118,54 +126,36 @@ static int set_value(vcow_txn *t, const char *path, unsigned depth, json_t *j, s
     case JSON_FALSE:
         v = vcow_val_bool(json_is_true(j));
         break;
-    default: { /* an array: replaced as a whole, so one leaf of JSON text */
-        char *text = json_dumps(j, JSON_COMPACT);
-        if (text == NULL)
-            return VCOW_ENOMEM;
-        rc = set_tagged(t, path, TAG_ARRAY, text, strlen(text));
-        free(text);
+    default: { /* an array: replaced as a whole (RFC 7386), element by element */
+        if (depth == DOC_MAX_DEPTH) {
+            snprintf(w->err, w->errlen, "values nest more than %d deep", DOC_MAX_DEPTH);
+            return VCOW_EINVAL;
+        }
+        rc = vcow_map_set_path(t, path, vcow_val_array());
+        for (size_t i = 0; i < json_array_size(j) && rc == VCOW_OK; i++) {
+            char idx[24];
+            int n = snprintf(idx, sizeof(idx), "%zu", i);
+            char *sub = join_key(path, idx, (size_t)n);
+            if (sub == NULL)
+                return VCOW_ENOMEM;
+            rc = set_any(t, sub, depth + 1, json_array_get(j, i), w, true);
+            free(sub);
+        }
         return rc;
     }
     }
     return vcow_map_set_path(t, path, v);
 }
 
-struct key_list {
-    char **keys;
-    size_t n, cap;
-};
-
-static int collect_key(vcow_slice key, const vcow_val *val, void *ctx)
-{
-    (void)val;
-    struct key_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **k = realloc(l->keys, cap * sizeof(*k));
-        if (k == NULL)
-            return VCOW_ENOMEM;
-        l->keys = k;
-        l->cap = cap;
-    }
-    l->keys[l->n] = strndup(key.ptr, key.len);
-    return l->keys[l->n++] == NULL ? VCOW_ENOMEM : 0;
-}
-
 /* vcow_cell_update callback: may run several times, touches only the txn. */
 static int replace_fn(vcow_txn *t, void *arg)
 {
     struct write_ctx *w = arg;
-    /* Drop every top-level key, then write the new document. */
-    struct key_list l = {0};
-    int rc = vcow_map_iter_path(vcow_txn_view(t), "", collect_key, &l);
-    for (size_t i = 0; i < l.n && rc == VCOW_OK; i++)
-        rc = vcow_map_del(t, l.keys[i]);
-    for (size_t i = 0; i < l.n; i++)
-        free(l.keys[i]);
-    free(l.keys);
+    /* Drop the old document as one subtree, then write the new one. */
+    int rc = vcow_map_clear(t);
     if (rc != VCOW_OK)
         return rc;
-    return set_object(t, "", 0, w->json, w);
+    return set_object(t, "", 0, w->json, w, true);
 }
 
 static int patch_fn(vcow_txn *t, void *arg)
@@ -185,7 +175,7 @@ static int patch_fn(vcow_txn *t, void *arg)
         if (rc != VCOW_OK)
             return rc;
     }
-    return set_object(t, "", 0, w->json, w);
+    return set_object(t, "", 0, w->json, w, false);
 }
 
 int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t errlen)
@@ -194,7 +184,7 @@ int doc_replace(vcow_cell *cell, json_t *doc, uint64_t *seq, char *err, size_t e
         snprintf(err, errlen, "the document must be a JSON object");
         return VCOW_EINVAL;
     }
-    struct write_ctx w = {doc, err, errlen, 0, NULL};
+    struct write_ctx w = {doc, err, errlen, NULL};
     return vcow_cell_update(cell, replace_fn, &w, seq);
 }
 
@@ -205,7 +195,7 @@ int doc_merge_patch(vcow_cell *cell, json_t *patch, const struct doc_meta *meta,
         snprintf(err, errlen, "a merge patch must be a JSON object");
         return VCOW_EINVAL;
     }
-    struct write_ctx w = {patch, err, errlen, 1, meta};
+    struct write_ctx w = {patch, err, errlen, meta};
     return vcow_cell_update(cell, patch_fn, &w, seq);
 }
 
@@ -236,6 +226,18 @@ static int render_entry(vcow_slice key, const vcow_val *val, void *arg)
     return rc == 0 ? 0 : VCOW_ENOMEM;
 }
 
+/* An array's elements come in index order (vcow_map_iter_path on an array). */
+static int render_element(vcow_slice key, const vcow_val *val, void *arg)
+{
+    struct render_ctx *r = arg;
+    char *sub = join_key(r->path, key.ptr, key.len);
+    if (sub == NULL)
+        return VCOW_ENOMEM;
+    json_t *j = val_to_json(r->v, sub, *val);
+    free(sub);
+    return j != NULL && json_array_append_new(r->obj, j) == 0 ? 0 : VCOW_ENOMEM;
+}
+
 static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val)
 {
     switch (val.type) {
@@ -247,16 +249,23 @@ static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val
         }
         return r.obj;
     }
+    case VCOW_T_ARRAY: {
+        struct render_ctx r = {v, path, json_array()};
+        if (r.obj == NULL || vcow_map_iter_path(v, path, render_element, &r) != VCOW_OK) {
+            json_decref(r.obj);
+            return NULL;
+        }
+        return r.obj;
+    }
     case VCOW_T_BYTES: {
         /* Every bytes leaf was written by set_tagged: NULL here is an
-         * allocation failure. JSON_ALLOW_NUL: a string in an array may
-         * hold U+0000 (json_dumps wrote it as \u0000). */
+         * allocation failure. */
         const char *p = val.u.bytes.ptr;
         size_t n = val.u.bytes.len;
         if (n > 0 && p[0] == TAG_STRING)
             return json_stringn(p + 1, n - 1);
-        if (n > 0 && p[0] == TAG_ARRAY)
-            return json_loadb(p + 1, n - 1, JSON_ALLOW_NUL, NULL);
+        if (n == 1 && p[0] == TAG_NULL)
+            return json_null();
         return NULL;
     }
     case VCOW_T_I64:
@@ -305,8 +314,8 @@ static int diff_entry(vcow_slice key, const vcow_val *before, const vcow_val *af
     if (sub == NULL)
         return VCOW_ENOMEM;
     int rc = VCOW_OK;
-    if (before != NULL && after != NULL && before->type == VCOW_T_MAP &&
-        after->type == VCOW_T_MAP) {
+    if (before != NULL && after != NULL && before->type == after->type &&
+        (before->type == VCOW_T_MAP || before->type == VCOW_T_ARRAY)) {
         rc = diff_at(d->a, d->b, sub, d->out); /* report the leaves inside */
     } else {
         const char *change = before == NULL ? "added" : after == NULL ? "removed" : "changed";

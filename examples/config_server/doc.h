@@ -1,14 +1,14 @@
 /*
  * examples/config_server/doc.h - a JSON document in a vcow hamt cell.
  *
- * JSON objects are nested maps, integers i64, reals f64, true/false bools.
- * Strings and arrays are both bytes, told apart by a tag byte that every
- * bytes leaf carries (so no string can pass for an array): a string is its
- * bytes, U+0000 included; vcow has no array type, so an array is one leaf
- * holding its compact JSON text (config arrays are small lists replaced as
- * a whole). JSON null means "absent". Keys may not be empty or contain
- * '.', which separates path segments. Any JSON object without null members
- * and with such keys renders back as an equal one (json_equal).
+ * JSON objects are nested maps, arrays vcow arrays (VCOW_T_ARRAY: an
+ * element is reached by its index, "servers.0.host"), integers i64, reals
+ * f64, true/false bools. Strings are bytes behind a tag byte, U+0000
+ * included; a null element of an array is a tag byte alone (a null object
+ * member means "absent", as in a merge patch). Keys may not be empty; a
+ * '.' or '\' in a key is escaped with a backslash in paths. Any JSON
+ * object without null members and without empty keys renders back as an
+ * equal one (json_equal).
  */
 #ifndef CONFIG_DOC_H
 #define CONFIG_DOC_H
@@ -16,8 +16,9 @@
 #include <jansson.h>
 #include <vcow/vcow.h>
 
-/* Objects nest at most this deep: a leaf's path has at most this many keys
- * (what vcow_map_set_path takes). Deeper documents are refused whole. */
+/* Objects and arrays nest at most this deep: a leaf's path has at most this
+ * many keys and indices (what vcow_map_set_path takes). Deeper documents are
+ * refused whole. */
 #define DOC_MAX_DEPTH 64
 
 /* Replace the whole document with `doc` (a JSON object) as one commit. */

@@ -522,9 +522,33 @@ static void test_issue14_http(void)
         json_decref(j);
     }
     CHECK(http("POST", "/config%00", "{\"x\": 1}", NULL) == 400);
-    CHECK(http("POST", "/config", "{\"x\": {\"a.b\": 1}}", NULL) == 400);
+    CHECK(http("POST", "/config", "{\"x\": {\"\": 1}}", NULL) == 400); /* no path names it */
     CHECK(head_version() == head);
     CHECK(http("GET", "/config/x", NULL, NULL) == 404);
+    /* A key with a '.' is one key: a backslash escapes it in a path. */
+    CHECK(http("POST", "/config", "{\"x\": {\"a.b\": 1, \"c\\\\d\": 2}}", NULL) == 200);
+    CHECK(http("GET", "/config/x.a%5C.b", NULL, &j) == 200);
+    CHECK(get_int(j, "value") == 1);
+    json_decref(j);
+    CHECK(http("GET", "/config/x.c%5C%5Cd", NULL, &j) == 200);
+    CHECK(get_int(j, "value") == 2);
+    json_decref(j);
+    CHECK(http("GET", "/config/x.a", NULL, NULL) == 404);
+    /* Arrays are vcow arrays: elements by index, null elements kept. */
+    CHECK(http("POST", "/config",
+               "{\"x\": null, \"servers\": [{\"host\": \"a\"}, null, [1, \"two\"]]}", NULL) == 200);
+    CHECK(http("GET", "/config/servers.0.host", NULL, &j) == 200);
+    CHECK(strcmp(json_string_value(json_object_get(j, "value")), "a") == 0);
+    json_decref(j);
+    CHECK(http("GET", "/config/servers.2.1", NULL, &j) == 200);
+    CHECK(strcmp(json_string_value(json_object_get(j, "value")), "two") == 0);
+    json_decref(j);
+    CHECK(http("GET", "/config/servers", NULL, &j) == 200);
+    json_t *want = json_pack("[{s:s}, n, [i, s]]", "host", "a", 1, "two");
+    CHECK(json_equal(json_object_get(j, "value"), want));
+    json_decref(want);
+    json_decref(j);
+    CHECK(http("POST", "/config", "{\"servers\": null}", NULL) == 200);
 }
 
 /* ---- issue 18: watch, If-Match, author and reason ---- */
@@ -697,7 +721,7 @@ int main(int argc, char **argv)
     /* 4xx: each leaves the configuration as it was (version 2). */
     CHECK(http("POST", "/config", "{\"db\": ", NULL) == 400);
     CHECK(http("POST", "/config", "[1, 2]", NULL) == 400);
-    CHECK(http("POST", "/config", "{\"a.b\": 1}", NULL) == 400);
+    CHECK(http("POST", "/config", "{\"\": 1}", NULL) == 400);
     CHECK(http("GET", "/config/no.such.path", NULL, NULL) == 404);
     CHECK(http("GET", "/config/db.port.deeper", NULL, NULL) == 404);
     CHECK(http("GET", "/config?version=abc", NULL, NULL) == 400);

@@ -20,9 +20,9 @@
  *           every time, with every type, control characters, keys with
  *           '.', nesting past DOC_MAX_DEPTH):
  *           a document stored (doc_replace) reads back (doc_render) equal
- *           to itself less its null members (json_equal), its subtrees by
- *           path too; a patch (doc_merge_patch) gives what RFC 7386 says.
- *           One with an empty or dotted key, or nested too deep, is
+ *           to itself, nulls included (json_equal), its subtrees by
+ *           (escaped) path too; a patch (doc_merge_patch) gives what RFC
+ *           7386 says. One with an empty key, or nested too deep, is
  *           refused whole, as is one whose commit runs out of memory
  *           (injected): the head stays what it was.
  * Every node vcow allocated is freed at the end.
@@ -271,22 +271,6 @@ static void fuzz_instant(int64_t ns)
 
 /* ---- JSON <-> document ---- */
 
-/* The document as stored: object members that are null are absent. */
-static json_t *strip_nulls(json_t *j)
-{
-    if (!json_is_object(j))
-        return json_incref(j);
-    json_t *o = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach(j, k, v)
-    {
-        if (!json_is_null(v))
-            json_object_set_new(o, k, strip_nulls(v));
-    }
-    return o;
-}
-
 /* RFC 7386 §2, MergePatch(Target, Patch); consumes target. */
 static json_t *ref_merge(json_t *target, json_t *patch)
 {
@@ -312,16 +296,23 @@ static json_t *ref_merge(json_t *target, json_t *patch)
     return target;
 }
 
-/* Must the server refuse it: a key empty, with '.', or too deep? */
+/* Must the server refuse it: an empty key, or a value deeper than a path
+ * reaches (DOC_MAX_DEPTH keys and indices)? j is at a path of depth keys. */
 static bool refused(json_t *j, unsigned depth)
 {
+    if (json_is_array(j)) {
+        if (depth == DOC_MAX_DEPTH)
+            return true; /* its elements would be one key too deep */
+        for (size_t i = 0; i < json_array_size(j); i++)
+            if (refused(json_array_get(j, i), depth + 1))
+                return true;
+        return false;
+    }
     const char *k;
     json_t *v;
     json_object_foreach(j, k, v)
     {
-        if (k[0] == '\0' || strchr(k, '.') != NULL || depth + 1 > DOC_MAX_DEPTH)
-            return true;
-        if (json_is_object(v) && refused(v, depth + 1))
+        if (k[0] == '\0' || depth + 1 > DOC_MAX_DEPTH || refused(v, depth + 1))
             return true;
     }
     return false;
@@ -339,9 +330,12 @@ static json_t *render_head(vcow_cell *cell, uint64_t *seq)
     size_t len = 0;
     for (json_t *sub = doc; json_is_object(sub) && json_object_size(sub) > 0;) {
         const char *k = json_object_iter_key(json_object_iter(sub));
-        if (len + strlen(k) + 2 > sizeof(path))
+        char esc[2048];
+        size_t need;
+        if (vcow_map_path_escape(k, strlen(k), esc, sizeof(esc), &need) != VCOW_OK ||
+            len + need + 2 > sizeof(path))
             break;
-        len += (size_t)sprintf(path + len, "%s%s", len ? "." : "", k);
+        len += (size_t)sprintf(path + len, "%s%s", len ? "." : "", esc);
         sub = json_object_get(sub, k);
         json_t *r = doc_render(v, path, &rc);
         CHECK(r != NULL && json_equal(r, sub));
@@ -370,7 +364,7 @@ static void apply(vcow_cell *cell, json_t *j, bool merge, long fail_at, json_t *
             *model = ref_merge(*model, j);
         } else {
             json_decref(*model);
-            *model = strip_nulls(j);
+            *model = json_deep_copy(j);
         }
     } else {
         CHECK((rc == VCOW_EINVAL && bad && err[0] != '\0') || (rc == VCOW_ENOMEM && fail_at != 0));
