@@ -282,17 +282,12 @@ static int deep_vals(struct deep *d, const vcow_val *x, const vcow_val *y, bool 
 int vcow_map_diff_deep(const vcow_version *a, const vcow_version *b, const char *path,
                        vcow_diff_fn *fn, void *ctx)
 {
-    if (a == NULL || b == NULL || vcow_version_kind(a) != VCOW_KIND_MAP ||
-        vcow_version_kind(b) != VCOW_KIND_MAP || fn == NULL)
+    if (fn == NULL)
         return VCOW_EINVAL;
-    struct hcont ca = {NULL, false}, cb = {NULL, false};
-    int ra = vcow__hamt_cont_at(version_cont(a), path, &ca);
-    int rb = vcow__hamt_cont_at(version_cont(b), path, &cb);
-    /* As vcow_map_diff_path: a map on one side only diffs against an empty one. */
-    if ((ra != VCOW_OK && ra != VCOW_ENOENT) || (rb != VCOW_OK && rb != VCOW_ENOENT))
-        return ra != VCOW_OK && ra != VCOW_ENOENT ? ra : rb;
-    if (ra == VCOW_ENOENT && rb == VCOW_ENOENT)
-        return VCOW_ENOENT;
+    struct hcont ca, cb; /* as vcow_map_diff_path: one side only diffs against empty */
+    int rc = vcow__hamt_conts_at(a, b, path, &ca, &cb);
+    if (rc != VCOW_OK)
+        return rc;
     struct deep d;
     d.fn = fn;
     d.ctx = ctx;
@@ -304,7 +299,7 @@ int vcow_map_diff_deep(const vcow_version *a, const vcow_version *b, const char 
     d.cap = sizeof(d.small);
     d.depth = 0;
     d.heap = false;
-    int rc = vcow__hamt_diff_roots(&d.vp, ca.root, cb.root, differing_key, &d);
+    rc = vcow__hamt_diff_roots(&d.vp, ca.root, cb.root, differing_key, &d);
     if (d.heap)
         vcow_node_free(NULL, VCOW_MEM_META, d.buf, d.cap);
     return rc;

@@ -91,6 +91,12 @@ static inline struct hcont version_cont(const vcow_version *v)
     return c;
 }
 
+/* The containers at path in two map versions, for a diff: a side where the
+ * path is missing is an empty map ({NULL}); VCOW_ENOENT when both are
+ * missing, VCOW_EINVAL for versions that are not maps (hamt_nested.c). */
+int vcow__hamt_conts_at(const vcow_version *a, const vcow_version *b, const char *path,
+                        struct hcont *ca, struct hcont *cb);
+
 /*
  * Where segment s names in container c, as a key (*k; an index's digits go
  * to ibuf, INDEX_BUF bytes). A map: s itself. An array, with `append`

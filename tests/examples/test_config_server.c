@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,10 +53,11 @@ static int http_ex(const char *method, const char *target, const char *hdrs, con
         CHECK(w > 0);
         off += (size_t)w;
     }
-    static char resp[1 << 20];
+    char *resp = malloc(1 << 20); /* per call: a watch runs in a thread of its own */
+    CHECK(resp != NULL);
     size_t len = 0;
     ssize_t r;
-    while ((r = read(fd, resp + len, sizeof(resp) - 1 - len)) > 0)
+    while ((r = read(fd, resp + len, (1 << 20) - 1 - len)) > 0)
         len += (size_t)r;
     close(fd);
     resp[len] = '\0';
@@ -71,8 +73,9 @@ static int http_ex(const char *method, const char *target, const char *hdrs, con
     json_error_t err;
     json_t *j = json_loads(b + 4, JSON_ALLOW_NUL, &err);
     if (j == NULL)
-        fprintf(stderr, "not JSON: %s\n", b + 4);
+        fprintf(stderr, "%s %s: not JSON: %s\n", method, target, b + 4);
     CHECK(j != NULL);
+    free(resp);
     if (json != NULL)
         *json = j;
     else
@@ -651,6 +654,9 @@ int main(int argc, char **argv)
     pid_t pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
+        /* A failed CHECK aborts this test: the server must not outlive it
+         * (it holds ctest's output pipe, which would wait for it). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(out[1], 1);
         close(out[0]);
         execl(argv[1], argv[1], "--config", file, "--port", "0", "--threads", "2", (char *)NULL);
