@@ -209,25 +209,9 @@ struct render_ctx {
     json_t *obj;
 };
 
-static int render_entry(vcow_slice key, const vcow_val *val, void *arg)
-{
-    struct render_ctx *r = arg;
-    char *k = strndup(key.ptr, key.len);
-    char *sub = join_key(r->path, key.ptr, key.len);
-    if (k == NULL || sub == NULL) {
-        free(k);
-        free(sub);
-        return VCOW_ENOMEM;
-    }
-    json_t *j = val_to_json(r->v, sub, *val);
-    free(sub);
-    int rc = j != NULL ? json_object_set_new(r->obj, k, j) : -1;
-    free(k);
-    return rc == 0 ? 0 : VCOW_ENOMEM;
-}
-
-/* An array's elements come in index order (vcow_map_iter_path on an array). */
-static int render_element(vcow_slice key, const vcow_val *val, void *arg)
+/* One member of r->obj: an object's entry under its key, or an array's
+ * element, appended (vcow_map_iter_path visits an array in index order). */
+static int render_member(vcow_slice key, const vcow_val *val, void *arg)
 {
     struct render_ctx *r = arg;
     char *sub = join_key(r->path, key.ptr, key.len);
@@ -235,23 +219,23 @@ static int render_element(vcow_slice key, const vcow_val *val, void *arg)
         return VCOW_ENOMEM;
     json_t *j = val_to_json(r->v, sub, *val);
     free(sub);
-    return j != NULL && json_array_append_new(r->obj, j) == 0 ? 0 : VCOW_ENOMEM;
+    if (j == NULL)
+        return VCOW_ENOMEM;
+    if (json_is_array(r->obj))
+        return json_array_append_new(r->obj, j) == 0 ? 0 : VCOW_ENOMEM;
+    char *k = strndup(key.ptr, key.len);
+    int rc = k != NULL ? json_object_set_new(r->obj, k, j) : (json_decref(j), -1);
+    free(k);
+    return rc == 0 ? 0 : VCOW_ENOMEM;
 }
 
 static json_t *val_to_json(const vcow_version *v, const char *path, vcow_val val)
 {
     switch (val.type) {
-    case VCOW_T_MAP: {
-        struct render_ctx r = {v, path, json_object()};
-        if (r.obj == NULL || vcow_map_iter_path(v, path, render_entry, &r) != VCOW_OK) {
-            json_decref(r.obj);
-            return NULL;
-        }
-        return r.obj;
-    }
+    case VCOW_T_MAP:
     case VCOW_T_ARRAY: {
-        struct render_ctx r = {v, path, json_array()};
-        if (r.obj == NULL || vcow_map_iter_path(v, path, render_element, &r) != VCOW_OK) {
+        struct render_ctx r = {v, path, val.type == VCOW_T_MAP ? json_object() : json_array()};
+        if (r.obj == NULL || vcow_map_iter_path(v, path, render_member, &r) != VCOW_OK) {
             json_decref(r.obj);
             return NULL;
         }

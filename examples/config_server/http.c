@@ -50,7 +50,9 @@ struct request {
     int too_big;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_t *j)
+/* Send j (consumed) as the answer; etag (if not NULL) as its ETag header. */
+static enum MHD_Result reply_with(struct MHD_Connection *conn, unsigned status, json_t *j,
+                                  const char *etag)
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(j);
@@ -59,28 +61,25 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_
     size_t len = strlen(text);
     struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", "application/json");
+    if (etag != NULL)
+        MHD_add_response_header(r, "ETag", etag);
     enum MHD_Result rc = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return rc;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_t *j)
+{
+    return reply_with(conn, status, j, NULL);
 }
 
 /* reply, with ETag: "<seq>" (the version the answer was read from). */
 static enum MHD_Result reply_etag(struct MHD_Connection *conn, unsigned status, json_t *j,
                                   uint64_t seq)
 {
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-    json_decref(j);
-    if (text == NULL)
-        return MHD_NO;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     char etag[32];
     snprintf(etag, sizeof(etag), "\"%llu\"", (unsigned long long)seq);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    MHD_add_response_header(r, "ETag", etag);
-    enum MHD_Result rc = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return reply_with(conn, status, j, etag);
 }
 
 static enum MHD_Result fail(struct MHD_Connection *conn, unsigned status, const char *msg)

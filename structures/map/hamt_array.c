@@ -22,8 +22,9 @@
  *      on; nothing can fail (owned entries, no allocation);
  *   4. the value of index i, handed on last, leaves the map: retired.
  *
- * This mirrors put_val's placement rule in hamt.c (inline when the bytes
- * fit val_cap); vcow_map_check's value checks catch any disagreement.
+ * This follows put_val's placement rule in hamt.c (val_fits: inline when
+ * the bytes and their NUL fit); vcow_map_check's value checks catch any
+ * disagreement.
  */
 #include <stdio.h>
 
@@ -31,12 +32,12 @@
 
 /* ---- reads ---- */
 
-int vcow__hamt_iter_array(const struct hnode *root, vcow_visit_fn *fn, void *ctx)
+int vcow__hamt_iter_array(const struct hnode *root, uint64_t *pos, vcow_visit_fn *fn, void *ctx)
 {
     uint64_t n = map_count(root);
-    for (uint64_t i = 0; i < n; i++) {
+    while (*pos < n) {
         char ib[INDEX_BUF];
-        struct hkey k = vcow__hamt_index_key(i, ib);
+        struct hkey k = vcow__hamt_index_key((*pos)++, ib);
         const struct hent *e = map_find(root, &k);
         if (e == NULL)
             return VCOW_ECORRUPT; /* not dense: vcow_map_check says where */
@@ -52,7 +53,8 @@ int vcow__hamt_iter_array(const struct hnode *root, vcow_visit_fn *fn, void *ctx
 
 int vcow__hamt_iter_cont(const struct hcont *c, vcow_visit_fn *fn, void *ctx)
 {
-    return c->array ? vcow__hamt_iter_array(c->root, fn, ctx)
+    uint64_t pos = 0;
+    return c->array ? vcow__hamt_iter_array(c->root, &pos, fn, ctx)
                     : vcow__hamt_iter_root(c->root, fn, ctx);
 }
 

@@ -53,19 +53,8 @@ int vcow_map_iter_from(const vcow_version *v, uint64_t *pos, vcow_visit_fn *fn, 
     const struct hnode *root = (const struct hnode *)vcow_version_root(v);
     if (*pos > map_count(root))
         return VCOW_ERANGE;
-    if (vcow_version_is_array(v)) {
-        for (uint64_t n = map_count(root); *pos < n;) {
-            char ib[INDEX_BUF];
-            struct hkey k = vcow__hamt_index_key(*pos, ib);
-            const struct hent *e = map_find(root, &k);
-            vcow_val x = ent_val(e); /* an array holds every index below its len */
-            ++*pos;
-            int rc = fn((vcow_slice){k.ptr, k.len}, &x, ctx);
-            if (rc != 0)
-                return rc;
-        }
-        return VCOW_OK;
-    }
+    if (vcow_version_is_array(v))
+        return vcow__hamt_iter_array(root, pos, fn, ctx);
     struct from f = {fn, ctx, *pos, pos};
     return root == NULL ? VCOW_OK : walk(root, &f);
 }

@@ -117,8 +117,9 @@ int vcow__hamt_cont_at(struct hcont c, const char *path, struct hcont *out);
 
 /* ---- arrays (hamt_array.c) ---- */
 
-/* Visit an array's elements in index order (keys "0", "1", ...). */
-int vcow__hamt_iter_array(const struct hnode *root, vcow_visit_fn *fn, void *ctx);
+/* Visit an array's elements in index order (keys "0", "1", ...) from index
+ * *pos on; *pos ends past the last one visited (fn's stop included). */
+int vcow__hamt_iter_array(const struct hnode *root, uint64_t *pos, vcow_visit_fn *fn, void *ctx);
 int vcow__hamt_iter_cont(const struct hcont *c, vcow_visit_fn *fn, void *ctx);
 
 /* Remove element i (< len) of the array at *rootp, moving every later
