@@ -242,8 +242,14 @@ static void model_at(char **m, int64_t rev)
  * equals the model at its revision; between two versions of the watch no
  * revision that changed the prefix is missing and none comes twice.
  */
-static void check_history(const char *name, vcow_cell *cell, uint64_t *resyncs_seen)
+struct gaps {
+    int n;
+    int64_t after[16], before[16]; /* revisions in (after, before) have no version */
+};
+
+static void check_history(const char *name, vcow_cell *cell, uint64_t *resyncs_seen, struct gaps *g)
 {
+    g->n = 0;
     static struct vcow_version_info info[256];
     char *m[NKEYS] = {0};
     size_t at = 0; /* log entries applied to m */
@@ -278,6 +284,15 @@ static void check_history(const char *name, vcow_cell *cell, uint64_t *resyncs_s
                 abort();
             }
             *resyncs_seen += resync;
+            if (resync) {
+                /* The gap starts after the last revision known before it. */
+                const char *kt = memmem(info[i].tag, info[i].tag_len, "\"known_to\":", 11);
+                CHECK(kt != NULL && g->n < 16);
+                int64_t known = strtoll(kt + 11, NULL, 10);
+                CHECK(known >= prev && known < rev);
+                g->after[g->n] = known;
+                g->before[g->n++] = rev;
+            }
             if (!version_equals(v, m)) {
                 fprintf(stderr, "%s: version %" PRIu64 " (revision %" PRId64 ") is wrong\n", name,
                         info[i].seq, rev);
@@ -297,7 +312,7 @@ static void check_history(const char *name, vcow_cell *cell, uint64_t *resyncs_s
 
 /* Lookups by revision: the version found is the model at that revision. */
 static void check_lookups(const char *name, vcow_mirror *mi, int64_t first, int64_t last,
-                          unsigned long long *rng)
+                          unsigned long long *rng, const struct gaps *g)
 {
     char *m[NKEYS];
     int found = 0, unknown = 0;
@@ -305,6 +320,10 @@ static void check_lookups(const char *name, vcow_mirror *mi, int64_t first, int6
         int64_t rev = first + (int64_t)(test_rand(rng) % (unsigned long long)(last - first + 1));
         vcow_version *v;
         int rc = vcow_mirror_pin_revision(mi, rev, &v);
+        bool in_gap = false;
+        for (int k = 0; k < g->n; k++)
+            in_gap |= rev > g->after[k] && rev < g->before[k];
+        CHECK(in_gap == (rc == VCOW_ENOENT)); /* unknown exactly in a gap */
         if (rc == VCOW_ENOENT) {
             unknown++;
             continue;
@@ -719,9 +738,10 @@ static int part_cluster(uint64_t ops)
         CHECK_OK(vcow_mirror_get_stats(ms[i], &st));
         check_head_vs_etcd(names[i], cells[i], &c);
         uint64_t resyncs;
-        check_history(names[i], cells[i], &resyncs);
+        struct gaps g;
+        check_history(names[i], cells[i], &resyncs, &g);
         CHECK_EQ_INT(resyncs, st.resyncs);
-        check_lookups(names[i], ms[i], log_[49].rev, last, &rng);
+        check_lookups(names[i], ms[i], log_[49].rev, last, &rng, &g);
     }
     /* S was away across the compaction: it must have resynced. A never
      * lost its member; B failed over in time, before the compaction. */
