@@ -47,7 +47,7 @@ member() { # member N new|existing: start member N in the background
     echo $! >"$dir/m$n.pid"
 }
 
-ready() { # ready N: wait until member N answers a linearizable read
+ready() { # ready N: wait until member N answers a linearizable read (1: it exited)
     cp=$(sed -n "$(($1 + 1))p" "$dir/ports" | cut -d' ' -f1)
     i=0
     while [ $i -lt 300 ]; do
@@ -55,11 +55,21 @@ ready() { # ready N: wait until member N answers a linearizable read
             >/dev/null 2>&1; then
             return 0
         fi
-        kill -0 "$(cat "$dir/m$1.pid")" 2>/dev/null || die "member $1 exited (see $dir/m$1.log)"
+        kill -0 "$(cat "$dir/m$1.pid")" 2>/dev/null || return 1
         sleep 0.1
         i=$((i + 1))
     done
-    die "member $1 did not answer in 30 s (see $dir/m$1.log)"
+    return 1
+}
+
+stop_members() {
+    for f in "$dir"/m*.pid; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    done
+    for f in "$dir"/m*.pid; do
+        [ -f "$f" ] || continue
+        while kill -0 "$(cat "$f")" 2>/dev/null; do sleep 0.05; done
+    done
 }
 
 cmd=${1:-}
@@ -69,13 +79,28 @@ start)
     command -v curl >/dev/null 2>&1 || die "needs curl"
     dir=${2:-$(mktemp -d "${TMPDIR:-/tmp}/vcow-etcd.XXXXXX")}
     mkdir -p "$dir"
-    : >"$dir/ports"
-    for n in 0 1 2; do
-        c=$(pick_port); echo "$c 0" >>"$dir/ports"
-        p=$(pick_port); sed -i "\$s/ 0\$/ $p/" "$dir/ports"
+    # A port found free may be taken before etcd binds it: then start
+    # again on new ports (three tries); never leave a member behind.
+    try=0
+    while :; do
+        : >"$dir/ports"
+        for n in 0 1 2; do
+            c=$(pick_port); echo "$c 0" >>"$dir/ports"
+            p=$(pick_port); sed -i "\$s/ 0\$/ $p/" "$dir/ports"
+        done
+        for n in 0 1 2; do member $n new; done
+        ok=1
+        for n in 0 1 2; do ready $n || { ok=0; break; }; done
+        [ $ok -eq 1 ] && break
+        stop_members
+        try=$((try + 1))
+        if [ $try -eq 3 ]; then
+            tail -3 "$dir"/m*.log >&2
+            rm -rf "$dir"
+            die "the cluster did not start (three tries)"
+        fi
+        rm -rf "$dir"/m*
     done
-    for n in 0 1 2; do member $n new; done
-    for n in 0 1 2; do ready $n; done
     awk '{printf "%shttp://127.0.0.1:%s", (NR > 1 ? "," : ""), $1}' "$dir/ports" >"$dir/endpoints"
     echo "$dir"
     cat "$dir/endpoints"
@@ -90,18 +115,12 @@ kill)
 restart)
     dir=$2
     member "$3" existing
-    ready "$3"
+    ready "$3" || die "member $3 did not come back (see $dir/m$3.log)"
     ;;
 stop)
     dir=$2
     [ -f "$dir/ports" ] || die "$dir is not a cluster directory"
-    for f in "$dir"/m*.pid; do
-        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
-    done
-    for f in "$dir"/m*.pid; do
-        [ -f "$f" ] || continue
-        while kill -0 "$(cat "$f")" 2>/dev/null; do sleep 0.05; done
-    done
+    stop_members
     rm -rf "$dir"
     ;;
 *)

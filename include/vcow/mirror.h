@@ -163,9 +163,9 @@ VCOW_API int vcow_mirror_version_revision(const vcow_version *v, int64_t *rev);
 struct vcow_mirror_op {
     bool del;        /**< delete the key (val ignored), else put */
     const void *key; /**< the key under the prefix (the prefix is added) */
-    size_t klen;
+    size_t klen;     /**< its length */
     const void *val; /**< the value (put) */
-    size_t vlen;
+    size_t vlen;     /**< its length */
 };
 
 /**

@@ -91,22 +91,23 @@ static void spawn(struct cluster *c, int i, bool fresh)
     c->pid[i] = pid;
 }
 
-/* Wait until member i answers a linearizable read (it has a leader and has caught up). */
-static void wait_ready(struct cluster *c, int i)
+/* Wait until member i answers a linearizable read (it has a leader and has
+ * caught up). false when it exited (a port taken meanwhile, say). */
+static bool try_ready(struct cluster *c, int i)
 {
     for (int tries = 0; tries < 600; tries++) {
         bool lost;
         json_t *j = etcd_post(c->url[i], "/v3/kv/range", "{\"key\":\"AA==\",\"limit\":1}", &lost);
         if (j != NULL && json_object_get(j, "header") != NULL) {
             json_decref(j);
-            return;
+            return true;
         }
         json_decref(j);
         int st;
         if (waitpid(c->pid[i], &st, WNOHANG) == c->pid[i]) {
             fprintf(stderr, "harness: etcd member %d exited (see %s/m%d.log)\n", i, c->dir, i);
             c->pid[i] = 0;
-            abort();
+            return false;
         }
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
@@ -115,6 +116,14 @@ static void wait_ready(struct cluster *c, int i)
             i);
     abort();
 }
+
+static void wait_ready(struct cluster *c, int i)
+{
+    if (!try_ready(c, i))
+        abort();
+}
+
+static void remove_tree(const char *dir);
 
 static void stop_live(void)
 {
@@ -145,21 +154,37 @@ int cluster_start(struct cluster *c, int n)
         abort();
     }
     c->n = n;
-    for (int i = 0; i < n; i++) {
-        c->client_port[i] = free_port();
-        c->peer_port[i] = free_port();
-        snprintf(c->url[i], sizeof(c->url[i]), "http://127.0.0.1:%d", c->client_port[i]);
-        size_t at = strlen(c->endpoints);
-        snprintf(c->endpoints + at, sizeof(c->endpoints) - at, "%s%s", i ? "," : "", c->url[i]);
-    }
     live = c;
     atexit(stop_live);
     signal(SIGABRT, on_abort);
-    for (int i = 0; i < n; i++)
-        spawn(c, i, true);
-    for (int i = 0; i < n; i++)
-        wait_ready(c, i);
-    return 0;
+    /* A port found free may be taken before etcd binds it (another test's
+     * cluster): start again on new ports, three tries. */
+    for (int attempt = 0;; attempt++) {
+        c->endpoints[0] = '\0';
+        for (int i = 0; i < n; i++) {
+            c->client_port[i] = free_port();
+            c->peer_port[i] = free_port();
+            snprintf(c->url[i], sizeof(c->url[i]), "http://127.0.0.1:%d", c->client_port[i]);
+            size_t at = strlen(c->endpoints);
+            snprintf(c->endpoints + at, sizeof(c->endpoints) - at, "%s%s", i ? "," : "", c->url[i]);
+        }
+        for (int i = 0; i < n; i++)
+            spawn(c, i, true);
+        bool ok = true;
+        for (int i = 0; i < n && ok; i++)
+            ok = try_ready(c, i);
+        if (ok)
+            return 0;
+        if (attempt == 2)
+            abort();
+        for (int i = 0; i < n; i++)
+            cluster_kill(c, i);
+        char data[300];
+        for (int i = 0; i < n; i++) { /* a fresh cluster: no member's old data */
+            snprintf(data, sizeof(data), "%s/m%d", c->dir, i);
+            remove_tree(data);
+        }
+    }
 }
 
 void cluster_kill(struct cluster *c, int i)
