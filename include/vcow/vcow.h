@@ -17,5 +17,6 @@
 #include <vcow/map.h>
 #include <vcow/rope.h>
 #include <vcow/tree.h>
+#include <vcow/watch.h>
 
 #endif
