@@ -18,5 +18,6 @@
 #include <vcow/rope.h>
 #include <vcow/tree.h>
 #include <vcow/watch.h>
+#include <vcow/revert.h>
 
 #endif

@@ -122,6 +122,9 @@ int vcow__hamt_cont_at(struct hcont c, const char *path, struct hcont *out);
 int vcow__hamt_diff_deep_vals(const vcow_version *a, const vcow_version *b, const vcow_val *x,
                               const vcow_val *y, vcow_diff_fn *fn, void *ctx);
 
+/* The map's revert hook (struct vcow_kind_ops, hamt_revert.c). */
+int vcow__hamt_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 /* ---- arrays (hamt_array.c) ---- */
 
 /* Visit an array's elements in index order (keys "0", "1", ...) from index

@@ -442,6 +442,9 @@ int vcow__bt_diff_range(const struct kord *ord, const struct tnode *ra, const st
                         const void *lo, size_t lolen, const void *hi, size_t hilen, unsigned flags,
                         vcow_diff_fn *fn, void *ctx);
 
+/* ---- tree_revert.c: the revert hook (struct vcow_kind_ops) ---- */
+int vcow__bt_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 /* ---- tree_check.c ---- */
 int vcow__bt_tree_check_root(const struct kord *ord, const struct tnode *r);
 
