@@ -39,8 +39,7 @@ static int rv_nested(struct rv *r, struct hent *e, const vcow_val *x, const vcow
 {
     if (type_is_hamt(y->type)) {
         struct rv sub = {r->t, (struct hnode **)(void *)&e->nested, r->vp};
-        return vcow__hamt_diff_roots(&r->vp, x != NULL ? x->u.root : NULL, y->u.root, rv_key,
-                                     &sub);
+        return vcow__hamt_diff_roots(&r->vp, x != NULL ? x->u.root : NULL, y->u.root, rv_key, &sub);
     }
     enum vcow_kind kind = vcow_nested_kind(y->type);
     const struct vcow_kind_ops *ops = vcow_cell_kind_ops(kind);
@@ -91,8 +90,8 @@ int vcow__hamt_revert(vcow_txn *t, const vcow_version *from, const vcow_version 
     struct hnode *root = (struct hnode *)vcow_txn_root(t);
     struct rv r = {t, &root, {from, to}};
     const struct hnode *ra = from != NULL ? (const struct hnode *)vcow_version_root(from) : NULL;
-    int rc = vcow__hamt_diff_roots(&r.vp, ra, (const struct hnode *)vcow_version_root(to), rv_key,
-                                   &r);
+    int rc =
+        vcow__hamt_diff_roots(&r.vp, ra, (const struct hnode *)vcow_version_root(to), rv_key, &r);
     /* Even on failure the root may have been copied. */
     vcow_txn_set_root(t, root == NULL ? NULL : &root->hdr);
     return rc;
