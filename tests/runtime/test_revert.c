@@ -163,7 +163,7 @@ static uint64_t head_seq(vcow_cell *c)
 
 static const char *long_text(unsigned long long r)
 {
-    static char buf[200];
+    static _Thread_local char buf[200]; /* writers run in several threads */
     snprintf(buf, sizeof(buf),
              "a value long enough to live in a blob node of its own, number %llu, and then some",
              r);
