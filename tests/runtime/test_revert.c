@@ -33,6 +33,7 @@
  *            each revert's version equals its target.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "runtime/cell.h"
@@ -631,7 +632,7 @@ static void test_oom(void)
 struct mt {
     vcow_cell *cell;
     _Atomic bool stop;
-    long reverts;
+    _Atomic long commits; /* the writers' */
 };
 
 static void *mt_writer(void *arg)
@@ -647,6 +648,8 @@ static void *mt_writer(void *arg)
         int rc = vcow_txn_commit(t);
         CHECK(rc == VCOW_OK || rc == VCOW_ECONFLICT);
         vcow_txn_free(t);
+        if (rc == VCOW_OK)
+            atomic_fetch_add(&mt->commits, 1);
     }
     return NULL;
 }
@@ -673,7 +676,11 @@ static void test_mt(long reverts)
     CHECK(pthread_create(&th[2], NULL, mt_reader, &mt) == 0);
     unsigned long long seed = 5;
     long done = 0, gone = 0;
-    while (done < reverts) {
+    while (atomic_load(&mt.commits) < 100)
+        sched_yield(); /* a history to revert into, and writers running */
+    long before = atomic_load(&mt.commits);
+    /* Until enough reverts, and enough writer commits among them. */
+    while (done < reverts || atomic_load(&mt.commits) - before < 100) {
         uint64_t h = head_seq(mt.cell);
         uint64_t seq = h - (h > 0 ? test_rand(&seed) % (h < 150 ? h : 150) : 0);
         vcow_version *target;
@@ -696,11 +703,12 @@ static void test_mt(long reverts)
         }
         vcow_version_unpin(target);
     }
+    long during = atomic_load(&mt.commits) - before;
     atomic_store(&mt.stop, true);
     for (int i = 0; i < 3; i++)
         CHECK(pthread_join(th[i], NULL) == 0);
-    printf("%ld reverts checked (%ld targets trimmed first), head %llu\n", done, gone,
-           (unsigned long long)head_seq(mt.cell));
+    printf("%ld reverts checked (%ld targets trimmed first), %ld writer commits among them\n", done,
+           gone, during);
     trim_read_close(mt.cell);
 }
 
