@@ -24,7 +24,8 @@ extern "C" {
 #include <vcow/vcow.h>
 }
 
-namespace {
+namespace
+{
 
 struct revert_ctx {
     const vcow_version *to;
