@@ -40,10 +40,9 @@ VCOW_BEGIN_DECLS
  * seq). *new_seq (if not NULL) receives the new version's seq.
  *
  * Errors: VCOW_EINVAL (NULL cell), VCOW_ENOENT (no version seq lives: never
- * committed, trimmed, or history off), VCOW_ENOMEM (nothing committed),
- * VCOW_ERANGE (nested structures deeper than a txn can enter, 8 levels of
- * trees or ropes under maps... never for maps in maps). Outside or inside
- * read sections (a commit inside one skips backpressure, vcow/cell.h).
+ * committed, trimmed, or history off), VCOW_ENOMEM (nothing committed).
+ * Outside or inside read sections (a commit inside one skips
+ * backpressure, vcow/cell.h).
  */
 VCOW_API int vcow_cell_revert(vcow_cell *cell, uint64_t seq, uint64_t *new_seq);
 
@@ -56,9 +55,10 @@ VCOW_API int vcow_cell_revert(vcow_cell *cell, uint64_t seq, uint64_t *new_seq);
  * the txn has written already or is inside a nested structure).
  *
  * Errors: VCOW_EINVAL (NULL, `to` of another cell, a view), VCOW_ESTATE
- * (as above, or a finished txn). On VCOW_ENOMEM or VCOW_ERANGE the txn
- * may hold part of the change, so it is aborted (as LMDB does with a txn
- * that failed halfway): free it and begin again.
+ * (as above, or a finished txn), both with the txn unchanged. An error
+ * while the diff is applied (VCOW_ENOMEM) may leave part of the change in
+ * the txn, so the txn is aborted then (as LMDB does with a txn that failed
+ * halfway): free it and begin again.
  */
 VCOW_API int vcow_txn_revert_to(vcow_txn *txn, const vcow_version *to);
 

@@ -134,8 +134,12 @@ VCOW_API int vcow_tree_watch_open(vcow_cell *cell, const void *prefix, size_t pl
  * the watch may have moved past commits that changed nothing), fn's value
  * when fn returned non-zero (the watch stays where it was: the next call
  * delivers the same differences again, and what came since), VCOW_EINVAL
- * (NULL w or fn), VCOW_ESTATE (inside a read section), VCOW_ENOMEM (the
- * watch stays where it was).
+ * (NULL w or fn), VCOW_ESTATE (inside a read section), VCOW_ENOMEM (a
+ * path past 256 bytes found no memory; the watch stays where it was). After
+ * fn's stop or VCOW_ENOMEM, fn may have heard part of the differences:
+ * the next call delivers all of them again, from the same version, so
+ * apply a delivery only once the call returned VCOW_OK (or keep what fn
+ * heard and start over when it did not).
  */
 VCOW_API int vcow_watch_next(vcow_watch *w, int64_t timeout_ns, vcow_diff_fn *fn, void *ctx);
 
