@@ -161,6 +161,19 @@ VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_d
                             void *ctx);
 /** @} */
 
+/**
+ * vcow_tree_diff restricted to the keys inside a range (bounds and flags
+ * as vcow_tree_range; VCOW_TREE_REVERSE is VCOW_EINVAL): the same calls,
+ * in key order, for the keys of the range only. The walk starts at the
+ * range's first key in both versions and stops at its end, so two nearby
+ * versions diff in O(log n + changes inside the range * log n), whatever
+ * changed outside it. VCOW_ERANGE when lo > hi; VCOW_EINVAL as for
+ * vcow_tree_diff.
+ */
+VCOW_API int vcow_tree_diff_range(const vcow_version *a, const vcow_version *b, const void *lo,
+                                  size_t lolen, const void *hi, size_t hilen, unsigned flags,
+                                  vcow_diff_fn *fn, void *ctx);
+
 /** *eq = whether a and b hold the same keys and values (shared subtrees
  * skipped; keys compared under the cell's order). VCOW_EINVAL as diff. */
 VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq);

@@ -20,6 +20,7 @@
  * at once).
  */
 #include "hamt_node.h"
+#include "hamt_path.h" /* vcow__hamt_revert */
 
 /* ---- the kind ---- */
 
@@ -41,7 +42,8 @@ static void hamt_walk(const struct vcow_node *node, vcow_child_fn *visit, void *
         visit(&ch[i]->hdr, ctx);
 }
 
-const struct vcow_kind_ops vcow_map_ops = {.name = "map", .walk = hamt_walk};
+const struct vcow_kind_ops vcow_map_ops = {
+    .name = "map", .walk = hamt_walk, .revert = vcow__hamt_revert};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 

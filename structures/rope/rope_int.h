@@ -319,4 +319,7 @@ void vcow__rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot,
 void vcow__rope_retire(vcow_txn *t, struct vcow_node *n);
 void vcow__rope_retire_tree(vcow_txn *t, struct vcow_node *n);
 
+/* The rope's revert hook (struct vcow_kind_ops, rope_revert.c). */
+int vcow__rope_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 #endif

@@ -28,8 +28,10 @@ static void rope_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx
 
 bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
                             const vcow_version *vb, const struct vcow_node *b); /* rope_equal.c */
-const struct vcow_kind_ops vcow_rope_ops = {
-    .name = "rope", .walk = rope_walk, .equal = vcow_rope_nested_equal};
+const struct vcow_kind_ops vcow_rope_ops = {.name = "rope",
+                                            .walk = rope_walk,
+                                            .equal = vcow_rope_nested_equal,
+                                            .revert = vcow__rope_revert};
 
 const struct vcow_node *vcow__rope_root_of(const vcow_version *v)
 {
