@@ -53,6 +53,9 @@ struct vcow_kind_ops {
      * for trees and ropes nested in a map. */
     bool (*equal)(const vcow_version *va, const struct vcow_node *a, const vcow_version *vb,
                   const struct vcow_node *b);
+    /* Optional: what a txn of a cell of this kind needs to rebase
+     * (runtime/txn.h, struct vcow_cond_ops); NULL: its txns never rebase. */
+    const struct vcow_cond_ops *cond;
 };
 
 /* The kind of a nested structure's nodes (a VCOW_T_MAP, _ARRAY, _TREE or
