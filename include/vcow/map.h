@@ -355,7 +355,7 @@ VCOW_API int vcow_map_if_unchanged(vcow_txn *txn, const char *key);
 VCOW_API int vcow_map_if_unchangedn(vcow_txn *txn, const void *key, size_t klen);
 VCOW_API int vcow_map_if_unchanged_since(vcow_txn *txn, const char *key, uint64_t seq);
 VCOW_API int vcow_map_if_unchanged_sincen(vcow_txn *txn, const void *key, size_t klen,
-                                           uint64_t seq);
+                                          uint64_t seq);
 VCOW_API int vcow_map_if_equal(vcow_txn *txn, const char *key, vcow_val val);
 VCOW_API int vcow_map_if_equaln(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
 /** @} */
