@@ -20,6 +20,15 @@
  *                                   (CLOCK_MONOTONIC stamps; includes the
  *                                   commit's own work up to its wake)
  *
+ *   rebase/map_disjoint/rebase:<r>  N writers on one map cell of 4096 keys,
+ *                                   each incrementing keys of its own (read
+ *                                   through the txn's view, write back)
+ *                                   through vcow_cell_update; r = 1 sets
+ *                                   vcow_txn_set_rebase, so a lost CAS
+ *                                   moves the txn onto the new head; r = 0:
+ *                                   a lost CAS is a conflict and fn runs
+ *                                   again (counters: conflicts/commit)
+ *
  *   pin/vcow_pin_head               pin the head, read the box, unpin
  *   pin/vcow_txn_readonly           begin a txn, read its base, abort and
  *                                   free it
@@ -41,6 +50,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <pthread.h>
@@ -281,6 +291,64 @@ void watch_wake_latency(benchmark::State &state)
     close_cell(state);
 }
 
+constexpr int kMapKeys = 4096;
+
+struct disjoint_ctx {
+    int id, threads;
+    std::int64_t i;
+    bool rebase;
+};
+
+int disjoint_fn(vcow_txn *t, void *arg)
+{
+    auto *d = static_cast<disjoint_ctx *>(arg);
+    if (d->rebase) {
+        int rc = vcow_txn_set_rebase(t, true);
+        if (rc != VCOW_OK)
+            return rc;
+    }
+    char key[16];
+    /* Thread id's keys are those = id mod threads: never another's. */
+    int k = static_cast<int>((d->i * d->threads + d->id) % kMapKeys);
+    std::snprintf(key, sizeof(key), "k%d", k);
+    vcow_val v;
+    int rc = vcow_map_get(vcow_txn_view(t), key, &v);
+    if (rc != VCOW_OK)
+        return rc;
+    return vcow_map_set(t, key, vcow_val_i64(v.u.i64 + 1));
+}
+
+void map_disjoint(benchmark::State &state, bool rebase)
+{
+    if (state.thread_index() == 0) {
+        vcow_cell_opts o{};
+        o.size = sizeof(o);
+        if (vcow_cell_open(VCOW_KIND_MAP, &o, &g_cell) != VCOW_OK) {
+            state.SkipWithError("vcow_cell_open failed");
+            return;
+        }
+        vcow_txn *t;
+        vcow_txn_begin(g_cell, &t);
+        for (int k = 0; k < kMapKeys; k++) {
+            char key[16];
+            std::snprintf(key, sizeof(key), "k%d", k);
+            vcow_map_set(t, key, vcow_val_i64(0));
+        }
+        vcow_txn_commit(t);
+        vcow_txn_free(t);
+    }
+    disjoint_ctx d{state.thread_index(), state.threads(), 0, rebase};
+    for (auto _ : state) {
+        if (vcow_cell_update(g_cell, disjoint_fn, &d, nullptr) != VCOW_OK) {
+            state.SkipWithError("update failed");
+            break;
+        }
+        d.i++;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    close_cell(state);
+}
+
 void register_all()
 {
     benchmark::RegisterBenchmark("watch/wake_latency", watch_wake_latency)->UseRealTime();
@@ -302,6 +370,14 @@ void register_all()
             ->Threads(th)
             ->UseRealTime();
         benchmark::RegisterBenchmark("floor/exchange+defer", floor_exchange<true>)
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("rebase/map_disjoint/rebase:0",
+                                     [](benchmark::State &s) { map_disjoint(s, false); })
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("rebase/map_disjoint/rebase:1",
+                                     [](benchmark::State &s) { map_disjoint(s, true); })
             ->Threads(th)
             ->UseRealTime();
         benchmark::RegisterBenchmark("pin/vcow_pin_head", pin_head)->Threads(th)->UseRealTime();
