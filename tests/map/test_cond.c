@@ -778,12 +778,14 @@ struct mt {
     long iters;
     long commits[MT_WRITERS];
     atomic_long checked;
+    atomic_long rebased; /* commits whose seq is not base + 1 */
 };
 
 struct wctx {
     struct mt *m;
     int id;
-    bool sum; /* this try is a sum txn */
+    bool sum;      /* this try is a sum txn */
+    uint64_t base; /* the last try's base */
 };
 
 /* Own counter c<i> and its twin d<i> go up together; every 8th txn of
@@ -794,6 +796,7 @@ static int writer_fn(vcow_txn *t, void *arg)
     int rc = vcow_txn_set_rebase(t, true);
     if (rc != VCOW_OK)
         return rc;
+    w->base = vcow_version_seq(vcow_txn_base(t));
     const vcow_version *view = vcow_txn_view(t);
     char key[16];
     vcow_val v;
@@ -821,7 +824,10 @@ static void *writer(void *arg)
     struct mt *m = w->m;
     for (long i = 0; i < m->iters; i++) {
         w->sum = w->id == 0 && i % 8 == 7;
-        CHECK_OK(vcow_cell_update(m->c, writer_fn, w, NULL));
+        uint64_t seq;
+        CHECK_OK(vcow_cell_update(m->c, writer_fn, w, &seq));
+        if (seq != w->base + 1)
+            atomic_fetch_add(&m->rebased, 1);
         if (!w->sum)
             m->commits[w->id]++;
     }
@@ -882,7 +888,7 @@ static void test_mt(long iters)
     for (int i = 0; i < MT_READERS; i++)
         CHECK(pthread_create(&r[i], NULL, reader, &m) == 0);
     for (int i = 0; i < MT_WRITERS; i++) {
-        wc[i] = (struct wctx){&m, i, false};
+        wc[i] = (struct wctx){&m, i, false, 0};
         CHECK(pthread_create(&w[i], NULL, writer, &wc[i]) == 0);
     }
     for (int i = 0; i < MT_WRITERS; i++)
@@ -900,9 +906,9 @@ static void test_mt(long iters)
     vcow_read_unlock();
     struct vcow_cell_stats st;
     CHECK_OK(vcow_cell_get_stats(m.c, &st));
-    fprintf(stderr, "mt: %llu commits, %llu conflicts, %ld reader checks\n",
-            (unsigned long long)st.commits, (unsigned long long)st.conflicts,
-            atomic_load(&m.checked));
+    fprintf(stderr, "mt: %llu commits, %ld rebased, %llu conflicts, %ld reader checks\n",
+            (unsigned long long)st.commits, atomic_load(&m.rebased),
+            (unsigned long long)st.conflicts, atomic_load(&m.checked));
     CHECK_OK(vcow_cell_close(m.c));
     test_check_all_freed();
 }
