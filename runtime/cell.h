@@ -287,6 +287,10 @@ struct vcow_txn {
      * paths, diff, a nested structure): with rebase, any change by another
      * commit conflicts. */
     bool read_all;
+    /* The first keys read (vcow_hash, 0 stored as 1), before the set in
+     * cond: a txn that reads a few keys allocates nothing for them. */
+    uint8_t n_read_inline;
+    uint64_t read_inline[4];
     /* Conditions, the read set: NULL until the txn has one (no cost else). */
     struct vcow_txn_cond *cond;
 };

@@ -284,10 +284,13 @@ static uint64_t read_key(uint64_t h)
 
 bool vcow__txn_read_has(const struct vcow_txn *t, uint64_t key_hash)
 {
+    uint64_t h = read_key(key_hash);
+    for (unsigned i = 0; i < t->n_read_inline; i++)
+        if (t->read_inline[i] == h)
+            return true;
     const struct vcow_txn_cond *x = t->cond;
     if (x == NULL || x->rcap == 0)
         return false;
-    uint64_t h = read_key(key_hash);
     for (uint32_t i = (uint32_t)h & (x->rcap - 1);; i = (i + 1) & (x->rcap - 1)) {
         if (x->reads[i] == h)
             return true;
@@ -308,14 +311,18 @@ static void read_put(uint64_t *tab, uint32_t cap, uint64_t h)
  * everything: never unsafe, only a conflict a rebase would have avoided. */
 static void note_read(struct vcow_txn *t, uint64_t key_hash)
 {
+    uint64_t h = read_key(key_hash);
+    if (vcow__txn_read_has(t, h))
+        return;
+    if (t->n_read_inline < sizeof(t->read_inline) / sizeof(t->read_inline[0])) {
+        t->read_inline[t->n_read_inline++] = h;
+        return;
+    }
     struct vcow_txn_cond *x = cond_of(t);
     if (x == NULL) {
         t->read_all = true;
         return;
     }
-    uint64_t h = read_key(key_hash);
-    if (vcow__txn_read_has(t, h))
-        return;
     if (2 * (x->nreads + 1) > x->rcap) { /* at most half full */
         uint32_t cap = x->rcap != 0 ? 2 * x->rcap : 16;
         uint64_t *tab = vcow_node_alloc(&t->tally, VCOW_MEM_META, cap * sizeof(*tab));

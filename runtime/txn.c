@@ -54,6 +54,7 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     t->rebase = false;
     t->viewed = false;
     t->read_all = false;
+    t->n_read_inline = 0;
     t->cond = NULL;
     t->state = TXN_OPEN;
     return VCOW_OK;
