@@ -283,7 +283,8 @@ again:;
     VCOW_TRACE3(commit, c, committed, own_nodes);
     /* The published copy owns the list now. */
     vcow_retire_forget(&t->retired, &t->tally);
-    vcow__txn_cond_free(t);
+    if (VCOW_UNLIKELY(t->cond != NULL))
+        vcow__txn_cond_free(t);
     t->state = TXN_DONE;
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_AFTER_CAS);

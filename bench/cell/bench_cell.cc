@@ -27,7 +27,9 @@
  *                                   vcow_txn_set_rebase, so a lost CAS
  *                                   moves the txn onto the new head; r = 0:
  *                                   a lost CAS is a conflict and fn runs
- *                                   again (counters: conflicts/commit)
+ *                                   again (counters: conflicts/commit, and
+ *                                   rebased/commit, reruns/commit: lost
+ *                                   CASes rebased / redone)
  *
  *   pin/vcow_pin_head               pin the head, read the box, unpin
  *   pin/vcow_txn_readonly           begin a txn, read its base, abort and
@@ -297,6 +299,9 @@ struct disjoint_ctx {
     int id, threads;
     std::int64_t i;
     bool rebase;
+    std::uint64_t base; /* the last try's base */
+    std::int64_t tries; /* runs of fn */
+    std::int64_t moved; /* commits not at base + 1: rebased */
 };
 
 int disjoint_fn(vcow_txn *t, void *arg)
@@ -307,6 +312,8 @@ int disjoint_fn(vcow_txn *t, void *arg)
         if (rc != VCOW_OK)
             return rc;
     }
+    d->tries++;
+    d->base = vcow_version_seq(vcow_txn_base(t));
     char key[16];
     /* Thread id's keys are those = id mod threads: never another's. */
     int k = static_cast<int>((d->i * d->threads + d->id) % kMapKeys);
@@ -337,15 +344,24 @@ void map_disjoint(benchmark::State &state, bool rebase)
         vcow_txn_commit(t);
         vcow_txn_free(t);
     }
-    disjoint_ctx d{state.thread_index(), state.threads(), 0, rebase};
+    disjoint_ctx d{state.thread_index(), state.threads(), 0, rebase, 0, 0, 0};
     for (auto _ : state) {
-        if (vcow_cell_update(g_cell, disjoint_fn, &d, nullptr) != VCOW_OK) {
+        std::uint64_t seq;
+        if (vcow_cell_update(g_cell, disjoint_fn, &d, &seq) != VCOW_OK) {
             state.SkipWithError("update failed");
             break;
         }
+        d.moved += seq != d.base + 1;
         d.i++;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    /* Summed over the threads, per commit of all: lost CASes that were
+     * rebased, and runs of fn beyond one per commit (conflicts redone). */
+    state.counters["rebased/commit"] =
+        benchmark::Counter(static_cast<double>(d.moved), benchmark::Counter::kAvgIterations);
+    state.counters["reruns/commit"] = benchmark::Counter(
+        static_cast<double>(d.tries - static_cast<std::int64_t>(state.iterations())),
+        benchmark::Counter::kAvgIterations);
     close_cell(state);
 }
 
