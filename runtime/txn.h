@@ -92,7 +92,8 @@ enum vcow_cond_type {
 };
 
 /*
- * Add a condition on key of the cell's top structure: checked now against
+ * Add a condition on key of the cell's top structure (the cell's kind must
+ * be kind, VCOW_EINVAL otherwise; ops: that kind's): checked now against
  * the txn's base (a failure is remembered; commit answers VCOW_ECOND) and
  * again against the new head if the txn rebases. UNCHANGED: since seq
  * (UINT64_MAX: since the base); EQUAL: val (bytes are copied). Errors:
