@@ -61,6 +61,9 @@ struct vcow_kind_ops {
      * versions or views of one cell. On error t may hold part of the
      * change (the caller aborts it). Used by vcow_txn_revert_to. */
     int (*revert)(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+    /* Optional: what a txn of a cell of this kind needs to rebase
+     * (runtime/txn.h, struct vcow_cond_ops); NULL: its txns never rebase. */
+    const struct vcow_cond_ops *cond;
 };
 
 /* The kind of a nested structure's nodes (a VCOW_T_MAP, _ARRAY, _TREE or

@@ -42,8 +42,11 @@ static void hamt_walk(const struct vcow_node *node, vcow_child_fn *visit, void *
         visit(&ch[i]->hdr, ctx);
 }
 
-const struct vcow_kind_ops vcow_map_ops = {
-    .name = "map", .walk = hamt_walk, .revert = vcow__hamt_revert};
+extern const struct vcow_cond_ops vcow__hamt_cond_ops; /* hamt_cond.c */
+const struct vcow_kind_ops vcow_map_ops = {.name = "map",
+                                           .walk = hamt_walk,
+                                           .revert = vcow__hamt_revert,
+                                           .cond = &vcow__hamt_cond_ops};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 

@@ -25,7 +25,8 @@ int vcow_map_getn(const vcow_version *v, const void *key, size_t klen, vcow_val 
     if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
-    const struct hent *e = map_find(version_map(v), &k);
+    /* A txn's view records the key in its read set (runtime/cond.c). */
+    const struct hent *e = map_find((const struct hnode *)vcow__version_root_read(v, k.hash), &k);
     if (e == NULL)
         return VCOW_ENOENT;
     if (out != NULL)
