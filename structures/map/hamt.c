@@ -43,10 +43,8 @@ static void hamt_walk(const struct vcow_node *node, vcow_child_fn *visit, void *
 }
 
 extern const struct vcow_cond_ops vcow__hamt_cond_ops; /* hamt_cond.c */
-const struct vcow_kind_ops vcow_map_ops = {.name = "map",
-                                           .walk = hamt_walk,
-                                           .revert = vcow__hamt_revert,
-                                           .cond = &vcow__hamt_cond_ops};
+const struct vcow_kind_ops vcow_map_ops = {
+    .name = "map", .walk = hamt_walk, .revert = vcow__hamt_revert, .cond = &vcow__hamt_cond_ops};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 
