@@ -410,8 +410,8 @@ def hamt_section(runs, img_dir, img_rel):
         "std::string>` and liburcu's `cds_lfht` (urcu-memb, pre-sized). The executable",
         "links libvcow.so: vcow's nodes come from %s, the contenders' from the" %
         ctx.get("vcow_allocator", "its allocator"),
-        "process's malloc (%s). Times are CPU ns per operation." %
-        ctx.get("process_malloc", "?"),
+        "process's malloc (%s). Times are CPU ns per operation. Run: %s." %
+        (ctx.get("process_malloc", "?"), ctx.get("date", "?")),
         "",
         "Lookup hit:",
         "",
@@ -427,19 +427,25 @@ def hamt_section(runs, img_dir, img_rel):
         "",
         table(["benchmark", "allocator", "cpu ns", "counters"], rows, align=["l", "l", "r", "l"]),
     ]
+    def named(n):  # the bar's label: the contender and its allocator
+        return "%s (%s)" % (n.split("/", 1)[-1], alloc(n))
+
     charts = [
-        ("lookup hit, 1M keys", "ns per lookup (CPU)",
-         [(n, cpu_ns(n)) for n in ("lookup_hit/vcow", "lookup_hit/unordered_map",
-                                   "lookup_hit/cds_lfht")]),
-        ("single-key update, 1M keys", "ns per update (CPU)",
-         [(n, cpu_ns(n)) for n in ("update_commit/vcow", "update/unordered_map_insert_or_assign",
-                                   "update/cds_lfht_replace_call_rcu")]),
-        ("building the table, 1M keys", "ns per key",
-         [(n, counter(n, "ns_per_key")) for n in sorted(raw) if n.startswith("insert_loop/")]),
-        ("full iteration", "ns per entry",
-         [(n, counter(n, "ns_per_entry")) for n in sorted(raw) if n.startswith("iterate/")]),
-        ("memory, 1M entries", "MB of RSS growth",
-         [(n, counter(n, "rss_MB")) for n in sorted(raw) if n.startswith("memory/")]),
+        ("lookup hit, 1M keys", "ns per lookup (CPU; lower is better)",
+         [(named(n), cpu_ns(n)) for n in ("lookup_hit/vcow", "lookup_hit/unordered_map",
+                                          "lookup_hit/cds_lfht")]),
+        ("single-key update, 1M keys", "ns per update (CPU; lower is better)",
+         [(named(n), cpu_ns(n)) for n in ("update_commit/vcow",
+                                          "update/unordered_map_insert_or_assign",
+                                          "update/cds_lfht_replace_call_rcu")]),
+        ("building the table, 1M keys", "ns per key (lower is better)",
+         [(named(n), counter(n, "ns_per_key")) for n in sorted(raw)
+          if n.startswith("insert_loop/")]),
+        ("full iteration", "ns per entry (lower is better)",
+         [(named(n), counter(n, "ns_per_entry")) for n in sorted(raw)
+          if n.startswith("iterate/")]),
+        ("memory, 1M entries", "MB of RSS growth (lower is better)",
+         [(named(n), counter(n, "rss_MB")) for n in sorted(raw) if n.startswith("memory/")]),
     ]
     png = bar_charts("hamt", charts, img_dir)
     if png:
@@ -473,7 +479,7 @@ def bar_charts(suite, charts, img_dir, name=None, title=None):
         ax.tick_params(axis="y", labelsize=8)
         ax.tick_params(axis="x", labelsize=7)
         for y, v in enumerate(values):
-            ax.text(v, y, " %.3g" % v, va="center", fontsize=7)
+            ax.text(v, y, " " + ("%.0f" % v if v >= 100 else "%.3g" % v), va="center", fontsize=7)
         ax.margins(x=0.25)
     fig.suptitle(title or "bench_%s: vcow (blue) and its contenders (gray)" % suite, fontsize=11)
     fig.tight_layout()

@@ -31,7 +31,8 @@
  * cds_lfht (set up as bench/lfht.h says: urcu-memb, pre-sized). Every
  * benchmark's label names its allocator (bench/alloc.h): vcow's nodes come
  * from vcow_allocator(), the others from the process's malloc.
- * VCOW_BENCH_KEYS overrides the key count.
+ * VCOW_BENCH_KEYS overrides the key count, VCOW_BENCH_PASSES the passes of
+ * a lookup or update run (default 1).
  */
 #include <algorithm>
 #include <cstdint>
@@ -504,11 +505,14 @@ void bm_memory_lfht(benchmark::State &state)
     }
 }
 
-/* Iterations of a lookup or update run: the key count. */
+/* Iterations of a lookup or update run: the key count times
+ * VCOW_BENCH_PASSES (default 1). */
 int64_t passes()
 {
     const char *env = std::getenv("VCOW_BENCH_KEYS");
-    return env ? (int64_t)std::strtoull(env, nullptr, 10) : 1000000;
+    const char *p = std::getenv("VCOW_BENCH_PASSES");
+    int64_t n = env ? (int64_t)std::strtoull(env, nullptr, 10) : 1000000;
+    return n * (p ? std::max<int64_t>(1, (int64_t)std::strtoull(p, nullptr, 10)) : 1);
 }
 
 } // namespace
