@@ -34,6 +34,8 @@
  * VCOW_BENCH_KEYS overrides the key count, VCOW_BENCH_PASSES the passes of
  * a lookup or update run (default 1).
  */
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -84,6 +86,15 @@ const keyset &ks()
 {
     static keyset k;
     return k;
+}
+
+/* Hand freed memory back first (vcow's allocator and glibc's heap), so a
+ * table's RSS growth is not hidden by what an earlier benchmark freed. */
+void trim_heaps()
+{
+    vcow_gc_barrier();
+    vcow_mem_purge();
+    malloc_trim(0);
 }
 
 long rss_bytes()
@@ -468,7 +479,7 @@ void bm_memory_vcow(benchmark::State &state)
     state.SetLabel(bench_alloc::vcow_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
-        vcow_mem_purge();
+        trim_heaps();
         long r0 = rss_bytes();
         vcow_cell *c = vcow_load();
         vcow_gc_barrier();
@@ -486,6 +497,7 @@ void bm_memory_umap(benchmark::State &state)
     state.SetLabel(bench_alloc::malloc_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
+        trim_heaps();
         long r0 = rss_bytes();
         umap *m = um_load();
         state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
@@ -498,6 +510,7 @@ void bm_memory_lfht(benchmark::State &state)
     state.SetLabel(bench_alloc::malloc_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
+        trim_heaps();
         long r0 = rss_bytes();
         cds_lfht *h = lf_load();
         state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
