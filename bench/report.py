@@ -125,7 +125,8 @@ def fmt_ns(ns):
 def fmt_rate(per_second):
     if per_second is None:
         return "-"
-    return "%.1f" % (per_second / 1e6)
+    m = per_second / 1e6
+    return "%.2f" % m if m < 1 else "%.1f" % m
 
 
 def fmt_ratio(x):
@@ -680,13 +681,13 @@ def mixed_section(runs, img_dir, img_rel):
         "the other threads read; M reads/s summed over the readers, M writes/s of the",
         "writer; *vcow ÷ this* compares the readers' throughput.",
         "",
-        table(rw_head, rw_rows),
+        table(rw_head, rw_rows, align=["l", "l"] + ["r"] * 5),
         "",
         "The same with one writer and one reader on %s keys (the map no longer" %
         (ctx.get("vcow_bench_mixed_big_keys") or "1M"),
         "fits the caches):",
         "",
-        table(rw_head, rw1m_rows),
+        table(rw_head, rw1m_rows, align=["l", "l"] + ["r"] * 5),
         "",
     ] + rw1m_goal + [
         "",
