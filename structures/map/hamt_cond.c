@@ -33,8 +33,8 @@ static bool hamt_touched(const vcow_txn *t, const struct vcow_node *mine,
             return true; /* key's place is in this owned node */
         const struct hnode *cb = NULL;
         if (b != NULL && b->hdr.type != HN_COLL && (b->nodemap & bit))
-            cb = children(b)[bindex(b->nodemap, bit)];
-        a = children(a)[bindex(a->nodemap, bit)];
+            cb = child(b, bindex(b->nodemap, bit));
+        a = child(a, bindex(a->nodemap, bit));
         b = cb;
     }
 }
