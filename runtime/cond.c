@@ -393,8 +393,11 @@ int vcow_txn_set_rebase(vcow_txn *t, bool on)
         return VCOW_EINVAL;
     if (t->state != TXN_OPEN)
         return VCOW_ESTATE;
-    if (on && t->cell->kind != VCOW_KIND_MAP)
-        return VCOW_EINVAL; /* only maps rebase (for now) */
+    /* Maps, and trees in memcmp order: a comparator's equal keys may differ
+     * in bytes, so their reads could not be matched by hash. */
+    if (on && t->cell->kind != VCOW_KIND_MAP &&
+        !(t->cell->kind == VCOW_KIND_TREE && t->cell->opts.compare == NULL))
+        return VCOW_EINVAL;
     if (on && !t->rebase && t->viewed)
         return VCOW_ESTATE; /* reads made before were not recorded */
     t->rebase = on;

@@ -398,19 +398,22 @@ VCOW_API int vcow_txn_set_tag(vcow_txn *txn, const void *tag, size_t len);
  * between changed no key the txn read and none it wrote, and its
  * conditions hold on the new head; the commit then tries again. Reads
  * count when made through vcow_txn_view(txn) with vcow_map_get /
- * vcow_map_contains (by key); any other read through the view (iteration,
+ * vcow_map_contains / vcow_tree_get / vcow_tree_contains (by key); any
+ * other read through the view (iteration,
  * len, paths, diff, a nested structure) counts as a read of every key.
  * Reads made elsewhere (vcow_txn_base, the head in a read section) are not
  * seen: name such keys with vcow_map_if_unchanged. A key the txn wrote
  * counts at node granularity: another commit's change of a key that lies
- * in a map node the txn copied is a conflict even if the txn wrote
+ * in a map node or tree leaf the txn copied is a conflict even if the txn wrote
  * another key of that node (false conflicts, never lost updates). A txn
  * that changed a nested structure's content, or that is a vcow_txn_if_seq
  * txn, conflicts instead of rebasing. Opt-in, because the code written for
- * VCOW_ECONFLICT may rely on reads rebase cannot see. Map cells only
- * (VCOW_EINVAL for other kinds); VCOW_ESTATE once the txn has read through
- * its view (those reads were not recorded). Values read through the view
- * before a rebase point into nodes the rebase frees.
+ * VCOW_ECONFLICT may rely on reads rebase cannot see. Map cells and tree
+ * cells in memcmp order only (VCOW_EINVAL for other kinds and for a tree
+ * with a comparator, whose equal keys may differ in bytes); VCOW_ESTATE
+ * once the txn has read through its view (those reads were not recorded).
+ * Values read through the view before a rebase point into nodes the
+ * rebase frees.
  *
  * Errors: VCOW_EINVAL (NULL), VCOW_ESTATE (finished txn), VCOW_ENOMEM
  * (vcow_txn_if_seq: nothing changed).

@@ -300,6 +300,11 @@ static inline uint64_t key_pfx(const void *key, size_t len)
 struct op;
 struct tnode *vcow__bt_tn_clone(struct op *o, const struct tnode *x);
 
+/* ---- tree_cond.c ---- */
+
+/* What conditions and a rebase need of the tree (runtime/txn.h). */
+extern const struct vcow_cond_ops vcow__tree_cond_ops;
+
 /* ---- tree_node.c ---- */
 
 /* Index of the first leaf key >= key; *eq when an equal one is found.

@@ -3,6 +3,8 @@
  * and diff. Reads never write: they run on a version inside a read
  * section (or pinned), or on a txn's current root.
  */
+#include "runtime/cell.h"
+#include "runtime/hash.h"
 #include "tree_int.h"
 
 int vcow__bt_root_get(const struct kord *ord, const struct tnode *x, const void *key, size_t klen,
@@ -97,7 +99,13 @@ int vcow_tree_getn(const vcow_version *v, const void *key, size_t klen, vcow_val
     if (bt_vcheck(v) != VCOW_OK || vcow__bt_check_key(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct kord ord = bt_vord(v);
-    return vcow__bt_root_get(&ord, bt_vroot(v), key, klen, out);
+    /* A txn's view records the key in its read set (runtime/cond.c; any
+     * other read through it counts as a read of everything). */
+    const struct tnode *root =
+        VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)
+            ? (const struct tnode *)vcow__version_root_read(v, vcow_hash(key, klen))
+            : bt_vroot(v);
+    return vcow__bt_root_get(&ord, root, key, klen, out);
 }
 
 int vcow_tree_containsn(const vcow_version *v, const void *key, size_t klen, bool *out)

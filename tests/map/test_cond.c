@@ -287,7 +287,8 @@ static void test_tree(void)
         vcow_val none = {.type = VCOW_T_NONE};
         CHECK_OK(vcow_tree_if_equal(t, "absent", none));
         CHECK_RC(vcow_map_if_equal(t, "k", none), VCOW_EINVAL); /* a tree cell */
-        CHECK_RC(vcow_txn_set_rebase(t, true), VCOW_EINVAL);    /* trees do not rebase */
+        CHECK_OK(vcow_txn_set_rebase(t, true)); /* memcmp order: a tree may rebase */
+        CHECK_OK(vcow_txn_set_rebase(t, false));
         CHECK_OK(vcow_tree_set(t, "z", vcow_val_i64(0)));
         CHECK_OK(vcow_txn_commit(t));
         vcow_txn_free(t);
@@ -592,11 +593,157 @@ static void test_rebase_skew(void)
     test_check_all_freed();
 }
 
+/* ---- tree rebase ---- */
+
+#define TKEYS 4096
+
+static void tree_put(vcow_cell *c, const char *key, int64_t x)
+{
+    CHECK_OK(vcow_tree_cell_set(c, key, vcow_val_i64(x), NULL));
+}
+
+static int64_t tree_get(vcow_cell *c, const char *key)
+{
+    vcow_read_lock();
+    vcow_val v;
+    int rc = vcow_tree_get(vcow_cell_head(c), key, &v);
+    int64_t x = rc == VCOW_OK && v.type == VCOW_T_I64 ? v.u.i64 : INT64_MIN;
+    CHECK(rc == VCOW_OK || rc == VCOW_ENOENT);
+    vcow_read_unlock();
+    return x;
+}
+
+static void tkey(char *buf, int i)
+{
+    snprintf(buf, 16, "k%05d", i);
+}
+
+static int rev_cmp(const void *a, size_t alen, const void *b, size_t blen, void *ctx)
+{
+    (void)ctx;
+    int r = memcmp(b, a, alen < blen ? alen : blen);
+    return r != 0 ? r : (alen > blen) - (alen < blen);
+}
+
+/* A tree txn in memcmp order rebases over commits to keys far from its own
+ * (other leaves); the same key, a key it read, a read of everything and
+ * write skew conflict; a tree with a comparator does not rebase. */
+static void test_tree_rebase(void)
+{
+    struct vcow_cell_opts o = {.size = sizeof(o)};
+    vcow_cell *c;
+    CHECK_OK(vcow_cell_open(VCOW_KIND_TREE, &o, &c));
+    vcow_txn *t;
+    CHECK_OK(vcow_txn_begin(c, &t));
+    for (int i = 0; i < TKEYS; i++) {
+        char k[16];
+        tkey(k, i);
+        CHECK_OK(vcow_tree_set(t, k, vcow_val_i64(i)));
+    }
+    CHECK_OK(vcow_txn_commit(t));
+    vcow_txn_free(t);
+    char big[200];
+    memset(big, 'v', sizeof(big));
+    for (int i = 1; i <= 64; i++) {
+        char mine[16], gone[16], fresh[16], other[16];
+        tkey(mine, i);
+        tkey(gone, 100 + i);
+        snprintf(fresh, sizeof(fresh), "a%d", i);
+        tkey(other, TKEYS - i);
+        struct vcow_cell_stats st;
+        CHECK_OK(vcow_cell_get_stats(c, &st));
+        uint64_t s0 = st.head_seq, conflicts0 = st.conflicts;
+        t = begin_rebase(c);
+        vcow_val r;
+        CHECK_OK(vcow_tree_get(vcow_txn_view(t), mine, &r)); /* a read of one key */
+        CHECK_OK(vcow_tree_set(t, mine, vcow_val_bytes(big, sizeof(big))));
+        CHECK_OK(vcow_tree_del(t, gone));
+        CHECK_OK(vcow_tree_set(t, fresh, vcow_val_i64(r.u.i64 + 1)));
+        tree_put(c, other, -i); /* another commit, far away */
+        CHECK_OK(vcow_txn_commit(t));
+        vcow_txn_free(t);
+        CHECK_OK(vcow_cell_get_stats(c, &st));
+        CHECK_EQ_INT(st.head_seq, s0 + 2);
+        CHECK_EQ_INT(st.conflicts, conflicts0);
+        CHECK_EQ_INT(tree_get(c, other), -i);
+        CHECK_EQ_INT(tree_get(c, gone), INT64_MIN);
+        CHECK_EQ_INT(tree_get(c, fresh), i + 1);
+        char out[sizeof(big) + 1];
+        vcow_val v;
+        vcow_read_lock();
+        CHECK_OK(vcow_tree_get(vcow_cell_head(c), mine, &v));
+        CHECK_EQ_INT(v.type, VCOW_T_BYTES);
+        CHECK_EQ_INT(v.u.bytes.len, sizeof(big));
+        memcpy(out, v.u.bytes.ptr, sizeof(big));
+        CHECK(memcmp(out, big, sizeof(big)) == 0);
+        CHECK_OK(vcow_tree_check(vcow_cell_head(c)));
+        vcow_read_unlock();
+    }
+
+    /* The same key written by both. */
+    t = begin_rebase(c);
+    CHECK_OK(vcow_tree_set(t, "k01000", vcow_val_i64(-1)));
+    tree_put(c, "k01000", -2);
+    CHECK_RC(vcow_txn_commit(t), VCOW_ECONFLICT);
+    vcow_txn_free(t);
+    CHECK_EQ_INT(tree_get(c, "k01000"), -2);
+
+    /* A key read through the view, changed by another commit. */
+    t = begin_rebase(c);
+    vcow_val v;
+    CHECK_OK(vcow_tree_get(vcow_txn_view(t), "k03000", &v));
+    CHECK_OK(vcow_tree_set(t, "k00500", vcow_val_i64(v.u.i64 + 1)));
+    tree_put(c, "k03000", -3);
+    CHECK_RC(vcow_txn_commit(t), VCOW_ECONFLICT);
+    vcow_txn_free(t);
+    CHECK_EQ_INT(tree_get(c, "k00500"), 500);
+
+    /* A read of everything (len) conflicts with any change. */
+    t = begin_rebase(c);
+    uint64_t n;
+    CHECK_OK(vcow_tree_len(vcow_txn_view(t), &n));
+    CHECK_OK(vcow_tree_set(t, "k00600", vcow_val_i64((int64_t)n)));
+    tree_put(c, "k03600", -6);
+    CHECK_RC(vcow_txn_commit(t), VCOW_ECONFLICT);
+    vcow_txn_free(t);
+    CHECK_EQ_INT(tree_get(c, "k00600"), 600);
+
+    /* Write skew on two keys in different leaves: x + y >= 1. */
+    tree_put(c, "k00700", 1);
+    tree_put(c, "k03700", 1);
+    vcow_txn *t1 = begin_rebase(c), *t2 = begin_rebase(c);
+    vcow_txn *ts[2] = {t1, t2};
+    const char *zero[2] = {"k00700", "k03700"};
+    for (int i = 0; i < 2; i++) {
+        vcow_val x, y;
+        CHECK_OK(vcow_tree_get(vcow_txn_view(ts[i]), "k00700", &x));
+        CHECK_OK(vcow_tree_get(vcow_txn_view(ts[i]), "k03700", &y));
+        CHECK_EQ_INT(x.u.i64 + y.u.i64, 2);
+        CHECK_OK(vcow_tree_set(ts[i], zero[i], vcow_val_i64(0)));
+    }
+    CHECK_OK(vcow_txn_commit(t2));
+    CHECK_RC(vcow_txn_commit(t1), VCOW_ECONFLICT);
+    vcow_txn_free(t1);
+    vcow_txn_free(t2);
+    CHECK_EQ_INT(tree_get(c, "k00700") + tree_get(c, "k03700"), 1);
+    CHECK_OK(vcow_cell_close(c));
+
+    /* A comparator's equal keys may differ in bytes: no rebase. */
+    o.compare = rev_cmp;
+    CHECK_OK(vcow_cell_open(VCOW_KIND_TREE, &o, &c));
+    CHECK_OK(vcow_txn_begin(c, &t));
+    CHECK_RC(vcow_txn_set_rebase(t, true), VCOW_EINVAL);
+    vcow_txn_free(t);
+    CHECK_OK(vcow_cell_close(c));
+    test_check_all_freed();
+}
+
 static void test_rebase(void)
 {
     test_rebase_disjoint();
     test_rebase_conflicts();
     test_rebase_skew();
+    test_tree_rebase();
 }
 
 /* ---- allocation failure inside a rebase ---- */
