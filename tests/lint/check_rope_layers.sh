@@ -26,20 +26,24 @@ names_of() {
     } | sort -u
 }
 
-# The code of a file, comments blanked (line numbers kept): prose may name
-# a higher layer, code may not. perl is in every Debian (perl-base).
-code_of() {
-    perl -0777 -pe 's{/\*.*?\*/}{my $c = $&; $c =~ tr/\n//cd; $c}gse; s{//[^\n]*}{}g' "$1"
-}
+# The code of every file, comments blanked (line numbers kept), in a
+# scratch copy: prose may name a higher layer, code may not. perl is in
+# every Debian (perl-base).
+code=$(mktemp -d)
+trap 'rm -rf "$code"' EXIT
+cp "$dir"/*.c "$dir"/*.h "$code"/
+perl -0777 -pi -e 's{/\*.*?\*/}{my $c = $&; $c =~ tr/\n//cd; $c}gse; s{//[^\n]*}{}g' "$code"/*
 
-# grep_code ARGS... FILES: grep -n over the files' code, reported as file:line.
+# grep_code OPTS PATTERN FILES: grep -n over the files' code, as file:line.
 grep_code() {
     opts="$1"
     pat="$2"
     shift 2
     for f in "$@"; do
-        code_of "$f" | grep -n $opts -- "$pat" | sed "s|^|$f:|"
+        set -- "$@" "$code/$(basename "$f")"
+        shift
     done
+    grep -Hn $opts -- "$pat" "$@" | sed "s|^$code/|$dir/|"
 }
 
 # check LAYER FILES... -- HEADER...: no FILE includes or names a HEADER's names.
