@@ -7,8 +7,8 @@
 #   public every other rope_*.c, rope_api.h   may use: all
 # Fails when a lower layer includes a higher layer's header or names
 # anything a higher layer declares (functions, macros, types, constants),
-# when the delta layer calls the public API (vcow_rope_*()), or when a
-# _Thread_local (or __thread) appears anywhere in the rope.
+# when the engine or the delta layer calls the public API (vcow_rope_*()),
+# or when a _Thread_local (or __thread) appears anywhere in the rope.
 # File lists are split on purpose (rope file names have no spaces).
 # shellcheck disable=SC2086
 dir="${1:?usage: check_rope_layers.sh ROPE_DIR}"
@@ -90,9 +90,9 @@ check "text" "$dir"/rope_text.c "$dir"/rope_text.h -- "$dir"/rope_tree.h "$dir"/
 check "engine" $engine -- "$dir"/rope_delta.h "$dir"/rope_api.h
 check "delta layer" $delta -- "$dir"/rope_api.h
 
-bad=$(grep_code -E '\bvcow_rope_[a-z0-9_]+[[:space:]]*\(' $delta)
+bad=$(grep_code -E '\bvcow_rope_[a-z0-9_]+[[:space:]]*\(' $engine $delta)
 if [ -n "$bad" ]; then
-    echo "delta layer calls the public API (the layer above it):"
+    echo "engine or delta layer calls the public API (the layer above them):"
     echo "$bad"
     fail=1
 fi

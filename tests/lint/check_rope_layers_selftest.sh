@@ -8,6 +8,7 @@
 #   4. the delta layer calls the public API
 #   5. the delta layer names what rope_api.h declares
 #   6. a _Thread_local comes back
+#   7. an engine file calls the public API
 # and must still pass when an engine comment merely mentions the delta
 # layer.
 src="${1:?usage: check_rope_layers_selftest.sh ROPE_DIR}"
@@ -62,6 +63,10 @@ expect fail "delta layer names rope_root_of"
 fresh
 printf 'static _Thread_local int holding_;\n' >>"$tmp/rope/rope_delta_materialise.c"
 expect fail "a _Thread_local"
+
+fresh
+printf 'static int v_(vcow_txn *t) { return vcow_rope_defrag(t); }\n' >>"$tmp/rope/rope_tree_pack.c"
+expect fail "engine calls vcow_rope_defrag"
 
 fresh
 printf '/* like vcow__rope_materialise and ROPE_DELTA, in prose */\n' >>"$tmp/rope/rope_tree_pool.c"
