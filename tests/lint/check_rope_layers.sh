@@ -8,7 +8,9 @@
 # Fails when a lower layer includes a higher layer's header or names
 # anything a higher layer declares (functions, macros, types, constants),
 # when the engine or the delta layer calls the public API (vcow_rope_*()),
-# or when a _Thread_local (or __thread) appears anywhere in the rope.
+# when an engine file other than rope_tree_sink.c retires into the txn
+# directly (every engine retire goes through its struct rope_sink), or when
+# a _Thread_local (or __thread) appears anywhere in the rope.
 # File lists are split on purpose (rope file names have no spaces).
 # shellcheck disable=SC2086
 dir="${1:?usage: check_rope_layers.sh ROPE_DIR}"
@@ -93,6 +95,13 @@ check "delta layer" $delta -- "$dir"/rope_api.h
 bad=$(grep_code -E '\bvcow_rope_[a-z0-9_]+[[:space:]]*\(' $engine $delta)
 if [ -n "$bad" ]; then
     echo "engine or delta layer calls the public API (the layer above them):"
+    echo "$bad"
+    fail=1
+fi
+edits=$(echo $engine | tr ' ' '\n' | grep -v '/rope_tree_sink\.c$')
+bad=$(grep_code -E '\bvcow_txn_retire(_tree)?[[:space:]]*\(' $edits)
+if [ -n "$bad" ]; then
+    echo "engine retires around its retire destination (use vcow__rope_sink_*):"
     echo "$bad"
     fail=1
 fi

@@ -9,6 +9,7 @@
 #   5. the delta layer names what rope_api.h declares
 #   6. a _Thread_local comes back
 #   7. an engine file calls the public API
+#   8. an engine edit retires into the txn around its struct rope_sink
 # and must still pass when an engine comment merely mentions the delta
 # layer.
 src="${1:?usage: check_rope_layers_selftest.sh ROPE_DIR}"
@@ -67,6 +68,11 @@ expect fail "a _Thread_local"
 fresh
 printf 'static int v_(vcow_txn *t) { return vcow_rope_defrag(t); }\n' >>"$tmp/rope/rope_tree_pack.c"
 expect fail "engine calls vcow_rope_defrag"
+
+fresh
+printf 'static void u_(vcow_txn *t, struct vcow_node *n) { vcow_txn_retire(t, n); }\n' \
+    >>"$tmp/rope/rope_tree_merge.c"
+expect fail "engine calls vcow_txn_retire outside rope_tree_sink.c"
 
 fresh
 printf '/* like vcow__rope_materialise and ROPE_DELTA, in prose */\n' >>"$tmp/rope/rope_tree_pool.c"
