@@ -62,7 +62,7 @@ struct rope_inner *vcow__rope_own_inner(const struct rope_sink *s, struct rope_p
 /*
  * Replace the leaf under a path whose chunk changed from `was` to `now`
  * (one chunk for one): the ancestors' cached entries move by the same
- * deltas. When the chunk's edge flags are unchanged, no seam above it
+ * differences. When the chunk's edge flags are unchanged, no seam above it
  * changes, so the deltas are exact and no node is re-summed.
  */
 void vcow__rope_path_update(const struct rope_sink *s, struct rope_pool *p,
@@ -78,7 +78,7 @@ void vcow__rope_path_update(const struct rope_sink *s, struct rope_pool *p,
         struct rope_inner *in = vcow__rope_own_inner(s, p, path->n[d]);
         uint32_t i = path->idx[d];
         if (fast) {
-            /* unsigned wrap-around adds negative deltas exactly */
+            /* unsigned wrap-around adds negative differences exactly */
             in->kid[i] = now;
             in->bytes[i] += db;
             in->cps[i] += dc;
