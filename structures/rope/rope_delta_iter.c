@@ -1,12 +1,12 @@
 /*
  * structures/rope/rope_delta_iter.c - chunk iteration on any root.
  *
- * A tree root is the engine's cursor (rope_tree_iter.c). On a delta root
+ * A tree root is the engine's cursor (rope_tree_iter.h). On a delta root
  * (node[0] is the delta) the text is resolved a run at a time, a run being
  * the longest stretch from pos that the delta chain maps to one contiguous
  * range of a tree or to one delta's inserted bytes. idx[0] holds the bytes
  * left of the run (0: resolve the next one); node[1..depth-1] is the tree
- * path of the run's chunk (the engine's cursor with top = 1), or node[1]
+ * path of the run's chunk (the engine's cursor, rope_tree_iter.h, with top = 1), or node[1]
  * is the delta whose inserted bytes the run is (depth 2); off the offset
  * in it. Resolving costs O(chain + log m); within a run chunks follow in
  * O(1).
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rope_delta.h"
+#include "rope_tree_iter.h"
 
 /* Find the run that starts at it->pos. */
 static void iter_resolve(vcow_rope_iter *it)
@@ -39,7 +40,7 @@ static void iter_resolve(vcow_rope_iter *it)
         n = d->base;
     }
     it->depth = 1;
-    vcow__rope_tree_iter_push(it, n, x);
+    rope_tree_iter_push(it, n, x);
     it->idx[0] = (uint32_t)(lim - x);
 }
 
@@ -65,7 +66,7 @@ static bool iter_next_delta(vcow_rope_iter *it, vcow_slice *chunk)
     it->pos += len;
     it->idx[0] -= (uint32_t)len;
     it->off += (uint32_t)len;
-    if (it->idx[0] > 0 && len == avail && !rope_is_delta(top) && !vcow__rope_tree_iter_step(it, 1))
+    if (it->idx[0] > 0 && len == avail && !rope_is_delta(top) && !rope_tree_iter_step(it, 1))
         it->idx[0] = 0; /* unreachable: a run ends inside its tree */
     return true;
 }
@@ -77,7 +78,7 @@ void vcow__rope_iter_init(vcow_rope_iter *it, const struct vcow_node *root, uint
     if (root == NULL || from >= to)
         return;
     if (!rope_is_delta(root)) {
-        vcow__rope_tree_iter_init(it, root, from, to);
+        rope_tree_iter_init(it, root, from, to);
         return;
     }
     it->pos = from;
@@ -93,7 +94,7 @@ bool vcow__rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
         return false;
     if (rope_is_delta((const struct vcow_node *)it->node[0]))
         return iter_next_delta(it, chunk);
-    return vcow__rope_tree_iter_next(it, chunk);
+    return rope_tree_iter_next(it, chunk);
 }
 
 void vcow__rope_copy_bytes(const struct vcow_node *root, uint64_t from, uint64_t to,

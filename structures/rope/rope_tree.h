@@ -1,7 +1,7 @@
 /*
  * structures/rope/rope_tree.h - the rope's tree engine: node layouts, the
  * node pool, paths, insert / delete / merge policy, split and join, reads,
- * chunk cursors, diff and the checker, all on B-trees of chunks.
+ * chunk cursors (rope_tree_iter.h), diff and the checker, all on B-trees of chunks.
  *
  * Layers (one way; tests/lint/check_rope_layers.sh keeps it so):
  *
@@ -11,7 +11,7 @@
  *        |      delta layer (rope_delta.h, rope_delta*.c): delta roots,
  *        |      reads through chains, fold, materialise, chain diff/check
  *        |     /
- *   tree engine (this header, rope_tree*.c)
+ *   tree engine (this header, rope_tree_iter.h, rope_tree*.c)
  *        |
  *   text (rope_text.h): UTF-8 scanning and metrics
  *
@@ -188,22 +188,7 @@ unsigned char vcow__rope_tree_byte_at(const struct vcow_node *root, uint64_t p);
 uint64_t vcow__rope_tree_line_byte(const struct vcow_node *root, uint64_t k);
 void vcow__rope_tree_prefix(const struct vcow_node *root, uint64_t x, struct rope_sum *out);
 
-/* ---- chunk cursor (rope_tree_iter.c) ----
- *
- * On a vcow_rope_iter's storage: node[top..depth-1] is the path from a
- * tree's root to the current chunk, idx[] the child taken at each level,
- * off the offset in the chunk. A layer above may keep its own state in
- * the slots below top.
- */
-/* Push the path from n down to the leaf holding byte pos (right-biased). */
-void vcow__rope_tree_iter_push(vcow_rope_iter *it, const struct vcow_node *n, uint64_t pos);
-/* Step to the first chunk of the next leaf of the tree whose root is
- * node[top]; false at the end of that tree. */
-bool vcow__rope_tree_iter_step(vcow_rope_iter *it, int top);
-/* A whole iterator over bytes [from, to) of a tree (from < to <= length). */
-void vcow__rope_tree_iter_init(vcow_rope_iter *it, const struct vcow_node *root, uint64_t from,
-                               uint64_t to);
-bool vcow__rope_tree_iter_next(vcow_rope_iter *it, vcow_slice *chunk);
+/* The chunk cursor on a tree is inline, in rope_tree_iter.h. */
 
 /* ---- checker and diff (rope_tree_check.c, rope_tree_diff.c) ---- */
 

@@ -2,7 +2,7 @@
 # check_rope_layers.sh ROPE_DIR
 # The rope's layers depend one way (structures/rope/rope_tree.h):
 #   text   rope_text.c rope_text.h
-#   engine rope_tree*.c rope_tree.h       may use: text
+#   engine rope_tree*.c rope_tree*.h      may use: text
 #   delta  rope_delta*.c rope_delta.h     may use: text, engine
 #   public every other rope_*.c, rope_api.h   may use: all
 # Fails when a lower layer includes a higher layer's header or names
@@ -77,7 +77,7 @@ check() {
     done
 }
 
-engine=$(ls "$dir"/rope_tree*.c "$dir"/rope_tree.h "$dir"/rope_text.c "$dir"/rope_text.h 2>/dev/null)
+engine=$(ls "$dir"/rope_tree*.c "$dir"/rope_tree*.h "$dir"/rope_text.c "$dir"/rope_text.h 2>/dev/null)
 delta=$(ls "$dir"/rope_delta*.c "$dir"/rope_delta.h 2>/dev/null)
 for need in rope_tree.h rope_text.h rope_delta.h rope_api.h; do
     [ -f "$dir/$need" ] || { echo "$dir/$need missing"; exit 1; }
