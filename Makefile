@@ -3,18 +3,21 @@
 #   make test   install missing packages, build release + asan + tsan, run the tests
 #   make soak   long stress runs under tsan and asan
 #   make bench  the benchmark suite (BENCH_LONG=1 for the full one)
+#   make demo-cluster  three config servers on a 3-member etcd cluster
 #   make docs   the API reference: HTML and man pages from the public headers
 # Each configures its preset under build/<preset>/ (see CMakePresets.json).
 
 PRESETS_TEST := release asan tsan
 
 BUILDS := $(addprefix build-,release debug asan tsan)
-.PHONY: all deps demo test soak bench docs format clean $(BUILDS)
+.PHONY: all deps demo demo-cluster test soak bench docs format clean $(BUILDS)
 
 all: build-release
 
+# core, and the optional etcd set (the mirror's tests run real etcd members;
+# where it cannot be installed they are skipped).
 deps:
-	@sh scripts/install-deps.sh core
+	@sh scripts/install-deps.sh core etcd
 
 # (a static pattern rule: make skips implicit rules for .PHONY targets)
 $(BUILDS): build-%: deps
@@ -34,6 +37,11 @@ test: deps
 demo: deps build-release
 	@sh scripts/install-deps.sh core demo
 	sh scripts/demo.sh build/release
+
+# The config server on a 3-member etcd cluster (scripts/demo-cluster.sh).
+demo-cluster: deps build-release
+	@sh scripts/install-deps.sh core demo etcd
+	sh scripts/demo-cluster.sh build/release
 
 soak: deps build-tsan build-asan build-release
 	sh scripts/soak.sh

@@ -125,7 +125,8 @@ def fmt_ns(ns):
 def fmt_rate(per_second):
     if per_second is None:
         return "-"
-    return "%.1f" % (per_second / 1e6)
+    m = per_second / 1e6
+    return "%.2f" % m if m < 1 else "%.1f" % m
 
 
 def fmt_ratio(x):
@@ -324,8 +325,8 @@ def rope_section(runs, img_dir, img_rel):
 
 
 def hamt_section(runs, img_dir, img_rel):
-    del img_dir, img_rel
     raw = {}
+    ctx = runs[0].context if runs else {}
     for run in runs:
         # Counters (ns_per_key, bytes_per_entry, rss_MB) are not in run.results.
         with open(run.path, encoding="utf-8") as f:
@@ -342,13 +343,17 @@ def hamt_section(runs, img_dir, img_rel):
         # ns_per_* are inverted rates: the JSON holds seconds per item.
         return v * 1e9 if v is not None and c.startswith("ns_per") else v
 
+    def alloc(name):
+        label = raw.get(name, {}).get("label", "")
+        return label[len("alloc:"):] if label.startswith("alloc:") else "?"
+
     rows = []
     for name in sorted(raw):
         b = raw[name]
         extra = ", ".join("%s=%.4g" % (k, counter(name, k)) for k in
                           ("ns_per_key", "ns_per_entry", "bytes_per_entry", "MB", "rss_MB")
                           if k in b)
-        rows.append(["`%s`" % name, fmt_ns(cpu_ns(name)), extra or "-"])
+        rows.append(["`%s`" % name, alloc(name), fmt_ns(cpu_ns(name)), extra or "-"])
 
     def ratio(a, b):
         return a / b if a is not None and b else None
@@ -359,15 +364,36 @@ def hamt_section(runs, img_dir, img_rel):
         return "- %s: %.3g%s, goal <= %g%s: %s" % (text, value, unit, limit, unit,
                                                   "met" if value <= limit else "NOT met")
 
+    # Contenders side by side: vcow's time over each peer's, same run.
+    def versus(vname, peers):
+        v = cpu_ns(vname)
+        out = [["vcow (`%s`)" % vname, alloc(vname), fmt_ns(v), "-"]]
+        for label, name in peers:
+            p = cpu_ns(name)
+            out.append(["%s (`%s`)" % (label, name), alloc(name), fmt_ns(p),
+                        fmt_ratio(ratio(v, p))])
+        return out
+
+    lookup = versus("lookup_hit/vcow", [("unordered_map", "lookup_hit/unordered_map"),
+                                        ("cds_lfht", "lookup_hit/cds_lfht")])
+    update = versus("update_commit/vcow",
+                    [("unordered_map insert_or_assign",
+                      "update/unordered_map_insert_or_assign"),
+                     ("cds_lfht replace + call_rcu", "update/cds_lfht_replace_call_rcu")])
     goals = [
         goal("lookup hit, vcow / unordered_map",
              ratio(cpu_ns("lookup_hit/vcow"), cpu_ns("lookup_hit/unordered_map")), 1.0, "x"),
-        goal("single-key update committed to a cell, vcow / unordered_map insert",
+        goal("lookup hit, vcow / cds_lfht",
+             ratio(cpu_ns("lookup_hit/vcow"), cpu_ns("lookup_hit/cds_lfht")), 1.5, "x"),
+        goal("single-key update committed to a cell, vcow / unordered_map insert_or_assign",
              ratio(cpu_ns("update_commit/vcow"),
-                   counter("insert_loop/unordered_map", "ns_per_key")), 0.6, "x"),
-        goal("bulk load in one txn, vcow / unordered_map insert loop",
+                   cpu_ns("update/unordered_map_insert_or_assign")), 0.6, "x"),
+        goal("single-key update committed to a cell, vcow / cds_lfht replace + call_rcu",
+             ratio(cpu_ns("update_commit/vcow"),
+                   cpu_ns("update/cds_lfht_replace_call_rcu")), 1.0, "x"),
+        goal("bulk load in one txn, vcow / unordered_map insert loop with reserve",
              ratio(counter("insert_loop/vcow_one_txn", "ns_per_key"),
-                   counter("insert_loop/unordered_map", "ns_per_key")), 0.5, "x"),
+                   counter("insert_loop/unordered_map_reserve", "ns_per_key")), 0.5, "x"),
         goal("iteration", counter("iterate/vcow", "ns_per_entry"), 15, " ns/entry"),
         goal("memory per 1M entries (vcow counters: bytes/entry x 1M)",
              counter("memory/vcow", "bytes_per_entry"), 48, " MB"),
@@ -377,17 +403,92 @@ def hamt_section(runs, img_dir, img_rel):
     rss = counter("memory/vcow", "rss_MB")
     if rss is not None:
         goals.append("- RSS growth while loading the 1M entries: %.1f MB" % rss)
+    head = ["contender", "allocator", "cpu ns / op", "vcow ÷ this"]
     out = [
         "The CHAMP map (`bench/hamt/bench_hamt.cc`): 1M keys `key:%08d` (12 B) -> 16 B",
-        "values in one random order, against `std::unordered_map<std::string,",
-        "std::string>` and liburcu's `cds_lfht` (urcu-memb, pre-sized). Times are CPU",
-        "ns per operation unless the row says otherwise; the update ratio divides",
-        "`update_commit/vcow` by the unordered_map insert loop's ns per key.",
+        "values, built in one random order and looked up and updated in a second,",
+        "unrelated one (one pass, every key once), against `std::unordered_map<std::string,",
+        "std::string>` and liburcu's `cds_lfht` (urcu-memb, pre-sized). The executable",
+        "links libvcow.so: vcow's nodes come from %s, the contenders' from the" %
+        ctx.get("vcow_allocator", "its allocator"),
+        "process's malloc (%s). Times are CPU ns per operation. Run: %s." %
+        (ctx.get("process_malloc", "?"), ctx.get("date", "?")),
         "",
-        table(["benchmark", "cpu ns", "counters"], rows, align=["l", "r", "l"]),
+        "Lookup hit:",
         "",
-    ] + goals
+        table(head, lookup, align=["l", "l", "r", "r"]),
+        "",
+        "Single-key update (vcow: a one-key txn committed to the cell, history off):",
+        "",
+        table(head, update, align=["l", "l", "r", "r"]),
+        "",
+    ] + goals + [
+        "",
+        "Every benchmark:",
+        "",
+        table(["benchmark", "allocator", "cpu ns", "counters"], rows, align=["l", "l", "r", "l"]),
+    ]
+    def named(n):  # the bar's label: the contender and its allocator
+        return "%s (%s)" % (n.split("/", 1)[-1], alloc(n))
+
+    charts = [
+        ("lookup hit, 1M keys", "ns per lookup (CPU; lower is better)",
+         [(named(n), cpu_ns(n)) for n in ("lookup_hit/vcow", "lookup_hit/unordered_map",
+                                          "lookup_hit/cds_lfht")]),
+        ("single-key update, 1M keys", "ns per update (CPU; lower is better)",
+         [(named(n), cpu_ns(n)) for n in ("update_commit/vcow",
+                                          "update/unordered_map_insert_or_assign",
+                                          "update/cds_lfht_replace_call_rcu")]),
+        ("building the table, 1M keys", "ns per key (lower is better)",
+         [(named(n), counter(n, "ns_per_key")) for n in sorted(raw)
+          if n.startswith("insert_loop/")]),
+        ("full iteration", "ns per entry (lower is better)",
+         [(named(n), counter(n, "ns_per_entry")) for n in sorted(raw)
+          if n.startswith("iterate/")]),
+        ("memory, 1M entries", "MB of RSS growth (lower is better)",
+         [(named(n), counter(n, "rss_MB")) for n in sorted(raw) if n.startswith("memory/")]),
+    ]
+    png = bar_charts("hamt", charts, img_dir)
+    if png:
+        out += ["", "![bench_hamt](%s/%s)" % (img_rel, png)]
     return "\n".join(out)
+
+
+def bar_charts(suite, charts, img_dir, name=None, title=None):
+    """One small bar chart per question, side by side: (title, unit, [(label,
+    value)]); vcow's bars blue, the others gray, a linear axis each, every
+    bar labelled with its value. Questions with no values are left out."""
+    charts = [(t, u, [(k, v) for k, v in items if v]) for t, u, items in charts]
+    charts = [c for c in charts if c[2]]
+    if not charts or not img_dir or not have_matplotlib():
+        return None
+    import matplotlib.pyplot as plt
+
+    cols = min(3, len(charts))
+    rows = (len(charts) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 0.9 + rows * 2.6), squeeze=False)
+    for ax in axes.flat[len(charts):]:
+        ax.axis("off")
+    for ax, (t, unit, items) in zip(axes.flat, charts):
+        names = [k.split("/", 1)[-1] for k, _ in items]
+        values = [v for _, v in items]
+        colors = ["tab:blue" if "vcow" in k else "tab:gray" for k, _ in items]
+        ax.barh(names, values, color=colors)
+        ax.invert_yaxis()
+        ax.set_title(t, fontsize=10)
+        ax.set_xlabel(unit, fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        for y, v in enumerate(values):
+            ax.text(v, y, " " + ("%.0f" % v if v >= 100 else "%.3g" % v), va="center", fontsize=7)
+        ax.margins(x=0.25)
+    fig.suptitle(title or "bench_%s: vcow (blue) and its contenders (gray)" % suite, fontsize=11)
+    fig.tight_layout()
+    os.makedirs(img_dir, exist_ok=True)
+    name = name or "bench_%s.png" % suite
+    fig.savefig(os.path.join(img_dir, name), dpi=100)
+    plt.close(fig)
+    return name
 
 
 # --- the generic fallback and the registry -----------------------------------
@@ -488,8 +589,8 @@ def mixed_raw(runs):
 
 
 def mixed_section(runs, img_dir, img_rel):
-    del img_dir, img_rel
     raw = mixed_raw(runs)
+    ctx = runs[0].context if runs else {}
     threads = sorted({k[3] for k in raw if k[0] == "mixed"})
 
     def rate(mix, impl, t):
@@ -513,17 +614,34 @@ def mixed_section(runs, img_dir, img_rel):
                     row.append("%s (%s)" % (fmt_rate(r), fmt_ratio(v / r if v else None)))
             rows.append(row)
 
-    # One writer flat out, N-1 readers.
-    rw_rows = []
-    rw = {k[2]: raw[k] for k in raw if k[0] == "readers_vs_writer"}
-    v_reads = rw.get("vcow_hamt", {}).get("reads/s")
-    for impl, label in MIXED_IMPLS:
-        b = rw.get(impl)
-        if b is None:
-            continue
-        reads, writes = b.get("reads/s"), b.get("writes/s")
-        rw_rows.append([label, int(b.get("threads", 0)), fmt_rate(reads), fmt_rate(writes),
-                        fmt_ratio(v_reads / reads if v_reads and reads else None)])
+    # One writer flat out, N-1 readers (and one reader on 1M keys).
+    def rw_table(family):
+        out = []
+        rw = {k[2]: raw[k] for k in raw if k[0] == family}
+        v = rw.get("vcow_hamt", {})
+        v_reads, v_writes = v.get("reads/s"), v.get("writes/s")
+        for impl, label in MIXED_IMPLS:
+            b = rw.get(impl)
+            if b is None:
+                continue
+            reads, writes = b.get("reads/s"), b.get("writes/s")
+            alloc = b.get("label", "")[len("alloc:"):] or "?"
+            out.append([label, alloc, int(b.get("threads", 0)), fmt_rate(reads), fmt_rate(writes),
+                        fmt_ratio(v_reads / reads if v_reads and reads else None),
+                        fmt_ratio(v_writes / writes if v_writes and writes else None)])
+        return out, rw
+
+    rw_rows, rw = rw_table("readers_vs_writer")
+    rw1m_rows, rw1m = rw_table("readers_vs_writer_1M")
+    rw_head = ["map", "allocator", "threads", "M reads/s (readers)", "M writes/s (writer)",
+               "vcow reads ÷ this", "vcow writes ÷ this"]
+    rw1m_goal = []
+    v1, l1 = rw1m.get("vcow_hamt", {}), rw1m.get("cds_lfht", {})
+    if v1.get("reads/s") and l1.get("reads/s") and v1.get("writes/s") and l1.get("writes/s"):
+        rr, wr = v1["reads/s"] / l1["reads/s"], v1["writes/s"] / l1["writes/s"]
+        rw1m_goal.append("- one writer + one reader on 1M keys, vcow ÷ cds_lfht: reads %.2fx, "
+                         "writes %.2fx, goal >= 1.0x both: %s" %
+                         (rr, wr, "met" if rr >= 1 and wr >= 1 else "NOT met"))
 
     # Memory.
     def mem(impl, counter):
@@ -563,8 +681,19 @@ def mixed_section(runs, img_dir, img_rel):
         "the other threads read; M reads/s summed over the readers, M writes/s of the",
         "writer; *vcow ÷ this* compares the readers' throughput.",
         "",
-        table(["map", "threads", "M reads/s (readers)", "M writes/s (writer)",
-               "vcow reads ÷ this"], rw_rows),
+        table(rw_head, rw_rows, align=["l", "l"] + ["r"] * 5),
+        "",
+        "The same with one writer and one reader on %s keys (the map no longer" %
+        (ctx.get("vcow_bench_mixed_big_keys") or "1M"),
+        "fits the caches):",
+        "",
+        table(rw_head, rw1m_rows, align=["l", "l"] + ["r"] * 5),
+        "",
+    ] + rw1m_goal + [
+        "",
+        "vcow's nodes come from %s; every other map's memory from the process's" %
+        ctx.get("vcow_allocator", "its allocator"),
+        "malloc (%s; the executable links libvcow.so)." % ctx.get("process_malloc", "?"),
         "",
         "Memory at 1M entries (bytes per entry; RSS growth is measured after",
         "trimming the heaps and includes allocator overhead):",
@@ -576,44 +705,78 @@ def mixed_section(runs, img_dir, img_rel):
         "  single-key commits, vcow's counters after - before / commits): %s" %
         ("%.0f" % per_version if per_version is not None else "not measured"),
     ]
+    out += mixed_charts(raw, threads, img_dir, img_rel)
     return "\n".join(out)
 
 
-def suite_chart(suite, runs, img_dir):
-    """Every result of a suite as one horizontal bar (wall ns per operation,
-    log scale), vcow's in blue: a picture of the tables above."""
-    if not img_dir or not have_matplotlib():
-        return None
-    import matplotlib.pyplot as plt
+def mixed_charts(raw, threads, img_dir, img_rel):
+    """Throughput: one chart per mix and thread count, contenders side by
+    side in M operations/s; the writer-vs-readers runs in their own; memory
+    per entry and bytes per retained version each in a chart of its own."""
+    def mops(v):
+        return v / 1e6 if v else None
 
-    items = []
+    thr = []
+    for mix, label in MIXED_MIXES:
+        for t in threads:
+            thr.append(("%s, %d thread%s" % (label, t, "" if t == 1 else "s"),
+                        "M operations/s (all threads)",
+                        [(impl_label, mops(raw.get(("mixed", mix, impl, t), {}).get(
+                            "items_per_second"))) for impl, impl_label in MIXED_IMPLS]))
+    for fam, title in (("readers_vs_writer", "readers while one writer writes"),
+                       ("readers_vs_writer_1M", "1M keys, one reader + one writer")):
+        rw = {k[2]: raw[k] for k in raw if k[0] == fam}
+        for what in ("reads/s", "writes/s"):
+            thr.append(("%s: %s" % (title, what.split("/")[0]), "M %s" % what,
+                        [(lab, mops(rw.get(impl, {}).get(what))) for impl, lab in MIXED_IMPLS]))
+    mem = [
+        ("memory at 1M entries: counted", "bytes per entry",
+         [(lab, raw.get(("memory", "", impl, 1), {}).get("bytes_per_entry"))
+          for impl, lab in (("vcow_hamt", "vcow HAMT"), ("unordered_map", "unordered_map"))]),
+        ("memory at 1M entries: RSS growth", "bytes per entry",
+         [(lab, raw.get(("memory", "", impl, 1), {}).get("rss_bytes_per_entry"))
+          for impl, lab in (("vcow_hamt", "vcow HAMT"), ("unordered_map", "unordered_map"),
+                            ("cds_lfht", "cds_lfht"))]),
+    ]
+    hist = [("history on, every version kept (1M keys, 10^5 one-key commits)",
+             "bytes per retained version",
+             [("vcow HAMT", raw.get(("memory", "", "vcow_hamt_history_all", 1), {}).get(
+                 "bytes_per_version"))])]
+    out = []
+    for charts, name, title in (
+            (thr, "bench_mixed.png", "bench_mixed throughput: vcow (blue) and the others (gray)"),
+            (mem, "bench_mixed_memory.png", "bench_mixed memory per entry"),
+            (hist, "bench_mixed_history.png", "bench_mixed history")):
+        png = bar_charts("mixed", charts, img_dir, name=name, title=title)
+        if png:
+            out += ["", "![%s](%s/%s)" % (title, img_rel, png)]
+    return out
+
+
+def suite_chart(suite, runs, img_dir):
+    """One bar chart per benchmark family (the name's first part: one
+    question each), contenders side by side on a linear axis: M operations/s
+    where the benchmark counts items, else wall ns per operation. Memory
+    benchmarks (whose time is a load's run time) are left out: their
+    figures are in the tables."""
+    fams = {}
     for run in runs:
         for key, r in run.results.items():
-            label = key.replace("/real_time", "").replace("/iterations:1", "")
-            items.append((label, r["real_ns"]))
-    items = [kv for kv in items if kv[1] > 0]
-    if not items:
-        return None
-    items.sort()
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.24 * len(items)))
-    names = [k for k, _ in items]
-    values = [v for _, v in items]
-    colors = ["tab:blue" if "vcow" in n else "tab:gray" for n in names]
-    ax.barh(names, values, color=colors)
-    ax.set_xscale("log")
-    ax.set_xlabel("wall-clock ns per operation (log scale; lower is better)")
-    ax.tick_params(axis="y", labelsize=7)
-    ax.invert_yaxis()
-    for y, v in enumerate(values):
-        ax.text(v, y, " " + fmt_ns(v), va="center", fontsize=6)
-    ax.margins(x=0.2)
-    ax.set_title("bench_%s: vcow (blue) and its competitors (gray)" % suite)
-    fig.tight_layout()
-    os.makedirs(img_dir, exist_ok=True)
-    name = "bench_%s.png" % suite
-    fig.savefig(os.path.join(img_dir, name), dpi=100)
-    plt.close(fig)
-    return name
+            if r["family"].startswith("memory") or r["real_ns"] <= 0:
+                continue
+            case = "/".join(p for p in key.split("/")[1:]
+                            if p != "real_time" and not p.startswith("iterations:"))
+            fams.setdefault(r["family"], []).append((case or r["family"], r))
+    charts = []
+    for fam in sorted(fams):
+        items = fams[fam]
+        if all(r["items_per_second"] for _, r in items):
+            charts.append((fam, "M operations/s (higher is better)",
+                           [(c, r["items_per_second"] / 1e6) for c, r in items]))
+        else:
+            charts.append((fam, "wall ns per operation (lower is better)",
+                           [(c, r["real_ns"]) for c, r in items]))
+    return bar_charts(suite, charts, img_dir)
 
 
 SUITES = {
@@ -708,7 +871,7 @@ def main():
     for suite in sorted(by_suite, key=lambda s: (s not in SUITES, s)):
         title, fn = SUITES.get(suite, (suite, generic_section))
         body = fn(by_suite[suite], args.img, img_rel)
-        if suite != "gc":  # gc draws its own chart
+        if suite not in ("gc", "hamt", "mixed"):  # these draw their own charts
             img = suite_chart(suite, by_suite[suite], args.img)
             if img is not None:
                 body += "\n\n![bench_%s](%s/%s)" % (suite, img_rel, img)

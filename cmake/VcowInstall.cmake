@@ -2,7 +2,9 @@
 # vcow::vcow_static) and vcow.pc.
 include(CMakePackageConfigHelpers)
 
-install(DIRECTORY include/vcow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+# vcow/mirror.h goes with libvcow-mirror, only where it is built (integrations/mirror).
+install(DIRECTORY include/vcow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h"
+        PATTERN "mirror.h" EXCLUDE)
 install(TARGETS vcow vcow_static EXPORT vcowTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

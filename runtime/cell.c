@@ -240,8 +240,14 @@ static const struct vcow_txn *txn_of(const vcow_version *v)
 struct vcow_node *vcow_version_root(const vcow_version *v)
 {
     if (VCOW_UNLIKELY(v->face.view == VCOW_FACE_TXN)) {
-        const struct vcow_txn *t = txn_of(v);
-        return t->state == TXN_OPEN ? t->root : NULL;
+        struct vcow_txn *t = (struct vcow_txn *)(uintptr_t)txn_of(v);
+        if (t->state != TXN_OPEN)
+            return NULL;
+        /* A read that names no one key (runtime/cond.c): for a rebase, a
+         * read of everything. The view is the txn's thread's, as the txn. */
+        t->viewed = true;
+        t->read_all = true;
+        return t->root;
     }
     return v->face.root;
 }

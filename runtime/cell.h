@@ -280,6 +280,19 @@ struct vcow_txn {
     struct vcow_tally tally;
     int state;
     bool heap; /* allocated by vcow_txn_begin (not vcow_cell_update's stack) */
+    /* Conditions and rebasing (runtime/cond.c, runtime/rebase.c). */
+    bool rebase; /* vcow_txn_set_rebase: a lost CAS tries a rebase */
+    bool viewed; /* read through vcow_txn_view at least once */
+    /* A read through the view that names no single key (iteration, len,
+     * paths, diff, a nested structure): with rebase, any change by another
+     * commit conflicts. */
+    bool read_all;
+    /* The first keys read (vcow_hash, 0 stored as 1), before the set in
+     * cond: a txn that reads a few keys allocates nothing for them. */
+    uint8_t n_read_inline;
+    uint64_t read_inline[4];
+    /* Conditions, the read set: NULL until the txn has one (no cost else). */
+    struct vcow_txn_cond *cond;
 };
 
 /* runtime/cell.c */

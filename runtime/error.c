@@ -26,6 +26,8 @@ const char *vcow_strerror(int err)
         return "a system facility vcow needs is unavailable";
     case VCOW_ETYPE:
         return "the value has another type";
+    case VCOW_ECOND:
+        return "a commit condition does not hold (nothing was committed)";
     default:
         return "unknown vcow error";
     }

@@ -53,6 +53,17 @@ struct vcow_kind_ops {
      * for trees and ropes nested in a map. */
     bool (*equal)(const vcow_version *va, const struct vcow_node *a, const vcow_version *vb,
                   const struct vcow_node *b);
+    /* Optional: make txn t's current structure of this kind, which holds
+     * what `from` holds (from NULL: it is empty), hold what `to` holds, by
+     * applying the diff from -> to with the kind's writes (which copy
+     * bytes and build nested structures anew, so nothing of `to` that t's
+     * base does not reach gets linked: runtime/revert.c). from and to are
+     * versions or views of one cell. On error t may hold part of the
+     * change (the caller aborts it). Used by vcow_txn_revert_to. */
+    int (*revert)(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+    /* Optional: what a txn of a cell of this kind needs to rebase
+     * (runtime/txn.h, struct vcow_cond_ops); NULL: its txns never rebase. */
+    const struct vcow_cond_ops *cond;
 };
 
 /* The kind of a nested structure's nodes (a VCOW_T_MAP, _ARRAY, _TREE or

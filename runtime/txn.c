@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "cond.h"
 #include "txn.h"
 #include "park.h"
 #include "slots.h"
@@ -50,6 +51,11 @@ int vcow_txn_start(struct vcow_cell *c, struct vcow_txn *t)
     t->id = new_txn_id();
     t->want_ns = VCOW_TIME_UNSET;
     t->tag_len = 0;
+    t->rebase = false;
+    t->viewed = false;
+    t->read_all = false;
+    t->n_read_inline = 0;
+    t->cond = NULL;
     t->state = TXN_OPEN;
     return VCOW_OK;
 }
@@ -72,6 +78,20 @@ static void nest_pop(struct vcow_txn *t)
     t->kind = t->nest[t->depth].kind;
 }
 
+void vcow__txn_drop_state(struct vcow_txn *t, struct vcow_node *root, struct vcow_retire *r,
+                          struct vcow_node *base_root)
+{
+    for (uint32_t i = 0; i < r->n_inline; i++)
+        free_if_owned(t, r->e[i]);
+    for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next)
+        for (uint32_t i = 0; i < ch->n; i++)
+            free_if_owned(t, ch->e[i]);
+    vcow_retire_drop(r, &t->tally);
+    /* Owned nodes still reachable from the root. */
+    if (root != NULL && root != base_root)
+        vcow_free_owned(&t->tally, root, t->id);
+}
+
 /*
  * Throw away what the txn built: nodes it created are freed now (nobody
  * ever saw them), retire entries are dropped (the base still reaches those
@@ -82,16 +102,8 @@ void vcow_txn_discard(struct vcow_txn *t)
 {
     while (t->depth > 0)
         nest_pop(t);
-    struct vcow_retire *r = &t->retired;
-    for (uint32_t i = 0; i < r->n_inline; i++)
-        free_if_owned(t, r->e[i]);
-    for (struct vcow_retire_chunk *ch = r->head; ch != NULL; ch = ch->next)
-        for (uint32_t i = 0; i < ch->n; i++)
-            free_if_owned(t, ch->e[i]);
-    vcow_retire_drop(r, &t->tally);
-    /* Owned nodes still reachable from the txn's root. */
-    if (t->root != NULL && t->root != t->base->face.root)
-        vcow_free_owned(&t->tally, t->root, t->id);
+    vcow__txn_drop_state(t, t->root, &t->retired, t->base->face.root);
+    vcow__txn_cond_free(t);
     t->root = NULL;
     vcow_version_unpin(t->pin);
     t->base = NULL;
@@ -135,6 +147,29 @@ static int conflict(struct vcow_txn *t)
     vcow_txn_discard(t);
     t->state = TXN_DONE;
     return VCOW_ECONFLICT;
+}
+
+/* A condition does not hold (runtime/cond.c): finished, as a conflict. */
+static int cond_failed(struct vcow_txn *t)
+{
+    vcow_txn_discard(t);
+    t->state = TXN_DONE;
+    return VCOW_ECOND;
+}
+
+/*
+ * The head is no longer the base. Without rebase: a conflict, or
+ * VCOW_ECOND under vcow_txn_if_seq (the head is not that seq). With it:
+ * VCOW_OK when the txn was rebased onto the new head (commit again).
+ */
+static int lost(struct vcow_txn *t)
+{
+    if (!t->rebase)
+        return t->cond != NULL && t->cond->has_seq ? cond_failed(t) : conflict(t);
+    int rc = vcow__txn_rebase(t);
+    if (rc == VCOW_OK)
+        return VCOW_OK;
+    return rc == VCOW_ECOND ? cond_failed(t) : conflict(t);
 }
 
 /* The version object of a txn, with its retire list sealed into its tail.
@@ -189,12 +224,19 @@ static struct vcow_version *version_new(struct vcow_txn *t)
 int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
 {
     struct vcow_cell *c = t->cell;
-    struct vcow_version *base = t->base;
     if (t->depth > 0)
         return VCOW_ESTATE; /* inside a nested structure: leave it first */
+    if (VCOW_UNLIKELY(t->cond != NULL) && t->cond->failed != VCOW_OK)
+        return cond_failed(t); /* a condition failed on the base */
+again:;
+    struct vcow_version *base = t->base;
     /* relaxed: a hint; the CAS below decides. */
-    if (atomic_load_explicit(&c->head, memory_order_relaxed) != base)
-        return conflict(t); /* lost already */
+    if (atomic_load_explicit(&c->head, memory_order_relaxed) != base) {
+        int rc = lost(t); /* lost already */
+        if (rc != VCOW_OK)
+            return rc;
+        goto again; /* rebased onto the new head */
+    }
     if (t->want_ns != VCOW_TIME_UNSET && !vcow_stamp_allowed(base, t->want_ns))
         return VCOW_ERANGE; /* nothing changed; the txn stays open */
 
@@ -233,11 +275,16 @@ int vcow_txn_commit_internal(struct vcow_txn *t, uint64_t *seq)
             atomic_fetch_sub_explicit(&c->hist_bytes, hist, memory_order_relaxed);
         /* Never seen: free it now; the txn's list is still whole. */
         vcow_node_free(&t->tally, VCOW_MEM_META, v, vcow_version_alloc_size(v));
-        return conflict(t);
+        rc = lost(t);
+        if (rc != VCOW_OK)
+            return rc;
+        goto again; /* rebased onto the new head */
     }
     VCOW_TRACE3(commit, c, committed, own_nodes);
     /* The published copy owns the list now. */
     vcow_retire_forget(&t->retired, &t->tally);
+    if (VCOW_UNLIKELY(t->cond != NULL))
+        vcow__txn_cond_free(t);
     t->state = TXN_DONE;
     VCOW_YIELD_POINT();
     VCOW_PARK(VCOW_PARK_COMMIT_AFTER_CAS);
@@ -343,6 +390,10 @@ int vcow_cell_update(vcow_cell *c, vcow_update_fn *fn, void *ctx, uint64_t *seq)
             break;
         }
         rc = vcow_txn_commit_internal(&t, seq);
+        /* VCOW_ECOND is no lost race: what the conditions name is not so,
+         * and running fn again on the new head would not make it so
+         * (a vcow_*_if_unchanged key written meanwhile answers
+         * VCOW_ECONFLICT: the new head is a new base). */
         if (rc != VCOW_ECONFLICT)
             break;
         /* Lost the CAS: commit discarded the txn; begin again. */

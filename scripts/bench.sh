@@ -9,6 +9,13 @@
 #
 #   BENCH_LONG=1          the full run: --benchmark_min_time=1 (default 0.1)
 #   VCOW_BENCH_THREADS=N  the multithreaded case (default: online CPUs)
+#   VCOW_BENCH_PASSES=N   bench_hamt: passes over the 1M keys of a lookup or
+#                         update run (default 1; those runs are a fixed
+#                         number of iterations, so min_time does not apply)
+#
+# The executables link libvcow.so: to compare two builds of the library,
+# run one executable twice with LD_LIBRARY_PATH naming each (its RUNPATH
+# yields to LD_LIBRARY_PATH), alternating, as docs/BENCHMARKS.md does.
 set -eu
 
 if [ $# -lt 1 ]; then

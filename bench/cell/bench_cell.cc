@@ -20,6 +20,17 @@
  *                                   (CLOCK_MONOTONIC stamps; includes the
  *                                   commit's own work up to its wake)
  *
+ *   rebase/map_disjoint/rebase:<r>  N writers on one map cell of 4096 keys,
+ *                                   each incrementing keys of its own (read
+ *                                   through the txn's view, write back)
+ *                                   through vcow_cell_update; r = 1 sets
+ *                                   vcow_txn_set_rebase, so a lost CAS
+ *                                   moves the txn onto the new head; r = 0:
+ *                                   a lost CAS is a conflict and fn runs
+ *                                   again (counters: conflicts/commit, and
+ *                                   rebased/commit, reruns/commit: lost
+ *                                   CASes rebased / redone)
+ *
  *   pin/vcow_pin_head               pin the head, read the box, unpin
  *   pin/vcow_txn_readonly           begin a txn, read its base, abort and
  *                                   free it
@@ -41,6 +52,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <pthread.h>
@@ -281,6 +293,78 @@ void watch_wake_latency(benchmark::State &state)
     close_cell(state);
 }
 
+constexpr int kMapKeys = 4096;
+
+struct disjoint_ctx {
+    int id, threads;
+    std::int64_t i;
+    bool rebase;
+    std::uint64_t base; /* the last try's base */
+    std::int64_t tries; /* runs of fn */
+    std::int64_t moved; /* commits not at base + 1: rebased */
+};
+
+int disjoint_fn(vcow_txn *t, void *arg)
+{
+    auto *d = static_cast<disjoint_ctx *>(arg);
+    if (d->rebase) {
+        int rc = vcow_txn_set_rebase(t, true);
+        if (rc != VCOW_OK)
+            return rc;
+    }
+    d->tries++;
+    d->base = vcow_version_seq(vcow_txn_base(t));
+    char key[16];
+    /* Thread id's keys are those = id mod threads: never another's. */
+    int k = static_cast<int>((d->i * d->threads + d->id) % kMapKeys);
+    std::snprintf(key, sizeof(key), "k%d", k);
+    vcow_val v;
+    int rc = vcow_map_get(vcow_txn_view(t), key, &v);
+    if (rc != VCOW_OK)
+        return rc;
+    return vcow_map_set(t, key, vcow_val_i64(v.u.i64 + 1));
+}
+
+void map_disjoint(benchmark::State &state, bool rebase)
+{
+    if (state.thread_index() == 0) {
+        vcow_cell_opts o{};
+        o.size = sizeof(o);
+        if (vcow_cell_open(VCOW_KIND_MAP, &o, &g_cell) != VCOW_OK) {
+            state.SkipWithError("vcow_cell_open failed");
+            return;
+        }
+        vcow_txn *t;
+        vcow_txn_begin(g_cell, &t);
+        for (int k = 0; k < kMapKeys; k++) {
+            char key[16];
+            std::snprintf(key, sizeof(key), "k%d", k);
+            vcow_map_set(t, key, vcow_val_i64(0));
+        }
+        vcow_txn_commit(t);
+        vcow_txn_free(t);
+    }
+    disjoint_ctx d{state.thread_index(), state.threads(), 0, rebase, 0, 0, 0};
+    for (auto _ : state) {
+        std::uint64_t seq;
+        if (vcow_cell_update(g_cell, disjoint_fn, &d, &seq) != VCOW_OK) {
+            state.SkipWithError("update failed");
+            break;
+        }
+        d.moved += seq != d.base + 1;
+        d.i++;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    /* Summed over the threads, per commit of all: lost CASes that were
+     * rebased, and runs of fn beyond one per commit (conflicts redone). */
+    state.counters["rebased/commit"] =
+        benchmark::Counter(static_cast<double>(d.moved), benchmark::Counter::kAvgIterations);
+    state.counters["reruns/commit"] = benchmark::Counter(
+        static_cast<double>(d.tries - static_cast<std::int64_t>(state.iterations())),
+        benchmark::Counter::kAvgIterations);
+    close_cell(state);
+}
+
 void register_all()
 {
     benchmark::RegisterBenchmark("watch/wake_latency", watch_wake_latency)->UseRealTime();
@@ -302,6 +386,14 @@ void register_all()
             ->Threads(th)
             ->UseRealTime();
         benchmark::RegisterBenchmark("floor/exchange+defer", floor_exchange<true>)
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("rebase/map_disjoint/rebase:0",
+                                     [](benchmark::State &s) { map_disjoint(s, false); })
+            ->Threads(th)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("rebase/map_disjoint/rebase:1",
+                                     [](benchmark::State &s) { map_disjoint(s, true); })
             ->Threads(th)
             ->UseRealTime();
         benchmark::RegisterBenchmark("pin/vcow_pin_head", pin_head)->Threads(th)->UseRealTime();

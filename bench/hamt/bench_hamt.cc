@@ -1,24 +1,41 @@
 /*
  * bench/hamt/bench_hamt.cc - the CHAMP map against a mutable hash table and
- * an RCU hash table, on the same 1M keys "key:%08d" (12 B) -> 16 B values,
- * visited in one random order.
+ * an RCU hash table, on the same 1M keys "key:%08d" (12 B) -> 16 B values.
+ *
+ * Two random orders of the keys: the tables are built in the insertion
+ * order, and every lookup and update visits the keys in a second, unrelated
+ * permutation (a copy of the key strings, so reading the next key is a
+ * sequential load for every contender). Visiting in insertion order would
+ * let the baselines walk their nodes in allocation order, one after the
+ * other in memory, which is not what a user's lookups do.
  *
  *   lookup_hit/<impl>      one successful lookup (vcow and lfht each in
- *                          their own read section)
+ *                          their own read section); one pass over all keys
  *   insert_loop/<impl>     building the 1M-key table, per key
- *                          (vcow: all sets in one txn + the commit)
- *   update_commit/vcow     one key overwritten and committed to the cell
- *                          (one-op txn; the old version is reclaimed)
- *   update/<impl>          overwrite one existing key in place
+ *                          (vcow: all sets in one txn + the commit;
+ *                          unordered_map_reserve: reserve(n) first)
+ *   update_commit/vcow     one key overwritten with a new 16-byte value and
+ *                          committed to the cell (one-op txn, history off;
+ *                          the old version is reclaimed)
+ *   update/unordered_map_insert_or_assign
+ *                          the same overwrite in place, no versions
+ *   update/cds_lfht_replace_call_rcu
+ *                          a new entry replaces the old one under readers
+ *                          (cds_lfht_replace), the old one freed by call_rcu
  *   iterate/<impl>         per entry, a full pass
  *   diff_100/vcow          diff of two 1M-key versions differing in 100 keys
  *   memory/<impl>          bytes per entry: vcow counters (hamt+blob nodes)
  *                          and the RSS growth of loading the table
  *
  * Competitors: std::unordered_map<std::string, std::string> and liburcu's
- * cds_lfht (set up as bench/lfht.h says: urcu-memb, pre-sized).
- * VCOW_BENCH_KEYS overrides the key count.
+ * cds_lfht (set up as bench/lfht.h says: urcu-memb, pre-sized). Every
+ * benchmark's label names its allocator (bench/alloc.h): vcow's nodes come
+ * from vcow_allocator(), the others from the process's malloc.
+ * VCOW_BENCH_KEYS overrides the key count, VCOW_BENCH_PASSES the passes of
+ * a lookup or update run (default 1).
  */
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +51,7 @@
 #include <vcow/vcow.h>
 #include <vcow/map.h>
 
+#include "bench/alloc.h"
 #include "bench/lfht.h"
 
 namespace
@@ -42,7 +60,8 @@ namespace
 constexpr std::size_t KLEN = 12, VLEN = 16;
 
 struct keyset {
-    std::vector<std::string> keys; /* random order */
+    std::vector<std::string> keys;   /* insertion order (random) */
+    std::vector<std::string> lookup; /* the same keys in a second random order */
     std::string value;
     keyset()
     {
@@ -56,6 +75,9 @@ struct keyset {
         }
         std::mt19937_64 rng(42);
         std::shuffle(keys.begin(), keys.end(), rng);
+        lookup = keys;
+        std::mt19937_64 rng2(4242);
+        std::shuffle(lookup.begin(), lookup.end(), rng2);
         value.assign("0123456789abcdef");
     }
 };
@@ -64,6 +86,15 @@ const keyset &ks()
 {
     static keyset k;
     return k;
+}
+
+/* Hand freed memory back first (vcow's allocator and glibc's heap), so a
+ * table's RSS growth is not hidden by what an earlier benchmark freed. */
+void trim_heaps()
+{
+    vcow_gc_barrier();
+    vcow_mem_purge();
+    malloc_trim(0);
 }
 
 long rss_bytes()
@@ -133,9 +164,11 @@ void lf_free(cds_lfht *h)
 
 using umap = std::unordered_map<std::string, std::string>;
 
-umap *um_load()
+umap *um_load(bool reserve = false)
 {
     umap *m = new umap;
+    if (reserve)
+        m->reserve(ks().keys.size());
     for (const auto &k : ks().keys)
         (*m)[k] = ks().value;
     return m;
@@ -145,8 +178,9 @@ umap *um_load()
 
 void bm_lookup_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     vcow_cell *c = vcow_load();
-    const auto &keys = ks().keys;
+    const auto &keys = ks().lookup;
     std::size_t i = 0, n = keys.size();
     for (auto _ : state) {
         const std::string &k = keys[i];
@@ -166,8 +200,9 @@ void bm_lookup_vcow(benchmark::State &state)
 
 void bm_lookup_umap(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     umap *m = um_load();
-    const auto &keys = ks().keys;
+    const auto &keys = ks().lookup;
     std::size_t i = 0, n = keys.size();
     for (auto _ : state) {
         auto it = m->find(keys[i]);
@@ -181,8 +216,9 @@ void bm_lookup_umap(benchmark::State &state)
 
 void bm_lookup_lfht(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     cds_lfht *h = lf_load();
-    const auto &keys = ks().keys;
+    const auto &keys = ks().lookup;
     std::size_t i = 0, n = keys.size();
     for (auto _ : state) {
         const std::string &k = keys[i];
@@ -201,6 +237,7 @@ void bm_lookup_lfht(benchmark::State &state)
 
 void bm_insert_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     for (auto _ : state) {
         vcow_cell *c = vcow_load();
         state.PauseTiming();
@@ -213,10 +250,11 @@ void bm_insert_vcow(benchmark::State &state)
     state.SetItemsProcessed((int64_t)(state.iterations() * ks().keys.size()));
 }
 
-void bm_insert_umap(benchmark::State &state)
+void bm_insert_umap(benchmark::State &state, bool reserve)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     for (auto _ : state) {
-        umap *m = um_load();
+        umap *m = um_load(reserve);
         state.PauseTiming();
         delete m;
         state.ResumeTiming();
@@ -229,6 +267,7 @@ void bm_insert_umap(benchmark::State &state)
 
 void bm_insert_lfht(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     for (auto _ : state) {
         cds_lfht *h = lf_load();
         state.PauseTiming();
@@ -243,15 +282,27 @@ void bm_insert_lfht(benchmark::State &state)
 
 /* ---- updates ---- */
 
+/* A fresh 16-byte value for the x-th update (every contender writes the
+ * same bytes). */
+void update_value(char *buf, std::uint64_t x)
+{
+    std::memcpy(buf, ks().value.data(), VLEN);
+    std::memcpy(buf, &x, sizeof(x));
+}
+
 void bm_update_commit_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     vcow_cell *c = vcow_load();
-    const auto &keys = ks().keys;
+    const auto &keys = ks().lookup;
     std::size_t i = 0, n = keys.size();
-    int64_t x = 0;
+    std::uint64_t x = 0;
+    char buf[VLEN];
     for (auto _ : state) {
         const std::string &k = keys[i];
-        if (vcow_map_cell_setn(c, k.data(), k.size(), vcow_val_i64(x++), nullptr) != VCOW_OK)
+        update_value(buf, ++x);
+        if (vcow_map_cell_setn(c, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
+            VCOW_OK)
             state.SkipWithError("set failed");
         if (++i == n)
             i = 0;
@@ -262,18 +313,67 @@ void bm_update_commit_vcow(benchmark::State &state)
 
 void bm_update_umap(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     umap *m = um_load();
-    const auto &keys = ks().keys;
+    const auto &keys = ks().lookup;
     std::size_t i = 0, n = keys.size();
-    std::string v = ks().value;
+    std::uint64_t x = 0;
+    char buf[VLEN];
     for (auto _ : state) {
-        v[0] = (char)i;
-        (*m)[keys[i]] = v;
+        update_value(buf, ++x);
+        m->insert_or_assign(keys[i], std::string(buf, VLEN));
         if (++i == n)
             i = 0;
     }
     state.SetItemsProcessed((int64_t)state.iterations());
     delete m;
+}
+
+/* Replaced under readers: the old entry waits a grace period in call_rcu. */
+struct lf_rent {
+    cds_lfht_node node;
+    rcu_head rcu;
+    char key[KLEN];
+    char val[VLEN];
+};
+
+void lf_rent_free(rcu_head *head)
+{
+    delete caa_container_of(head, lf_rent, rcu);
+}
+
+void bm_update_lfht(benchmark::State &state)
+{
+    state.SetLabel(bench_alloc::malloc_label());
+    cds_lfht *h = lfht::load<lf_rent>(ks().keys, ks().value.data());
+    const auto &keys = ks().lookup;
+    std::size_t i = 0, n = keys.size();
+    std::uint64_t x = 0;
+    char buf[VLEN];
+    for (auto _ : state) {
+        const std::string &k = keys[i];
+        update_value(buf, ++x);
+        lf_rent *e = lfht::make<lf_rent>(k.data(), buf);
+        unsigned long hash = lfht::hash<lf_rent>(k.data());
+        cds_lfht_iter it;
+        urcu_memb_read_lock();
+        cds_lfht_lookup(h, hash, lfht::match<lf_rent>, k.data(), &it);
+        cds_lfht_node *old = cds_lfht_iter_get_node(&it);
+        int rc = old != nullptr
+                     ? cds_lfht_replace(h, &it, hash, lfht::match<lf_rent>, k.data(), &e->node)
+                     : -1;
+        urcu_memb_read_unlock();
+        if (rc != 0) {
+            state.SkipWithError("replace failed");
+            break;
+        }
+        urcu_memb_call_rcu(&caa_container_of(old, lf_rent, node)->rcu, lf_rent_free);
+        if (++i == n)
+            i = 0;
+    }
+    state.SetItemsProcessed((int64_t)state.iterations());
+    urcu_memb_barrier(); /* every replaced entry freed */
+    lfht::destroy<lf_rent>(h);
 }
 
 /* ---- iteration ---- */
@@ -287,6 +387,7 @@ int iter_fn(vcow_slice key, const vcow_val *val_p, void *ctx)
 
 void bm_iterate_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     vcow_cell *c = vcow_load();
     for (auto _ : state) {
         std::size_t sum = 0;
@@ -303,6 +404,7 @@ void bm_iterate_vcow(benchmark::State &state)
 
 void bm_iterate_umap(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     umap *m = um_load();
     for (auto _ : state) {
         std::size_t sum = 0;
@@ -318,6 +420,7 @@ void bm_iterate_umap(benchmark::State &state)
 
 void bm_iterate_lfht(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     cds_lfht *h = lf_load();
     for (auto _ : state) {
         std::size_t sum = 0;
@@ -336,7 +439,7 @@ void bm_iterate_lfht(benchmark::State &state)
 
 /* ---- diff ---- */
 
-int diff_fn(vcow_slice, vcow_val, vcow_val, void *ctx)
+int diff_fn(vcow_slice, const vcow_val *, const vcow_val *, void *ctx)
 {
     ++*(int *)ctx;
     return 0;
@@ -344,6 +447,7 @@ int diff_fn(vcow_slice, vcow_val, vcow_val, void *ctx)
 
 void bm_diff_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     vcow_cell *c = vcow_load();
     vcow_version *a, *b;
     vcow_cell_pin_head(c, &a);
@@ -372,9 +476,10 @@ void bm_diff_vcow(benchmark::State &state)
 
 void bm_memory_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
-        vcow_mem_purge();
+        trim_heaps();
         long r0 = rss_bytes();
         vcow_cell *c = vcow_load();
         vcow_gc_barrier();
@@ -389,8 +494,10 @@ void bm_memory_vcow(benchmark::State &state)
 
 void bm_memory_umap(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
+        trim_heaps();
         long r0 = rss_bytes();
         umap *m = um_load();
         state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
@@ -400,13 +507,25 @@ void bm_memory_umap(benchmark::State &state)
 
 void bm_memory_lfht(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     (void)ks(); /* the key strings are not the table's memory */
     for (auto _ : state) {
+        trim_heaps();
         long r0 = rss_bytes();
         cds_lfht *h = lf_load();
         state.counters["rss_MB"] = (double)(rss_bytes() - r0) / 1e6;
         lf_free(h);
     }
+}
+
+/* Iterations of a lookup or update run: the key count times
+ * VCOW_BENCH_PASSES (default 1). */
+int64_t passes()
+{
+    const char *env = std::getenv("VCOW_BENCH_KEYS");
+    const char *p = std::getenv("VCOW_BENCH_PASSES");
+    int64_t n = env ? (int64_t)std::strtoull(env, nullptr, 10) : 1000000;
+    return n * (p ? std::max<int64_t>(1, (int64_t)std::strtoull(p, nullptr, 10)) : 1);
 }
 
 } // namespace
@@ -418,16 +537,34 @@ BENCHMARK(bm_memory_umap)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_memory_lfht)->Name("memory/cds_lfht")->Iterations(1)->Unit(benchmark::kMillisecond);
 
-BENCHMARK(bm_lookup_vcow)->Name("lookup_hit/vcow");
-BENCHMARK(bm_lookup_umap)->Name("lookup_hit/unordered_map");
-BENCHMARK(bm_lookup_lfht)->Name("lookup_hit/cds_lfht");
+/* Lookups and updates: one pass over the second permutation (every key
+ * once) in one invocation, so each run loads its table once (min_time does
+ * not apply to them). */
+BENCHMARK(bm_lookup_vcow)->Name("lookup_hit/vcow")->Iterations(passes());
+BENCHMARK(bm_lookup_umap)->Name("lookup_hit/unordered_map")->Iterations(passes());
+BENCHMARK(bm_lookup_lfht)->Name("lookup_hit/cds_lfht")->Iterations(passes());
 BENCHMARK(bm_insert_vcow)->Name("insert_loop/vcow_one_txn")->Unit(benchmark::kMillisecond);
-BENCHMARK(bm_insert_umap)->Name("insert_loop/unordered_map")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_insert_umap, plain, false)
+    ->Name("insert_loop/unordered_map")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_insert_umap, reserve, true)
+    ->Name("insert_loop/unordered_map_reserve")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_insert_lfht)->Name("insert_loop/cds_lfht")->Unit(benchmark::kMillisecond);
-BENCHMARK(bm_update_commit_vcow)->Name("update_commit/vcow");
-BENCHMARK(bm_update_umap)->Name("update/unordered_map");
+BENCHMARK(bm_update_commit_vcow)->Name("update_commit/vcow")->Iterations(passes());
+BENCHMARK(bm_update_umap)->Name("update/unordered_map_insert_or_assign")->Iterations(passes());
+BENCHMARK(bm_update_lfht)->Name("update/cds_lfht_replace_call_rcu")->Iterations(passes());
 BENCHMARK(bm_iterate_vcow)->Name("iterate/vcow")->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_iterate_umap)->Name("iterate/unordered_map")->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_iterate_lfht)->Name("iterate/cds_lfht")->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_diff_vcow)->Name("diff_100/vcow")->Unit(benchmark::kMicrosecond);
-BENCHMARK_MAIN();
+int main(int argc, char **argv)
+{
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    bench_alloc::add_context();
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

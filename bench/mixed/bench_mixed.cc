@@ -15,6 +15,9 @@
  *   readers_vs_writer/<impl>       N threads: thread 0 writes flat out while
  *                                  threads 1..N-1 read; counters reads/s (sum
  *                                  over the readers) and writes/s
+ *   readers_vs_writer_1M/<impl>    the same with 2 threads (one writer, one
+ *                                  reader) on a second map of 1M keys, which
+ *                                  no longer fits the caches
  *   memory/<impl>                  1M entries, once (Iterations(1)): counters
  *                                  bytes_per_entry and/or rss_bytes_per_entry
  *   memory/vcow_hamt_history_all   1M keys, 10^5 single-key commits with every
@@ -42,6 +45,10 @@
  *                               replaced record freed through ck_epoch_call
  *                               (each operation is one out-of-line call, as
  *                               vcow's are)
+ *
+ * Allocators: the executable links libvcow.so, so vcow's nodes come from
+ * vcow_allocator() and every other map's memory from the process's malloc;
+ * each benchmark's label names its own (bench/alloc.h).
  *
  * N is VCOW_BENCH_THREADS, default the number of online CPUs, at least 2.
  * Times are wall-clock (UseRealTime).
@@ -76,6 +83,7 @@
 #include <vcow/vcow.h>
 #include <vcow/map.h>
 
+#include "bench/alloc.h"
 #include "bench/lfht.h"
 #include "ck_map.h"
 
@@ -84,6 +92,7 @@ namespace
 
 constexpr std::size_t KLEN = 12, VLEN = 16;
 constexpr std::size_t SHARED_KEYS = 100000;
+constexpr std::size_t BIG_KEYS = 1000000; /* readers_vs_writer_1M */
 constexpr std::size_t MEMORY_KEYS = 1000000;
 constexpr std::size_t HISTORY_COMMITS = 100000;
 const char VALUE[VLEN + 1] = "0123456789abcdef";
@@ -104,6 +113,12 @@ std::vector<std::string> make_keys(std::size_t n)
 const std::vector<std::string> &shared_keys()
 {
     static const std::vector<std::string> keys = make_keys(SHARED_KEYS);
+    return keys;
+}
+
+const std::vector<std::string> &big_keys()
+{
+    static const std::vector<std::string> keys = make_keys(BIG_KEYS);
     return keys;
 }
 
@@ -155,9 +170,9 @@ struct rng {
 };
 
 /* The high half of a draw picks the key, the low half read or write. */
-inline std::size_t pick_key(std::uint64_t r)
+inline std::size_t pick_key(std::uint64_t r, std::size_t n)
 {
-    return (std::size_t)(((r >> 32) * SHARED_KEYS) >> 32);
+    return (std::size_t)(((r >> 32) * n) >> 32);
 }
 
 inline bool pick_write(std::uint64_t r, unsigned write_pct)
@@ -202,16 +217,25 @@ vcow_cell *vcow_open_loaded(const std::vector<std::string> &keys, bool history, 
 }
 
 struct vcow_map {
+    const std::vector<std::string> &keys;
     vcow_cell *cell;
-    vcow_map(bool history, uint64_t keep_last)
-        : cell(vcow_open_loaded(shared_keys(), history, keep_last))
+    vcow_map(bool history, uint64_t keep_last, const std::vector<std::string> &k = shared_keys())
+        : keys(k), cell(vcow_open_loaded(k, history, keep_last))
     {
+    }
+    std::size_t size() const
+    {
+        return keys.size();
+    }
+    static std::string label()
+    {
+        return bench_alloc::vcow_label();
     }
     void thread_begin() {}
     void thread_end() {}
     std::uint64_t read(std::size_t i)
     {
-        const std::string &k = shared_keys()[i];
+        const std::string &k = keys[i];
         vcow_val v;
         vcow_read_lock();
         int rc = vcow_map_getn(vcow_cell_head(cell), k.data(), k.size(), &v);
@@ -221,7 +245,7 @@ struct vcow_map {
     }
     void write(std::size_t i, std::uint64_t x)
     {
-        const std::string &k = shared_keys()[i];
+        const std::string &k = keys[i];
         char buf[VLEN];
         make_value(buf, x);
         if (vcow_map_cell_setn(cell, k.data(), k.size(), vcow_val_bytes(buf, VLEN), nullptr) !=
@@ -295,20 +319,29 @@ struct mutex_lock {
 };
 
 template <class Lock> struct locked_umap {
+    const std::vector<std::string> &keys;
     umap m;
     Lock lock;
-    locked_umap()
+    explicit locked_umap(const std::vector<std::string> &k = shared_keys()) : keys(k)
     {
-        m.reserve(SHARED_KEYS);
-        for (const auto &k : shared_keys())
-            m.emplace(k, std::string(VALUE, VLEN));
+        m.reserve(keys.size());
+        for (const auto &key : keys)
+            m.emplace(key, std::string(VALUE, VLEN));
+    }
+    std::size_t size() const
+    {
+        return keys.size();
+    }
+    static std::string label()
+    {
+        return bench_alloc::malloc_label();
     }
     void thread_begin() {}
     void thread_end() {}
     std::uint64_t read(std::size_t i)
     {
         lock.rlock();
-        auto it = m.find(shared_keys()[i]);
+        auto it = m.find(keys[i]);
         std::uint64_t w = it != m.end() ? first_word(it->second.data()) : 0;
         lock.runlock();
         return w;
@@ -318,7 +351,7 @@ template <class Lock> struct locked_umap {
         char buf[VLEN];
         make_value(buf, x);
         lock.wlock();
-        auto it = m.find(shared_keys()[i]);
+        auto it = m.find(keys[i]);
         if (it != m.end())
             it->second.assign(buf, VLEN); /* same length: no allocation */
         lock.wunlock();
@@ -351,8 +384,17 @@ void lf_destroy(cds_lfht *h)
 }
 
 struct lfht_map {
+    const std::vector<std::string> &keys;
     cds_lfht *h;
-    lfht_map() : h(lf_load(shared_keys())) {}
+    explicit lfht_map(const std::vector<std::string> &k = shared_keys()) : keys(k), h(lf_load(k)) {}
+    std::size_t size() const
+    {
+        return keys.size();
+    }
+    static std::string label()
+    {
+        return bench_alloc::malloc_label();
+    }
     void thread_begin()
     {
         lfht::register_thread();
@@ -360,7 +402,7 @@ struct lfht_map {
     void thread_end() {}
     std::uint64_t read(std::size_t i)
     {
-        const std::string &k = shared_keys()[i];
+        const std::string &k = keys[i];
         urcu_memb_read_lock();
         lf_ent *e = lfht::find<lf_ent>(h, k.data());
         std::uint64_t w = e ? first_word(e->val) : 0;
@@ -369,7 +411,7 @@ struct lfht_map {
     }
     void write(std::size_t i, std::uint64_t x)
     {
-        const std::string &k = shared_keys()[i];
+        const std::string &k = keys[i];
         char buf[VLEN];
         make_value(buf, x);
         lf_ent *e = lfht::make<lf_ent>(k.data(), buf);
@@ -398,13 +440,23 @@ struct lfht_map {
 struct ck_map {
     ckm *m;
     static thread_local ckm_thread *t;
-    ck_map() : m(ckm_create(SHARED_KEYS))
+    const std::vector<std::string> &keys;
+    explicit ck_map(const std::vector<std::string> &k = shared_keys())
+        : m(ckm_create(k.size())), keys(k)
     {
         if (m == nullptr)
             std::abort();
-        for (const auto &k : shared_keys())
-            ckm_load(m, k.data(), VALUE);
+        for (const auto &key : keys)
+            ckm_load(m, key.data(), VALUE);
         ckm_share(m);
+    }
+    std::size_t size() const
+    {
+        return keys.size();
+    }
+    static std::string label()
+    {
+        return bench_alloc::malloc_label();
     }
     void thread_begin()
     {
@@ -417,13 +469,13 @@ struct ck_map {
     }
     std::uint64_t read(std::size_t i)
     {
-        return ckm_read(m, t, shared_keys()[i].data());
+        return ckm_read(m, t, keys[i].data());
     }
     void write(std::size_t i, std::uint64_t x)
     {
         char buf[VLEN];
         make_value(buf, x);
-        ckm_write(m, t, shared_keys()[i].data(), buf);
+        ckm_write(m, t, keys[i].data(), buf);
     }
 };
 
@@ -461,17 +513,44 @@ ck_map &the_ck()
     return m;
 }
 
+/* The same maps with 1M keys, for readers_vs_writer_1M (built on first use;
+ * the 100k-key ones above are not touched by it). */
+vcow_map &big_vcow()
+{
+    static vcow_map m(false, 0, big_keys());
+    return m;
+}
+
+locked_umap<shared_mutex_lock> &big_umap()
+{
+    static locked_umap<shared_mutex_lock> m(big_keys());
+    return m;
+}
+
+lfht_map &big_lfht()
+{
+    static lfht_map m(big_keys());
+    return m;
+}
+
+ck_map &big_ck()
+{
+    static ck_map m(big_keys());
+    return m;
+}
+
 /* ---- the workloads ---- */
 
 template <class Map> void bm_mixed(benchmark::State &state, Map &(*get)(), unsigned write_pct)
 {
     Map &m = get(); /* thread-safe first build; all threads wait at the loop */
     m.thread_begin();
+    state.SetLabel(Map::label());
     rng r{0x5eed0000ULL + (std::uint64_t)state.thread_index() * 0x10001ULL};
     std::uint64_t sum = 0, x = (std::uint64_t)state.thread_index() << 48;
     for (auto _ : state) {
         std::uint64_t d = r.next();
-        std::size_t i = pick_key(d);
+        std::size_t i = pick_key(d, m.size());
         if (pick_write(d, write_pct))
             m.write(i, ++x);
         else
@@ -496,6 +575,7 @@ template <class Map> void bm_readers_vs_writer(benchmark::State &state, Map &(*g
     using clock = std::chrono::steady_clock;
     Map &m = get();
     m.thread_begin();
+    state.SetLabel(Map::label());
     const bool writer = state.thread_index() == 0;
     if (writer)
         readers_left.store(state.threads() - 1);
@@ -507,7 +587,7 @@ template <class Map> void bm_readers_vs_writer(benchmark::State &state, Map &(*g
     for (auto _ : state) {
         if (it == 0)
             t0 = clock::now();
-        std::size_t i = pick_key(r.next());
+        std::size_t i = pick_key(r.next(), m.size());
         if (writer)
             m.write(i, ++x);
         else
@@ -516,7 +596,7 @@ template <class Map> void bm_readers_vs_writer(benchmark::State &state, Map &(*g
         if (++it == n) {
             if (writer) {
                 while (readers_left.load(std::memory_order_acquire) > 0) {
-                    m.write(pick_key(r.next()), ++x);
+                    m.write(pick_key(r.next(), m.size()), ++x);
                     ops++;
                 }
             } else {
@@ -536,6 +616,7 @@ template <class Map> void bm_readers_vs_writer(benchmark::State &state, Map &(*g
 
 void bm_memory_vcow(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     const std::vector<std::string> keys = make_keys(MEMORY_KEYS);
     for (auto _ : state) {
         trim_heaps();
@@ -592,6 +673,7 @@ std::size_t string_heap(const std::string &s)
 
 void bm_memory_umap(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     const std::vector<std::string> keys = make_keys(MEMORY_KEYS);
     for (auto _ : state) {
         trim_heaps();
@@ -613,6 +695,7 @@ void bm_memory_umap(benchmark::State &state)
 
 void bm_memory_lfht(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::malloc_label());
     const std::vector<std::string> keys = make_keys(MEMORY_KEYS);
     for (auto _ : state) {
         trim_heaps();
@@ -627,6 +710,7 @@ void bm_memory_lfht(benchmark::State &state)
  * (bytes of the cell after - before) / commits, from vcow's counters. */
 void bm_memory_history(benchmark::State &state)
 {
+    state.SetLabel(bench_alloc::vcow_label());
     const std::vector<std::string> keys = make_keys(MEMORY_KEYS);
     for (auto _ : state) {
         vcow_cell *c = vcow_open_loaded(keys, true, 0);
@@ -690,6 +774,14 @@ void add_impl(const std::string &impl, Map &(*get)(), int threads, bool readers_
     }
 }
 
+template <class Map> void add_rw_1m(const std::string &impl, Map &(*get)())
+{
+    auto *b = benchmark::RegisterBenchmark(
+        ("readers_vs_writer_1M/" + impl).c_str(),
+        [get](benchmark::State &s) { bm_readers_vs_writer<Map>(s, get); });
+    b->Threads(2)->UseRealTime();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -701,6 +793,8 @@ int main(int argc, char **argv)
     benchmark::AddCustomContext("vcow_bench_threads", std::to_string(threads));
     benchmark::AddCustomContext("vcow_gc_backend", vcow_gc_backend());
     benchmark::AddCustomContext("vcow_bench_mixed_keys", std::to_string(SHARED_KEYS));
+    benchmark::AddCustomContext("vcow_bench_mixed_big_keys", std::to_string(BIG_KEYS));
+    bench_alloc::add_context();
 
     /* Memory first, on a fresh heap. */
     benchmark::RegisterBenchmark("memory/vcow_hamt", bm_memory_vcow)->Iterations(1);
@@ -715,6 +809,13 @@ int main(int argc, char **argv)
     add_impl("umap_mutex", the_umap<mutex_lock>, threads, true);
     add_impl("cds_lfht", the_lfht, threads, true);
     add_impl("ck_hs", the_ck, threads, true);
+
+    /* One writer and one reader on 1M keys (two threads whatever
+     * VCOW_BENCH_THREADS says): the map no longer fits the caches. */
+    add_rw_1m("vcow_hamt", big_vcow);
+    add_rw_1m("umap_shared_mutex", big_umap);
+    add_rw_1m("cds_lfht", big_lfht);
+    add_rw_1m("ck_hs", big_ck);
 
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -28,6 +28,9 @@
 
 #include "doc.h"
 #include "http.h"
+#ifdef CONFIG_SERVER_ETCD
+#include "etcd_http.h"
+#endif
 #include "request.h"
 #include "watch.h"
 
@@ -35,6 +38,7 @@ struct server {
     struct MHD_Daemon *daemon;
     vcow_cell *cell;
     struct watchers *watchers;
+    struct vcow_mirror *mirror; /* --etcd: answered by etcd_http.c */
 };
 
 #define MAX_BODY (1 << 20)
@@ -85,6 +89,22 @@ static enum MHD_Result reply_etag(struct MHD_Connection *conn, unsigned status, 
 static enum MHD_Result fail(struct MHD_Connection *conn, unsigned status, const char *msg)
 {
     return reply(conn, status, json_pack("{s:s}", "error", msg));
+}
+
+enum MHD_Result http_reply(struct MHD_Connection *conn, unsigned status, json_t *j)
+{
+    return reply(conn, status, j);
+}
+
+enum MHD_Result http_reply_etag(struct MHD_Connection *conn, unsigned status, json_t *j,
+                                uint64_t seq)
+{
+    return reply_etag(conn, status, j, seq);
+}
+
+enum MHD_Result http_fail(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+    return fail(conn, status, msg);
 }
 
 /* The version a GET asks for: pinned (release with vcow_version_unpin). */
@@ -331,6 +351,13 @@ static enum MHD_Result route(struct server *srv, struct MHD_Connection *conn, co
                              const struct target *t, struct request *req)
 {
     vcow_cell *cell = srv->cell;
+#ifdef CONFIG_SERVER_ETCD
+    if (srv->mirror != NULL) {
+        if (req->too_big)
+            return fail(conn, 413, "body over 1 MiB");
+        return etcd_route(cell, srv->mirror, conn, method, t, req->body, req->len);
+    }
+#endif
     if (strcmp(method, "POST") == 0) {
         if (strcmp(t->path, "/config") != 0)
             return fail(conn, 404, "POST goes to /config");
@@ -424,12 +451,33 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static struct server *start(vcow_cell *cell, struct vcow_mirror *m, unsigned port, unsigned threads,
+                            unsigned *bound);
+
 struct server *http_start(vcow_cell *cell, unsigned port, unsigned threads, unsigned *bound)
+{
+    return start(cell, NULL, port, threads, bound);
+}
+
+struct server *http_start_etcd(vcow_cell *cell, struct vcow_mirror *m, unsigned port,
+                               unsigned threads, unsigned *bound)
+{
+#ifdef CONFIG_SERVER_ETCD
+    return start(cell, m, port, threads, bound);
+#else
+    (void)cell, (void)m, (void)port, (void)threads, (void)bound;
+    return NULL;
+#endif
+}
+
+static struct server *start(vcow_cell *cell, struct vcow_mirror *m, unsigned port, unsigned threads,
+                            unsigned *bound)
 {
     struct server *srv = calloc(1, sizeof(*srv));
     if (srv == NULL)
         return NULL;
     srv->cell = cell;
+    srv->mirror = m;
     srv->watchers = watchers_start(cell);
     if (srv->watchers == NULL) {
         free(srv);

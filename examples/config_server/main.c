@@ -4,6 +4,11 @@
  *
  *   config_server --config FILE [--port N] [--threads N] [--keep N]
  *                 [--reload-every-ms N]
+ *   config_server --etcd URLS --prefix P [--port N] [--threads N] [--keep N]
+ *
+ * With --etcd the document lives in etcd under P/ (one key per leaf,
+ * etcd_doc.h) and the cell is a mirror of it (vcow/mirror.h): versions are
+ * etcd revisions, POST writes through to etcd (etcd_http.c).
  *
  * Workers answer from the head (or a pinned old version) without a lock;
  * reloads, on SIGHUP or when FILE changes (inotify), and POST /config
@@ -26,6 +31,9 @@
 #include <unistd.h>
 
 #include <vcow/map.h>
+#ifdef CONFIG_SERVER_ETCD
+#include <vcow/mirror.h>
+#endif
 
 #include "doc.h"
 #include "http.h"
@@ -81,9 +89,68 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
+/* Block SIGINT and SIGTERM and wait for one (the workers inherit the mask). */
+static void wait_for_stop(void)
+{
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    int sig;
+    sigwait(&sigs, &sig);
+}
+
+#ifdef CONFIG_SERVER_ETCD
+static int serve_etcd(const char *urls, const char *prefix, unsigned port, unsigned threads,
+                      unsigned long keep)
+{
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    struct vcow_cell_opts opts = {.size = sizeof(opts), .history = true, .keep_last = keep};
+    vcow_cell *cell;
+    if (vcow_cell_open(VCOW_KIND_MAP, &opts, &cell) != VCOW_OK)
+        return 1;
+    /* P and P/ name the same document: the keys under "P/". */
+    char *pfx = malloc(strlen(prefix) + 2);
+    if (pfx == NULL)
+        return 1;
+    strcpy(pfx, prefix);
+    if (pfx[0] == '\0' || pfx[strlen(pfx) - 1] != '/')
+        strcat(pfx, "/");
+    struct vcow_mirror_opts mo = {
+        .size = sizeof(mo), .endpoints = urls, .prefix = pfx, .verbose = true};
+    vcow_mirror *m;
+    int rc = vcow_mirror_start(cell, &mo, &m);
+    if (rc != VCOW_OK) {
+        fprintf(stderr, "config_server: --etcd %s: %s\n", urls, vcow_strerror(rc));
+        return 1;
+    }
+    if (vcow_mirror_wait(m, 0, 10 * 1000000000LL) != VCOW_OK)
+        fprintf(stderr, "config_server: no etcd answered in 10 s; serving an empty document "
+                        "until one does\n");
+    unsigned bound = 0;
+    struct server *d = http_start_etcd(cell, m, port, threads, &bound);
+    if (d == NULL) {
+        fprintf(stderr, "config_server: cannot listen on 127.0.0.1:%u\n", port);
+        return 1;
+    }
+    printf("listening on 127.0.0.1:%u (etcd %s, prefix %s)\n", bound, urls, pfx);
+    fflush(stdout);
+    wait_for_stop();
+    http_stop(d);
+    vcow_mirror_stop(m);
+    free(pfx);
+    return vcow_cell_close(cell) == VCOW_OK ? 0 : 1;
+}
+#endif
+
 int main(int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *etcd = NULL, *prefix = NULL;
     unsigned port = 8080, threads = 4;
     unsigned long keep = 100000;
     long reload_ms = 0;
@@ -98,9 +165,28 @@ int main(int argc, char **argv)
             keep = strtoul(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--reload-every-ms") == 0)
             reload_ms = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--etcd") == 0)
+            etcd = argv[i + 1];
+        else if (strcmp(argv[i], "--prefix") == 0)
+            prefix = argv[i + 1];
+    }
+    if (etcd != NULL) {
+#ifdef CONFIG_SERVER_ETCD
+        if (prefix == NULL) {
+            fprintf(stderr, "usage: %s --etcd URLS --prefix P [--port N] [--threads N]\n", argv[0]);
+            return 2;
+        }
+        return serve_etcd(etcd, prefix, port, threads, keep);
+#else
+        fprintf(stderr, "config_server: built without libvcow-mirror (libcurl): no --etcd\n");
+        return 2;
+#endif
     }
     if (file == NULL) {
-        fprintf(stderr, "usage: %s --config FILE [--port N] [--threads N] [--keep N]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s --config FILE [--port N] [--threads N] [--keep N]\n"
+                "       %s --etcd URLS --prefix P [--port N] [--threads N] [--keep N]\n",
+                argv[0], argv[0]);
         return 2;
     }
 

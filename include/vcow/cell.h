@@ -317,8 +317,11 @@ VCOW_API int vcow_cell_trim(vcow_cell *cell, uint64_t keep_from);
  * txn wrote). Returns:
  * @code{.unparsed}
  *   VCOW_OK        committed; the txn is finished
- *   VCOW_ECONFLICT the head moved since begin; everything the txn made is
- *                  freed, nothing was retired; the txn is finished
+ *   VCOW_ECONFLICT the head moved since begin (and the txn could not be
+ *                  rebased, see vcow_txn_set_rebase); everything the txn
+ *                  made is freed, nothing was retired; the txn is finished
+ *   VCOW_ECOND     a condition of the txn does not hold (see
+ *                  vcow_txn_if_seq); finished as for VCOW_ECONFLICT
  *   VCOW_ENOMEM    nothing changed; the txn is still open (retry or abort)
  *   VCOW_ESTATE    the txn was already finished (commit twice, use after
  *                  commit or abort), or is inside a nested structure
@@ -365,6 +368,58 @@ VCOW_API int vcow_txn_set_time(vcow_txn *txn, int64_t t_ns);
 VCOW_API int vcow_txn_set_tag(vcow_txn *txn, const void *tag, size_t len);
 /** @} */
 
+/**
+ * Conditional commits and rebase (docs/ARCHITECTURE.md, "Conditional
+ * commits and rebase"). A txn may carry conditions; its commit publishes
+ * only if they hold, and answers VCOW_ECOND otherwise: nothing is
+ * committed and the txn is finished, everything it made freed, as for
+ * VCOW_ECONFLICT. vcow_cell_update does not retry VCOW_ECOND (running fn
+ * again on a newer head cannot make a failed condition hold); it returns it.
+ *
+ * vcow_txn_if_seq: commit only if the head is still version seq when the
+ * commit publishes (an HTTP If-Match). The txn's base must be seq (else
+ * the commit fails), and a txn that loses its CAS with this condition
+ * answers VCOW_ECOND, not VCOW_ECONFLICT, and never rebases.
+ *
+ * Per-key conditions of map and tree cells (vcow_map_if_unchanged,
+ * vcow_map_if_unchanged_since, vcow_map_if_equal and the tree's alike,
+ * vcow/map.h) name keys of the cell's own structure. A key is written by a
+ * version when its value there differs from its value in the version
+ * before: added, removed, changed (bytes by content, numbers by bit
+ * pattern, a nested structure by identity, so any commit that changed
+ * something inside it). A put of the value the key already holds is no
+ * write; a change and a change back are two (as etcd's mod_revision, but
+ * by value). A condition is checked against the txn's base when it is
+ * added (a failure is remembered for the commit), and again against the
+ * new head if the txn rebases.
+ *
+ * vcow_txn_set_rebase(txn, true): when the commit loses its CAS, the txn
+ * is moved onto the new head instead of failing, if the commits in
+ * between changed no key the txn read and none it wrote, and its
+ * conditions hold on the new head; the commit then tries again. Reads
+ * count when made through vcow_txn_view(txn) with vcow_map_get /
+ * vcow_map_contains (by key); any other read through the view (iteration,
+ * len, paths, diff, a nested structure) counts as a read of every key.
+ * Reads made elsewhere (vcow_txn_base, the head in a read section) are not
+ * seen: name such keys with vcow_map_if_unchanged. A key the txn wrote
+ * counts at node granularity: another commit's change of a key that lies
+ * in a map node the txn copied is a conflict even if the txn wrote
+ * another key of that node (false conflicts, never lost updates). A txn
+ * that changed a nested structure's content, or that is a vcow_txn_if_seq
+ * txn, conflicts instead of rebasing. Opt-in, because the code written for
+ * VCOW_ECONFLICT may rely on reads rebase cannot see. Map cells only
+ * (VCOW_EINVAL for other kinds); VCOW_ESTATE once the txn has read through
+ * its view (those reads were not recorded). Values read through the view
+ * before a rebase point into nodes the rebase frees.
+ *
+ * Errors: VCOW_EINVAL (NULL), VCOW_ESTATE (finished txn), VCOW_ENOMEM
+ * (vcow_txn_if_seq: nothing changed).
+ * @{
+ */
+VCOW_API int vcow_txn_if_seq(vcow_txn *txn, uint64_t seq);
+VCOW_API int vcow_txn_set_rebase(vcow_txn *txn, bool on);
+/** @} */
+
 /** The version the txn started from (pinned by the txn while it is open). */
 VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 
@@ -382,7 +437,8 @@ VCOW_API const vcow_version *vcow_txn_base(const vcow_txn *txn);
 VCOW_API const vcow_version *vcow_txn_view(const vcow_txn *txn);
 
 /**
- * Run fn on a txn begun on the head and commit; on VCOW_ECONFLICT begin
+ * Run fn on a txn begun on the head and commit; on VCOW_ECONFLICT (not on
+ * VCOW_ECOND, see above) begin
  * again on the new head and re-run fn, with exponential backoff
  * (ConcurrencyKit's ck_backoff) between attempts. fn may therefore run
  * several times and must have no side effects outside the txn. If fn

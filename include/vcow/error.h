@@ -28,6 +28,7 @@ enum vcow_error {
     VCOW_EAGAIN = -30508,    /**< the resource is busy; the call may be retried */
     VCOW_EDEPS = -30509,     /**< a system facility vcow needs is unavailable */
     VCOW_ETYPE = -30510,     /**< the value has another type than the one asked for */
+    VCOW_ECOND = -30511, /**< a commit condition does not hold (vcow/cell.h); nothing committed */
 };
 
 /**

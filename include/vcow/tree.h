@@ -161,6 +161,19 @@ VCOW_API int vcow_tree_diff(const vcow_version *a, const vcow_version *b, vcow_d
                             void *ctx);
 /** @} */
 
+/**
+ * vcow_tree_diff restricted to the keys inside a range (bounds and flags
+ * as vcow_tree_range; VCOW_TREE_REVERSE is VCOW_EINVAL): the same calls,
+ * in key order, for the keys of the range only. The walk starts at the
+ * range's first key in both versions and stops at its end, so two nearby
+ * versions diff in O(log n + changes inside the range * log n), whatever
+ * changed outside it. VCOW_ERANGE when lo > hi; VCOW_EINVAL as for
+ * vcow_tree_diff.
+ */
+VCOW_API int vcow_tree_diff_range(const vcow_version *a, const vcow_version *b, const void *lo,
+                                  size_t lolen, const void *hi, size_t hilen, unsigned flags,
+                                  vcow_diff_fn *fn, void *ctx);
+
 /** *eq = whether a and b hold the same keys and values (shared subtrees
  * skipped; keys compared under the cell's order). VCOW_EINVAL as diff. */
 VCOW_API int vcow_tree_equal(const vcow_version *a, const vcow_version *b, bool *eq);
@@ -277,6 +290,57 @@ struct vcow_tree_kv {
 VCOW_API int vcow_tree_bulk_load(vcow_txn *txn, const struct vcow_tree_kv *items, size_t n);
 
 /* ---- cell conveniences: one-op txns through vcow_cell_update ---- */
+
+/* ---- commit conditions (vcow/cell.h, "Conditional commits and rebase") ---- */
+
+/**
+ * Conditions on key of the cell's tree (not of a nested structure, even while
+ * the txn is entered in one); the commit answers VCOW_ECOND when one does
+ * not hold. What counts as a write is in vcow/cell.h (by value: a put of
+ * the same value is none; a change and a change back are two).
+ *
+ *   - _if_unchanged: key is not written after the txn's base (and, if the
+ *     txn rebases, up to the head it commits onto: a write there makes the
+ *     commit answer VCOW_ECONFLICT, which vcow_cell_update retries). Also
+ *     how a rebasing txn declares a read made outside its view.
+ *   - _if_unchanged_since: key is not written by any version after seq (an
+ *     etcd mod_revision compare: seq is the version the caller last saw).
+ *     The versions from seq to the base must still be kept (history, or a
+ *     pin of seq): VCOW_ENOENT otherwise; VCOW_ERANGE for seq after the
+ *     txn's base.
+ *   - _if_equal: key holds val (bytes by content, numbers by bit pattern)
+ *     in the version the commit replaces; val of type VCOW_T_NONE means
+ *     "key is absent". Nested structures cannot be compared (VCOW_EINVAL).
+ *
+ * Each is checked against the base when added (the answer is VCOW_OK
+ * either way; the commit reports), so it costs one lookup, or one per
+ * version for _since. Errors: VCOW_EINVAL (NULL txn, bad key or value, not
+ * a tree cell), VCOW_ESTATE (finished txn), VCOW_ENOMEM (nothing added).
+ * @{
+ */
+VCOW_API int vcow_tree_if_unchanged(vcow_txn *txn, const char *key);
+VCOW_API int vcow_tree_if_unchangedn(vcow_txn *txn, const void *key, size_t klen);
+VCOW_API int vcow_tree_if_unchanged_since(vcow_txn *txn, const char *key, uint64_t seq);
+VCOW_API int vcow_tree_if_unchanged_sincen(vcow_txn *txn, const void *key, size_t klen,
+                                           uint64_t seq);
+VCOW_API int vcow_tree_if_equal(vcow_txn *txn, const char *key, vcow_val val);
+VCOW_API int vcow_tree_if_equaln(vcow_txn *txn, const void *key, size_t klen, vcow_val val);
+/** @} */
+
+/**
+ * *seq = the seq of the newest version up to v that wrote key (its value
+ * differs from the version before; 0 when no version since version 0
+ * did), as etcd's mod_revision. Walks back one version at a time, so it
+ * costs a lookup per version passed. VCOW_ENOENT when the answer lies
+ * before the oldest version the cell still keeps (history off: usually
+ * only the head and pinned versions; use history). v must be a version or
+ * a pin of one (VCOW_EINVAL for a view or a txn view). May be called
+ * inside or outside a read section.
+ * @{
+ */
+VCOW_API int vcow_tree_mod_seq(const vcow_version *v, const char *key, uint64_t *seq);
+VCOW_API int vcow_tree_mod_seqn(const vcow_version *v, const void *key, size_t klen, uint64_t *seq);
+/** @} */
 
 /** Set key to val in one commit; *seq (if not NULL) receives its sequence number. @{ */
 VCOW_API int vcow_tree_cell_set(vcow_cell *cell, const char *key, vcow_val val, uint64_t *seq);

@@ -17,5 +17,7 @@
 #include <vcow/map.h>
 #include <vcow/rope.h>
 #include <vcow/tree.h>
+#include <vcow/watch.h>
+#include <vcow/revert.h>
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "box_int.h"
 #include "runtime/txn.h"
 #include <vcow/box.h>
 
@@ -35,7 +36,8 @@ static void box_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx)
     (void)ctx;
 }
 
-const struct vcow_kind_ops vcow_box_ops = {.name = "box", .walk = box_walk};
+const struct vcow_kind_ops vcow_box_ops = {
+    .name = "box", .walk = box_walk, .revert = vcow__box_revert};
 
 static void read_node(const struct vcow_node *n, vcow_val *out)
 {

@@ -20,6 +20,7 @@
  * at once).
  */
 #include "hamt_node.h"
+#include "hamt_path.h" /* vcow__hamt_revert */
 
 /* ---- the kind ---- */
 
@@ -36,12 +37,14 @@ static void hamt_walk(const struct vcow_node *node, vcow_child_fn *visit, void *
         else if (ent_nested(e) && e->nested != NULL)
             visit(e->nested, ctx);
     }
-    struct hnode **ch = children(n);
+    const struct hslot *ch = slots_at(n, nd);
     for (unsigned i = 0; i < nn; i++)
-        visit(&ch[i]->hdr, ctx);
+        visit(&ch[i].node->hdr, ctx);
 }
 
-const struct vcow_kind_ops vcow_map_ops = {.name = "map", .walk = hamt_walk};
+extern const struct vcow_cond_ops vcow__hamt_cond_ops; /* hamt_cond.c */
+const struct vcow_kind_ops vcow_map_ops = {
+    .name = "map", .walk = hamt_walk, .revert = vcow__hamt_revert, .cond = &vcow__hamt_cond_ops};
 
 /* ---- allocation plan: everything an operation allocates, freed on failure ---- */
 
@@ -201,7 +204,7 @@ static int build_pair(vcow_txn *t, const struct hent *e1, uint64_t h1, const str
         c->datamap = 0;
         c->nodemap = 1u << frag(h1, d);
         c->count = 2;
-        children(c)[0] = b;
+        slot_set(&slots_at(c, 0)[0], b);
         b = c;
     }
     *out = b;
@@ -256,7 +259,7 @@ static struct hnode *relink(vcow_txn *t, struct hnode *const *path, struct hnode
         if (p != path[i])
             copy_body(p, path[i]);
         uint32_t bit = 1u << frag(hash, i);
-        children(p)[bindex(p->nodemap, bit)] = child;
+        slot_set(&slots(p)[bindex(p->nodemap, bit)], child);
         p->count = (uint64_t)((int64_t)p->count + delta);
         child = p;
     }
@@ -273,9 +276,13 @@ int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, 
     enum set_op op = OP_NEWROOT;
     unsigned L = 0, idx = 0;
     uint32_t bit = 0;
+    /* The descent reads each node's bitmaps from the slot that leads to it
+     * (as map_find does) and only prefetches the node's header, which the
+     * copies below read: one dependent miss per level, not two. */
+    uint32_t dm = n != NULL ? n->datamap : 0, nm = n != NULL ? n->nodemap : 0;
     while (n != NULL) {
         path[L] = n;
-        if (n->hdr.type == HN_COLL) {
+        if (L == HAMT_COLL_DEPTH) { /* collision nodes live at this depth only */
             unsigned i;
             int c = 1;
             for (i = 0; i < n->datamap; i++) {
@@ -290,17 +297,21 @@ int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, 
             break;
         }
         bit = 1u << frag(k->hash, L);
-        if (n->datamap & bit) {
-            idx = bindex(n->datamap, bit);
+        if (dm & bit) {
+            idx = bindex(dm, bit);
             op = ent_key_eq(&n->ent[idx], k) ? OP_OVERWRITE : OP_PUSHDOWN;
             break;
         }
-        if (n->nodemap & bit) {
-            n = children(n)[bindex(n->nodemap, bit)];
+        if (nm & bit) {
+            const struct hslot *sl = &slots_at(n, popc(dm))[bindex(nm, bit)];
+            n = sl->node;
+            dm = sl->datamap;
+            nm = sl->nodemap;
+            __builtin_prefetch(n);
             L++;
             continue;
         }
-        idx = bindex(n->datamap, bit);
+        idx = bindex(dm, bit);
         op = OP_INSERT;
         break;
     }
@@ -382,7 +393,7 @@ int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, 
         memcpy(nl->ent, old->ent, idx * sizeof(struct hent));
         nl->ent[idx] = ne;
         memcpy(nl->ent + idx + 1, old->ent + idx, (nd - idx) * sizeof(struct hent));
-        memcpy(children(nl), children(old), nn * sizeof(struct hnode *));
+        memcpy(slots(nl), slots_at(old, nd), nn * sizeof(struct hslot));
         break;
     case OP_PUSHDOWN: {
         nl->hdr.type = HN_BITMAP;
@@ -392,10 +403,10 @@ int vcow__hamt_map_set(vcow_txn *t, struct hnode **rootp, const struct hkey *k, 
         memcpy(nl->ent, old->ent, idx * sizeof(struct hent));
         memcpy(nl->ent + idx, old->ent + idx + 1, (nd - idx - 1) * sizeof(struct hent));
         unsigned ci = bindex(nl->nodemap, bit);
-        struct hnode **dc = children(nl), **sc = children(old);
-        memcpy(dc, sc, ci * sizeof(struct hnode *));
-        dc[ci] = sub;
-        memcpy(dc + ci + 1, sc + ci, (nn - ci) * sizeof(struct hnode *));
+        struct hslot *dc = slots(nl), *sc = slots_at(old, nd);
+        memcpy(dc, sc, ci * sizeof(struct hslot));
+        slot_set(&dc[ci], sub);
+        memcpy(dc + ci + 1, sc + ci, (nn - ci) * sizeof(struct hslot));
         break;
     }
     }
@@ -412,11 +423,13 @@ int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
     struct hnode *path[HAMT_COLL_DEPTH + 1];
     struct hnode *n = *rootp;
     unsigned L = 0, idx = 0;
+    /* Bitmaps from the slots, headers prefetched: as in the set. */
+    uint32_t dm = n != NULL ? n->datamap : 0, nm = n != NULL ? n->nodemap : 0;
     for (;;) {
         if (n == NULL)
             return VCOW_ENOENT;
         path[L] = n;
-        if (n->hdr.type == HN_COLL) {
+        if (L == HAMT_COLL_DEPTH) {
             for (idx = 0; idx < n->datamap; idx++)
                 if (ent_key_eq(&n->ent[idx], k))
                     break;
@@ -425,15 +438,19 @@ int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
             break;
         }
         uint32_t bit = 1u << frag(k->hash, L);
-        if (n->datamap & bit) {
-            idx = bindex(n->datamap, bit);
+        if (dm & bit) {
+            idx = bindex(dm, bit);
             if (!ent_key_eq(&n->ent[idx], k))
                 return VCOW_ENOENT;
             break;
         }
-        if (!(n->nodemap & bit))
+        if (!(nm & bit))
             return VCOW_ENOENT;
-        n = children(n)[bindex(n->nodemap, bit)];
+        const struct hslot *sl = &slots_at(n, popc(dm))[bindex(nm, bit)];
+        n = sl->node;
+        dm = sl->datamap;
+        nm = sl->nodemap;
+        __builtin_prefetch(n);
         L++;
     }
 
@@ -484,14 +501,14 @@ int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
     if (nj != NULL) {
         nj->hdr.type = oj->hdr.type;
         nj->count = oj->count - 1;
-        struct hnode **dc = children(oj), **sc = children(oj);
+        const struct hslot *sc = slots_at(oj, nd);
         if (!moving) {
             uint32_t bit = 1u << frag(k->hash, J);
             nj->datamap = oj->hdr.type == HN_COLL ? oj->datamap - 1 : oj->datamap & ~bit;
             nj->nodemap = oj->nodemap;
             memcpy(nj->ent, oj->ent, idx * sizeof(struct hent));
             memcpy(nj->ent + idx, oj->ent + idx + 1, (nd - idx - 1) * sizeof(struct hent));
-            memcpy(children(nj), sc, nn * sizeof(struct hnode *));
+            memcpy(slots(nj), sc, nn * sizeof(struct hslot));
         } else {
             uint32_t bit = 1u << frag(k->hash, J);
             nj->datamap = oj->datamap | bit;
@@ -500,9 +517,9 @@ int vcow__hamt_map_del(vcow_txn *t, struct hnode **rootp, const struct hkey *k)
             memcpy(nj->ent, oj->ent, di * sizeof(struct hent));
             nj->ent[di] = surv;
             memcpy(nj->ent + di + 1, oj->ent + di, (nd - di) * sizeof(struct hent));
-            dc = children(nj);
-            memcpy(dc, sc, ci * sizeof(struct hnode *));
-            memcpy(dc + ci, sc + ci + 1, (nn - ci - 1) * sizeof(struct hnode *));
+            struct hslot *dc = slots(nj);
+            memcpy(dc, sc, ci * sizeof(struct hslot));
+            memcpy(dc + ci, sc + ci + 1, (nn - ci - 1) * sizeof(struct hslot));
         }
     }
     for (unsigned i = J; i <= L; i++)
@@ -558,7 +575,8 @@ struct hent *vcow__hamt_own_path(vcow_txn *t, struct hnode **rootp, const struct
             *rc = VCOW_ENOENT;
             return NULL;
         }
-        slot = &children(n)[bindex(n->nodemap, bit)];
+        /* The copy below keeps the child's bitmaps: the slot's stay exact. */
+        slot = &slots(n)[bindex(n->nodemap, bit)].node;
     }
 }
 

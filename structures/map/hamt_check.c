@@ -141,15 +141,21 @@ static int check_node(const struct hnode *n, struct chk c, bool root, uint64_t *
         if (!(n->datamap & bit) || bindex(n->datamap, bit) != i)
             FAIL("entry in the wrong slot");
     }
-    struct hnode **ch = children(n);
+    const struct hslot *ch = slots(n);
     uint32_t m = n->nodemap;
     for (unsigned i = 0; i < nn; i++) {
         uint32_t bit = m & (0u - m);
         m &= m - 1;
         unsigned f = (unsigned)__builtin_ctz(bit);
         struct chk cc = {c.prefix | ((uint64_t)f << (c.depth * HAMT_BITS)), c.depth + 1};
+        if (ch[i].node == NULL)
+            FAIL("child slot %u without a node", i);
+        /* Lookups trust the slot's copy of the child's bitmaps. */
+        if (ch[i].datamap != ch[i].node->datamap || ch[i].nodemap != ch[i].node->nodemap)
+            FAIL("child slot %u bitmaps %#x/%#x, the child's %#x/%#x", i, ch[i].datamap,
+                 ch[i].nodemap, ch[i].node->datamap, ch[i].node->nodemap);
         uint64_t sub = 0;
-        int rc = check_node(ch[i], cc, false, &sub);
+        int rc = check_node(ch[i].node, cc, false, &sub);
         if (rc != VCOW_OK)
             return rc;
         if (sub < 2)

@@ -279,6 +279,37 @@ static int deep_vals(struct deep *d, const vcow_val *x, const vcow_val *y, bool 
     return sy != SH_NONE ? all_leaves(d, y, sy, true) : 0;
 }
 
+static void deep_init(struct deep *d, const vcow_version *a, const vcow_version *b,
+                      vcow_diff_fn *fn, void *ctx)
+{
+    d->fn = fn;
+    d->ctx = ctx;
+    d->vp.a = a;
+    d->vp.b = b;
+    d->buf = d->small;
+    d->buf[0] = '\0';
+    d->len = 0;
+    d->cap = sizeof(d->small);
+    d->depth = 0;
+    d->heap = false;
+}
+
+static void deep_done(struct deep *d)
+{
+    if (d->heap)
+        vcow_node_free(NULL, VCOW_MEM_META, d->buf, d->cap);
+}
+
+int vcow__hamt_diff_deep_vals(const vcow_version *a, const vcow_version *b, const vcow_val *x,
+                              const vcow_val *y, vcow_diff_fn *fn, void *ctx)
+{
+    struct deep d;
+    deep_init(&d, a, b, fn, ctx);
+    int rc = deep_vals(&d, x, y, false);
+    deep_done(&d);
+    return rc;
+}
+
 int vcow_map_diff_deep(const vcow_version *a, const vcow_version *b, const char *path,
                        vcow_diff_fn *fn, void *ctx)
 {
@@ -289,18 +320,8 @@ int vcow_map_diff_deep(const vcow_version *a, const vcow_version *b, const char 
     if (rc != VCOW_OK)
         return rc;
     struct deep d;
-    d.fn = fn;
-    d.ctx = ctx;
-    d.vp.a = a;
-    d.vp.b = b;
-    d.buf = d.small;
-    d.buf[0] = '\0';
-    d.len = 0;
-    d.cap = sizeof(d.small);
-    d.depth = 0;
-    d.heap = false;
+    deep_init(&d, a, b, fn, ctx);
     rc = vcow__hamt_diff_roots(&d.vp, ca.root, cb.root, differing_key, &d);
-    if (d.heap)
-        vcow_node_free(NULL, VCOW_MEM_META, d.buf, d.cap);
+    deep_done(&d);
     return rc;
 }

@@ -37,9 +37,9 @@ static int walk(const struct hnode *n, struct from *f)
         if (rc != 0)
             return rc;
     }
-    struct hnode **ch = children(n);
+    const struct hslot *ch = slots(n);
     for (unsigned i = 0; i < nn; i++) {
-        int rc = walk(ch[i], f);
+        int rc = walk(ch[i].node, f);
         if (rc != 0)
             return rc;
     }

@@ -11,11 +11,22 @@
  *   20            4         nodemap  bit i set: a child node for fragment i
  *   24            8         count    entries in the whole subtree (len in O(1))
  *   32            32*nd     entries, in fragment order  (nd = popcount(datamap))
- *   32+32*nd      8*nn      children, in fragment order (nn = popcount(nodemap))
+ *   32+32*nd      16*nn     child slots, in fragment order (nn = popcount(nodemap))
+ *
+ * Child slot (struct hslot, 16 bytes): the child's pointer and a copy of
+ * the child's datamap and nodemap. A lookup that reaches a slot knows the
+ * child's bitmaps before it touches the child, so it loads only the one
+ * line of the child it needs (the entry or the next slot) and never the
+ * child's header: one dependent cache miss per level instead of two. The
+ * copy is exact: a node's bitmaps never change once it is in a slot (a
+ * write that changes them makes a new node, and relinking it rewrites the
+ * slot through slot_set); vcow_map_check verifies every copy.
  *
  * Collision node (hdr.type = HN_COLL), only at depth HAMT_COLL_DEPTH, where
  * all 64 hash bits are used up: datamap = number of entries (>= 2), nodemap
- * = 0, entries sorted by key bytes (so the shape is canonical).
+ * = 0, entries sorted by key bytes (so the shape is canonical). A node's
+ * type is therefore a function of its depth (lookups use that and never
+ * read the type).
  *
  * Entry (32 bytes; 12-byte keys with 16-byte values fit whole):
  *
@@ -108,6 +119,14 @@ struct hnode {
 };
 _Static_assert(sizeof(struct hnode) == 32, "node header is 32 bytes");
 
+/* A child slot: the child and a copy of its bitmaps (see the layout). */
+struct hslot {
+    struct hnode *node;
+    uint32_t datamap;
+    uint32_t nodemap;
+};
+_Static_assert(sizeof(struct hslot) == 16, "child slot is 16 bytes");
+
 /* A key as the operations see it: bytes and hash. */
 struct hkey {
     const unsigned char *ptr;
@@ -151,14 +170,35 @@ static inline unsigned n_nodes(const struct hnode *n)
     return n->hdr.type == HN_COLL ? 0 : popc(n->nodemap);
 }
 
-static inline struct hnode **children(const struct hnode *n)
+/* A node's child slots (after its nd entries). */
+static inline struct hslot *slots_at(const struct hnode *n, unsigned nd)
 {
-    return (struct hnode **)(void *)((char *)(uintptr_t)n->ent + n_data(n) * sizeof(struct hent));
+    return (struct hslot *)(void *)((char *)(uintptr_t)n->ent + nd * sizeof(struct hent));
+}
+
+static inline struct hslot *slots(const struct hnode *n)
+{
+    return slots_at(n, n_data(n));
+}
+
+/* The i-th child of n. */
+static inline struct hnode *child(const struct hnode *n, unsigned i)
+{
+    return slots(n)[i].node;
+}
+
+/* Point a slot at c, copying c's bitmaps (c is complete: its bitmaps do
+ * not change afterwards). */
+static inline void slot_set(struct hslot *s, struct hnode *c)
+{
+    s->node = c;
+    s->datamap = c->datamap;
+    s->nodemap = c->nodemap;
 }
 
 static inline size_t bitmap_size(unsigned nd, unsigned nn)
 {
-    return sizeof(struct hnode) + nd * sizeof(struct hent) + nn * sizeof(struct hnode *);
+    return sizeof(struct hnode) + nd * sizeof(struct hent) + nn * sizeof(struct hslot);
 }
 
 static inline size_t coll_size(unsigned n)
@@ -244,26 +284,33 @@ static inline struct hkey make_key(const void *key, size_t klen)
     return k;
 }
 
-/* Find key in the map rooted at n; NULL when absent. */
+/* Find key in the map rooted at n; NULL when absent. Each level reads the
+ * node's bitmaps from the slot that led to it (the root's from its header),
+ * then one entry or one slot: the only line of the node it needs. */
 static inline const struct hent *map_find(const struct hnode *n, const struct hkey *k)
 {
-    for (unsigned d = 0; n != NULL; d++) {
-        if (n->hdr.type == HN_COLL) {
-            for (unsigned i = 0; i < n->datamap; i++)
+    if (n == NULL)
+        return NULL;
+    uint32_t dm = n->datamap, nm = n->nodemap;
+    for (unsigned d = 0;; d++) {
+        if (d == HAMT_COLL_DEPTH) { /* a collision node: dm is its count */
+            for (unsigned i = 0; i < dm; i++)
                 if (ent_key_eq(&n->ent[i], k))
                     return &n->ent[i];
             return NULL;
         }
         uint32_t bit = 1u << frag(k->hash, d);
-        if (n->datamap & bit) {
-            const struct hent *e = &n->ent[bindex(n->datamap, bit)];
+        if (dm & bit) {
+            const struct hent *e = &n->ent[bindex(dm, bit)];
             return ent_key_eq(e, k) ? e : NULL;
         }
-        if (!(n->nodemap & bit))
+        if (!(nm & bit))
             return NULL;
-        n = children(n)[bindex(n->nodemap, bit)];
+        const struct hslot *s = &slots_at(n, popc(dm))[bindex(nm, bit)];
+        n = s->node;
+        dm = s->datamap;
+        nm = s->nodemap;
     }
-    return NULL;
 }
 
 static inline uint64_t map_count(const struct hnode *n)

@@ -115,6 +115,16 @@ int vcow__hamt_get_path(struct hcont c, const char *path, vcow_val *out);
  * missing, VCOW_EINVAL when the path names (or runs through) another value. */
 int vcow__hamt_cont_at(struct hcont c, const char *path, struct hcont *out);
 
+/* The deep diff (hamt_deep.c) of two values x (read from version a) and y
+ * (from b), either NULL for "nothing": the leaves of each, by path
+ * relative to them; a leaf value itself is reported under the empty key.
+ * As vcow_map_diff_deep otherwise. */
+int vcow__hamt_diff_deep_vals(const vcow_version *a, const vcow_version *b, const vcow_val *x,
+                              const vcow_val *y, vcow_diff_fn *fn, void *ctx);
+
+/* The map's revert hook (struct vcow_kind_ops, hamt_revert.c). */
+int vcow__hamt_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 /* ---- arrays (hamt_array.c) ---- */
 
 /* Visit an array's elements in index order (keys "0", "1", ...) from index

@@ -25,7 +25,8 @@ int vcow_map_getn(const vcow_version *v, const void *key, size_t klen, vcow_val 
     if (!is_hamt(v) || key_check(key, klen) != VCOW_OK)
         return VCOW_EINVAL;
     struct hkey k = make_key(key, klen);
-    const struct hent *e = map_find(version_map(v), &k);
+    /* A txn's view records the key in its read set (runtime/cond.c). */
+    const struct hent *e = map_find((const struct hnode *)vcow__version_root_read(v, k.hash), &k);
     if (e == NULL)
         return VCOW_ENOENT;
     if (out != NULL)
@@ -62,11 +63,11 @@ static vcow_slice ent_slice(const struct hent *e)
 static int iter_node(const struct hnode *n, vcow_visit_fn *fn, void *ctx)
 {
     unsigned nd = n_data(n), nn = n_nodes(n);
-    struct hnode **ch = children(n);
+    const struct hslot *ch = slots(n);
     /* Children are visited after the entries: start their loads now, so
      * the walk is not one dependent cache miss per node. */
     for (unsigned i = 0; i < nn; i++)
-        __builtin_prefetch(ch[i]);
+        __builtin_prefetch(ch[i].node);
     for (unsigned i = 0; i < nd; i++) {
         vcow_val x = ent_val(&n->ent[i]);
         int rc = fn(ent_slice(&n->ent[i]), &x, ctx);
@@ -74,7 +75,7 @@ static int iter_node(const struct hnode *n, vcow_visit_fn *fn, void *ctx)
             return rc;
     }
     for (unsigned i = 0; i < nn; i++) {
-        int rc = iter_node(ch[i], fn, ctx);
+        int rc = iter_node(ch[i].node, fn, ctx);
         if (rc != 0)
             return rc;
     }
@@ -146,9 +147,9 @@ bool vcow__hamt_map_equal(const struct hpair *vp, const struct hnode *a, const s
     for (unsigned i = 0; i < nd; i++)
         if (!ent_equal(vp, &a->ent[i], &b->ent[i]))
             return false;
-    struct hnode **ca = children(a), **cb = children(b);
+    const struct hslot *ca = slots(a), *cb = slots(b);
     for (unsigned i = 0; i < nn; i++)
-        if (!vcow__hamt_map_equal(vp, ca[i], cb[i]))
+        if (!vcow__hamt_map_equal(vp, ca[i].node, cb[i].node))
             return false;
     return true;
 }
@@ -207,9 +208,9 @@ static int diff_all(struct diff *df, const struct hnode *n, int added, const str
         if (rc != 0)
             return rc;
     }
-    struct hnode **ch = children(n);
+    const struct hslot *ch = slots(n);
     for (unsigned i = 0; i < nn; i++) {
-        int rc = diff_all(df, ch[i], added, skip, skip_found);
+        int rc = diff_all(df, ch[i].node, added, skip, skip_found);
         if (rc != 0)
             return rc;
     }
@@ -274,14 +275,14 @@ static int diff_node(struct diff *df, const struct hnode *a, const struct hnode 
     if (a->hdr.type == HN_COLL || b->hdr.type == HN_COLL)
         return diff_coll(df, a, b); /* both are: collisions live at one depth */
     uint32_t all = a->datamap | a->nodemap | b->datamap | b->nodemap;
-    struct hnode **ca = children(a), **cb = children(b);
+    const struct hslot *ca = slots(a), *cb = slots(b);
     while (all != 0) {
         uint32_t bit = all & (0u - all);
         all &= all - 1;
         const struct hent *ea = a->datamap & bit ? &a->ent[bindex(a->datamap, bit)] : NULL;
         const struct hent *eb = b->datamap & bit ? &b->ent[bindex(b->datamap, bit)] : NULL;
-        const struct hnode *na = a->nodemap & bit ? ca[bindex(a->nodemap, bit)] : NULL;
-        const struct hnode *nb = b->nodemap & bit ? cb[bindex(b->nodemap, bit)] : NULL;
+        const struct hnode *na = a->nodemap & bit ? ca[bindex(a->nodemap, bit)].node : NULL;
+        const struct hnode *nb = b->nodemap & bit ? cb[bindex(b->nodemap, bit)].node : NULL;
         bool dummy = false;
         int rc = 0;
         if (ea && eb)

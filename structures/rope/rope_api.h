@@ -21,4 +21,7 @@ static inline int rope_root_of(const vcow_version *v, const struct vcow_node **r
 bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
                             const vcow_version *vb, const struct vcow_node *b);
 
+/* The kind's revert hook (rope_revert.c), named in vcow_rope_ops. */
+int vcow__rope_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 #endif

@@ -1,8 +1,9 @@
 /*
  * structures/rope/rope_kind.c - the rope kind's ops (runtime/node.h): the
- * walk that reclamation and accounting use, and the equal hook for ropes
- * nested in a map. The walk is the one place that sees both node layers:
- * an inner node's children, and a delta's base.
+ * walk that reclamation and accounting use, the equal hook for ropes
+ * nested in a map, and the revert hook (rope_revert.c). The walk is the
+ * one place that sees both node layers: an inner node's children, and a
+ * delta's base.
  */
 #include "rope_api.h"
 
@@ -21,5 +22,7 @@ static void rope_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx
         visit(in->kid[i], ctx);
 }
 
-const struct vcow_kind_ops vcow_rope_ops = {
-    .name = "rope", .walk = rope_walk, .equal = vcow_rope_nested_equal};
+const struct vcow_kind_ops vcow_rope_ops = {.name = "rope",
+                                            .walk = rope_walk,
+                                            .equal = vcow_rope_nested_equal,
+                                            .revert = vcow__rope_revert};

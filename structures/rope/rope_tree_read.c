@@ -1,8 +1,11 @@
 /*
- * structures/rope/rope_tree_read.c - the read descents on a tree: find a
- * leaf by a unit, convert positions, count line breaks before a byte, the
- * byte after a line break, prefix metrics.
+ * structures/rope/rope_tree_read.c - reads on a tree: node summaries, and
+ * the descents that find a leaf by a unit, convert positions, count line
+ * breaks before a byte, find the byte after a line break, and sum a
+ * prefix. The summaries live here so the descents inline them.
  */
+#include <string.h>
+
 #include "rope_tree.h"
 
 static inline unsigned seam(const struct rope_inner *in, uint32_t i)
@@ -15,6 +18,62 @@ static inline unsigned seam_next(const struct rope_inner *in, uint32_t i)
 {
     return (in->flags[i] & ROPE_LAST_CR) && (in->flags[i + 1] & ROPE_FIRST_LF);
 }
+
+/* ---- summaries ---- */
+
+void vcow__rope_leaf_sum(const struct rope_leaf *l, struct rope_sum *out)
+{
+    out->bytes = l->len;
+    out->cps = l->cps;
+    out->u16 = l->u16;
+    out->lines = l->lines;
+    out->flags = 0;
+    if (l->len > 0 && l->b[0] == '\n')
+        out->flags |= ROPE_FIRST_LF;
+    if (l->len > 0 && l->b[l->len - 1] == '\r')
+        out->flags |= ROPE_LAST_CR;
+}
+
+void vcow__rope_tree_sum(const struct vcow_node *n, struct rope_sum *out)
+{
+    if (n == NULL) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    if (rope_is_leaf(n)) {
+        vcow__rope_leaf_sum(CLEAF(n), out);
+        return;
+    }
+    const struct rope_inner *in = CINNER(n);
+    uint64_t b = 0, c = 0, u = 0, l = 0;
+    for (uint32_t i = 0; i < in->n; i++) {
+        b += in->bytes[i];
+        c += in->cps[i];
+        u += in->u16[i];
+        l += in->lines[i];
+        if (i > 0)
+            l -= seam(in, i);
+    }
+    out->bytes = b;
+    out->cps = c;
+    out->u16 = u;
+    out->lines = l;
+    out->flags = (in->flags[0] & ROPE_FIRST_LF) | (in->flags[in->n - 1] & ROPE_LAST_CR);
+}
+
+uint64_t vcow__rope_tree_bytes(const struct vcow_node *n)
+{
+    if (n == NULL)
+        return 0;
+    if (rope_is_leaf(n))
+        return CLEAF(n)->len;
+    uint64_t b = 0;
+    for (uint32_t i = 0; i < CINNER(n)->n; i++)
+        b += CINNER(n)->bytes[i];
+    return b;
+}
+
+/* ---- descents ---- */
 
 static inline const uint32_t *unit_array(const struct rope_inner *in, enum vcow_rope_unit unit)
 {

@@ -434,6 +434,17 @@ int vcow__bt_root_bounds(const struct kord *ord, const struct tnode *r, const vo
 uint64_t vcow__bt_root_rank(const struct kord *ord, const struct tnode *r, const void *key,
                             size_t klen, bool upper);
 
+/* ---- tree_diff_range.c ---- */
+
+/* The diff of ra and rb restricted to the keys the bounds take (flags as
+ * vcow_tree_range, without VCOW_TREE_REVERSE). */
+int vcow__bt_diff_range(const struct kord *ord, const struct tnode *ra, const struct tnode *rb,
+                        const void *lo, size_t lolen, const void *hi, size_t hilen, unsigned flags,
+                        vcow_diff_fn *fn, void *ctx);
+
+/* ---- tree_revert.c: the revert hook (struct vcow_kind_ops) ---- */
+int vcow__bt_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to);
+
 /* ---- tree_check.c ---- */
 int vcow__bt_tree_check_root(const struct kord *ord, const struct tnode *r);
 

@@ -23,7 +23,7 @@ static void tree_walk(const struct vcow_node *n, vcow_child_fn *visit, void *ctx
 bool vcow_tree_nested_equal(const vcow_version *va, const struct vcow_node *a,
                             const vcow_version *vb, const struct vcow_node *b); /* tree_nested.c */
 const struct vcow_kind_ops vcow_tree_ops = {
-    .name = "tree", .walk = tree_walk, .equal = vcow_tree_nested_equal};
+    .name = "tree", .walk = tree_walk, .equal = vcow_tree_nested_equal, .revert = vcow__bt_revert};
 
 /* Ask for every line of a node's prefix array at once: the binary search
  * then waits for one memory latency instead of one per probe. */
