@@ -3,7 +3,7 @@
  * small edit is recorded as one node over the previous text instead of a
  * copied chunk and path, so a kept keystroke costs ~150 bytes, not ~1.6 KB.
  *
- * A delta (layout in rope_int.h) is a root: "the text of `base`, with del
+ * A delta (layout in rope_delta.h) is a root: "the text of `base`, with del
  * bytes removed at pos and ins bytes inserted there". Its base is the
  * previous root (a tree, NULL or another delta), reachable from this
  * version only through the delta, so the kind's walk visits it and no
@@ -11,7 +11,7 @@
  * delta is never "materialised on read": reads map positions down the
  * chain (rope_delta_read.c), O(chain + log m).
  *
- * The policy (vcow__rope_delta_try), in a cell with history and without
+ * The policy (try_delta), in a cell with history and without
  * rope_no_deltas:
  *   1. an insert of at most ROPE_DELTA_INS bytes, or a delete, on a root
  *      that is a published tree, NULL, or a delta chain becomes a delta;
@@ -31,10 +31,10 @@
  *
  * Allocation failure. A delta is one allocation, made before anything
  * changes. Materialising can fail halfway through its edits, so while it
- * runs, vcow__rope_retire only records the published nodes the machinery
- * replaces (in a per-thread list: a txn is used by one thread at a time,
- * and the list lives for one call); on success they are retired, on
- * failure the new nodes are freed and the root restored. The tree at the
+ * runs, the engine's edits get a retire destination that only records the
+ * published nodes they replace (a struct rope_hold, rope_tree.h); on
+ * success they are retired, on failure the new nodes are freed and the
+ * root restored (rope_delta_materialise.c). The tree at the
  * bottom of a chain is always published (deltas are never made over a tree
  * the txn owns), so every node the txn owns there is one materialising
  * made.
@@ -63,79 +63,14 @@
  * most 64 bytes. Longer inserts (pastes) are rare in typing and already
  * large next to the path they copy.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_delta.h"
 
-bool vcow__rope_deltas_on(const vcow_txn *t)
+static bool deltas_on(const vcow_txn *t)
 {
     const struct vcow_cell_opts *o = vcow_txn_opts(t);
     return o->history && !o->rope_no_deltas;
-}
-
-/* ---- cached metrics ---- */
-
-void vcow__rope_delta_fill(struct rope_delta *d, const struct rope_sum *tot,
-                           const struct rope_sum *pa, const struct rope_sum *pad, unsigned edges)
-{
-    struct rope_sum ss;
-    vcow__rope_count(d->b, d->ins, &ss);
-    unsigned f = edges & (ROPE_D_A_CR | ROPE_D_AD_CR | ROPE_D_C_LF);
-    bool has_s = d->ins > 0, has_c = pad->bytes < tot->bytes;
-    if (has_s && d->b[0] == '\n')
-        f |= ROPE_D_S_LF;
-    if (has_s && d->b[d->ins - 1] == '\r')
-        f |= ROPE_D_S_CR;
-    bool a_cr = f & ROPE_D_A_CR, c_lf = f & ROPE_D_C_LF;
-    bool s_lf = f & ROPE_D_S_LF, s_cr = f & ROPE_D_S_CR;
-    int64_t seam_adc = (f & ROPE_D_AD_CR) && c_lf;
-    int64_t seam_sc = s_cr && c_lf;
-    int64_t seam_a = a_cr && (has_s ? s_lf : c_lf);
-    d->a_cps = (uint32_t)pa->cps;
-    d->a_u16 = (uint32_t)pa->u16;
-    d->a_lines = (uint32_t)pa->lines;
-    d->d_cps = (uint32_t)(pad->cps - pa->cps);
-    d->d_u16 = (uint32_t)(pad->u16 - pa->u16);
-    d->s_cps = (uint8_t)ss.cps;
-    d->s_u16 = (uint8_t)ss.u16;
-    d->s_lines = (uint8_t)ss.lines;
-    d->c_lines = (int32_t)((int64_t)pa->lines + (int64_t)ss.lines - (int64_t)pad->lines + seam_adc -
-                           seam_sc - seam_a);
-    d->bytes = (uint32_t)(tot->bytes - d->del + d->ins);
-    d->cps = (uint32_t)(tot->cps - d->d_cps + ss.cps);
-    d->u16 = (uint32_t)(tot->u16 - d->d_u16 + ss.u16);
-    if (has_c)
-        d->lines = (uint32_t)((int64_t)tot->lines + d->c_lines);
-    else
-        d->lines = (uint32_t)(pa->lines + ss.lines - (has_s && a_cr && s_lf));
-    bool first_lf = d->pos > 0 ? (tot->flags & ROPE_FIRST_LF) : has_s ? s_lf : c_lf;
-    bool last_cr = has_c ? (tot->flags & ROPE_LAST_CR) : has_s ? s_cr : a_cr;
-    d->flags = (uint8_t)(f | (first_lf ? ROPE_FIRST_LF : 0) | (last_cr ? ROPE_LAST_CR : 0));
-}
-
-/* Measure the base around d's edit and fill d's metrics. */
-static void delta_measure(const struct vcow_node *base, struct rope_delta *d)
-{
-    struct rope_sum tot, pa, pad;
-    unsigned edges = 0;
-    uint64_t e = (uint64_t)d->pos + d->del;
-    vcow__rope_node_sum(base, &tot);
-    vcow__rope_prefix(base, d->pos, &pa);
-    if (d->del > 0)
-        vcow__rope_prefix(base, e, &pad);
-    else
-        pad = pa;
-    /* A text with no line break has no CR and no LF: skip the lookups. */
-    if (tot.lines > 0) {
-        if (d->pos > 0 && vcow__rope_byte_at(base, d->pos - 1) == '\r')
-            edges |= ROPE_D_A_CR;
-        if (d->del == 0 ? (edges & ROPE_D_A_CR) : vcow__rope_byte_at(base, e - 1) == '\r')
-            edges |= ROPE_D_AD_CR;
-        if (e < tot.bytes && vcow__rope_byte_at(base, e) == '\n')
-            edges |= ROPE_D_C_LF;
-    }
-    vcow__rope_delta_fill(d, &tot, &pa, &pad, edges);
 }
 
 static struct rope_delta *delta_alloc(vcow_txn *t, size_t ins)
@@ -200,7 +135,7 @@ static int fold(vcow_txn *t, struct rope_delta *d, uint64_t p2, uint64_t del2,
     nd->del = (uint32_t)del3;
     nd->ins = (uint8_t)n3;
     memcpy(nd->b, buf, n3);
-    delta_measure(base, nd);
+    vcow__rope_delta_measure(base, nd);
     if (nd != d) {
         vcow_txn_free_node(t, &d->hdr);
         vcow_txn_set_root(t, &nd->hdr);
@@ -208,9 +143,11 @@ static int fold(vcow_txn *t, struct rope_delta *d, uint64_t p2, uint64_t del2,
     return VCOW_OK;
 }
 
-int vcow__rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n)
+/* Record the edit as a delta: VCOW_OK, VCOW_ENOMEM (nothing changed), or
+ * 1 when the policy says no. */
+static int try_delta(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned char *s, size_t n)
 {
-    if (n > ROPE_DELTA_INS || !vcow__rope_deltas_on(t))
+    if (n > ROPE_DELTA_INS || !deltas_on(t))
         return 1;
     struct vcow_node *root = vcow_txn_root(t);
     if (root != NULL && vcow_txn_owns(t, root)) {
@@ -233,112 +170,33 @@ int vcow__rope_delta_try(vcow_txn *t, uint64_t pos, uint64_t del, const unsigned
     d->ins = (uint8_t)n;
     if (n > 0)
         memcpy(d->b, s, n);
-    delta_measure(root, d);
+    vcow__rope_delta_measure(root, d);
     vcow_txn_set_root(t, &d->hdr);
     return VCOW_OK;
 }
 
-/* ---- materialising a chain ---- */
-
-/* Published nodes the edit machinery replaced while materialising: retire
- * entries (low bit: a whole subtree) kept back until it succeeds. */
-struct held {
-    uintptr_t *e;
-    size_t n, cap;
-    bool failed;
-};
-
-static _Thread_local struct held *holding;
-
-static void hold(struct vcow_node *n, uintptr_t subtree)
+bool vcow__rope_delta_wants(const vcow_txn *t, const struct vcow_node *root, size_t ins)
 {
-    struct held *h = holding;
-    if (h->n == h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 64;
-        uintptr_t *ne = realloc(h->e, nc * sizeof(*ne));
-        if (ne == NULL) {
-            /* The node stays where it is: materialising is undone. */
-            h->failed = true;
-            return;
-        }
-        h->e = ne;
-        h->cap = nc;
-    }
-    h->e[h->n++] = (uintptr_t)n | subtree;
+    /* An edit on a tree the txn already owns is cheaper in place. */
+    if (rope_is_delta(root))
+        return true;
+    return ins <= ROPE_DELTA_INS && (root == NULL || !vcow_txn_owns(t, root)) && deltas_on(t);
 }
 
-void vcow__rope_retire(vcow_txn *t, struct vcow_node *n)
+int vcow__rope_delta_edit(vcow_txn *t, uint64_t a, uint64_t b, const unsigned char *s, size_t n)
 {
-    if (holding != NULL && !vcow_txn_owns(t, n))
-        hold(n, 0);
-    else
-        vcow_txn_retire(t, n); /* ours: freed now */
-}
-
-void vcow__rope_retire_tree(vcow_txn *t, struct vcow_node *n)
-{
-    if (holding != NULL)
-        hold(n, 1); /* only published subtrees are dropped whole */
-    else
-        vcow_txn_retire_tree(t, n);
-}
-
-/* Free what materialising made: the owned part of the new tree. */
-static void free_owned(vcow_txn *t, struct vcow_node *n)
-{
-    if (n == NULL || !vcow_txn_owns(t, n))
-        return;
-    if (!rope_is_leaf(n))
-        for (uint32_t i = 0; i < INNER(n)->n; i++)
-            free_owned(t, INNER(n)->kid[i]);
-    vcow_txn_free_node(t, n);
-}
-
-int vcow__rope_materialise(vcow_txn *t)
-{
-    struct vcow_node *root = vcow_txn_root(t), *n = root;
-    if (!rope_is_delta(root))
-        return VCOW_OK;
-    struct rope_delta *chain[ROPE_DELTA_CHAIN];
-    int k = 0;
-    while (rope_is_delta(n) && k < ROPE_DELTA_CHAIN) {
-        chain[k++] = DELTA(n);
-        n = DELTA(n)->base;
-    }
-    if (rope_is_delta(n))
-        return VCOW_ECORRUPT; /* a chain past the bound: never made */
-    struct held h = {NULL, 0, 0, false};
-    holding = &h;
-    vcow_txn_set_root(t, n);
-    int rc = VCOW_OK;
-    for (int i = k - 1; i >= 0 && rc == VCOW_OK; i--) {
-        const struct rope_delta *d = chain[i];
-        if (d->del > 0)
-            rc = vcow__rope_tree_delete(t, d->pos, (uint64_t)d->pos + d->del);
-        if (rc == VCOW_OK && d->ins > 0)
-            rc = vcow__rope_tree_insert(t, d->pos, d->b, d->ins);
-    }
-    holding = NULL;
-    uint32_t slots = (uint32_t)h.n;
-    for (int i = 0; i < k; i++)
-        slots += !vcow_txn_owns(t, &chain[i]->hdr);
-    if (rc == VCOW_OK && (h.failed || vcow_txn_reserve(t, slots) != VCOW_OK))
-        rc = VCOW_ENOMEM;
-    if (rc != VCOW_OK) {
-        free_owned(t, vcow_txn_root(t));
-        vcow_txn_set_root(t, root);
-        free(h.e);
+    int rc = try_delta(t, a, b - a, s, n);
+    if (rc <= 0)
+        return rc; /* done, or VCOW_ENOMEM with nothing changed */
+    rc = vcow__rope_materialise(t);
+    if (rc != VCOW_OK)
         return rc;
-    }
-    for (size_t i = 0; i < h.n; i++) {
-        struct vcow_node *x = (struct vcow_node *)(h.e[i] & ~(uintptr_t)1);
-        if (h.e[i] & 1)
-            vcow_txn_retire_tree(t, x);
-        else
-            vcow_txn_retire(t, x);
-    }
-    for (int i = 0; i < k; i++)
-        vcow_txn_retire(t, &chain[i]->hdr); /* alone: the base lives on */
-    free(h.e);
-    return VCOW_OK;
+    /* From here the text is what it was, as a tree the txn owns: a failed
+     * edit still leaves it unchanged. */
+    struct rope_sink to_txn = {t, NULL};
+    if (a < b)
+        rc = vcow__rope_tree_delete(&to_txn, a, b);
+    if (rc == VCOW_OK && n > 0)
+        rc = vcow__rope_tree_insert(&to_txn, a, s, n);
+    return rc;
 }

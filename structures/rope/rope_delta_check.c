@@ -1,17 +1,17 @@
 /*
- * structures/rope/vcow__rope_delta_check.c - the invariant checker for a delta
- * chain: O(chain * m).
+ * structures/rope/rope_delta_check.c - the invariant checker on any root;
+ * for a delta chain O(chain * m).
  *
  * For each delta from the root down: the header (kind, size, depth one more
  * than its base's, within ROPE_DELTA_CHAIN), the edit (inside the base text,
  * on code point boundaries, not empty, valid UTF-8 inserted), its cached
  * metrics against a recount of the base's text by scanning it (not through
  * the cached numbers), and its own text's metrics by scanning it through
- * the chain; then the tree at the bottom (vcow__rope_check_tree).
+ * the chain; then the tree at the bottom (the engine's vcow__rope_tree_check).
  */
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_delta.h"
 
 /* Metrics of a run of pieces scanned in order (lines standalone). */
 struct scan {
@@ -43,14 +43,13 @@ static void scan_text(const struct vcow_node *root, uint64_t to, const uint64_t 
 {
     struct scan sc;
     memset(&sc, 0, sizeof(sc));
-    vcow_rope_slice sl = {root, 0, to};
     vcow_rope_iter it;
     vcow_slice c;
     int j = 0;
     while (j < k && at[j] == 0)
         out[j++] = sc;
-    vcow_rope_iter_init(&it, &sl);
-    while (vcow_rope_iter_next(&it, &c)) {
+    vcow__rope_iter_init(&it, root, 0, to);
+    while (vcow__rope_iter_next(&it, &c)) {
         const unsigned char *p = c.ptr;
         size_t n = c.len;
         while (j < k && at[j] <= sc.s.bytes + n) {
@@ -83,7 +82,7 @@ static bool check_delta(const struct rope_delta *d)
 {
     const struct vcow_node *base = d->base;
     struct rope_sum bs;
-    vcow__rope_node_sum(base, &bs);
+    vcow__rope_sum(base, &bs);
     uint64_t e = (uint64_t)d->pos + d->del;
     if (d->hdr.kind != VCOW_KIND_ROPE || d->hdr.size < ROPE_DELTA_HDR + (uint32_t)d->ins ||
         d->ins > ROPE_DELTA_INS || d->depth != rope_delta_depth(base) + 1 ||
@@ -126,7 +125,7 @@ static bool check_delta(const struct rope_delta *d)
            tall.s.lines == d->lines && edge_flags(&tall) == (d->flags & 3u);
 }
 
-int vcow__rope_delta_check(const struct vcow_node *root)
+int vcow__rope_check(const struct vcow_node *root)
 {
     const struct vcow_node *n = root;
     while (rope_is_delta(n)) {
@@ -134,5 +133,5 @@ int vcow__rope_delta_check(const struct vcow_node *root)
             return VCOW_ECORRUPT;
         n = CDELTA(n)->base;
     }
-    return vcow__rope_check_tree(n);
+    return vcow__rope_tree_check(n);
 }

@@ -1,6 +1,6 @@
 /*
- * structures/rope/vcow__rope_delta_diff.c - diff of two versions when either root
- * is a delta.
+ * structures/rope/rope_delta_diff.c - diff of two roots; when either is a
+ * delta, through the chains.
  *
  * The diff is found as its complement, the matched segments (text equal
  * on both sides, A[a, a + len) == B[b, b + len)):
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_delta.h"
 
 struct seg {
     uint64_t a, b, len;
@@ -150,8 +150,8 @@ static int chain_of(const struct vcow_node *root, const struct vcow_node **out)
     return k;
 }
 
-int vcow__rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb,
-                          vcow_rope_diff_fn *fn, void *ctx)
+static int chain_diff(const struct vcow_node *ra, const struct vcow_node *rb, vcow_rope_diff_fn *fn,
+                      void *ctx)
 {
     const struct vcow_node *ca[ROPE_DELTA_CHAIN + 2], *cb[ROPE_DELTA_CHAIN + 2];
     int na = chain_of(ra, ca), nb = chain_of(rb, cb), ia = na - 1, ib = nb - 1;
@@ -169,8 +169,8 @@ int vcow__rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb
     }
     struct segs s = {NULL, 0, 0}, t = {NULL, 0, 0};
     struct rope_sum sa, sb;
-    vcow__rope_node_sum(ca[ia], &sa);
-    vcow__rope_node_sum(cb[ib], &sb);
+    vcow__rope_sum(ca[ia], &sa);
+    vcow__rope_sum(cb[ib], &sb);
     int rc;
     if (common) {
         rc = seg_push(&s, 0, 0, sa.bytes);
@@ -191,8 +191,8 @@ int vcow__rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb
         }
     }
     /* 3. the gaps */
-    vcow__rope_node_sum(ra, &sa);
-    vcow__rope_node_sum(rb, &sb);
+    vcow__rope_sum(ra, &sa);
+    vcow__rope_sum(rb, &sb);
     uint64_t pa = 0, pb = 0;
     for (size_t i = 0; i <= s.n && rc == VCOW_OK; i++) {
         uint64_t a = i < s.n ? s.v[i].a : sa.bytes, b = i < s.n ? s.v[i].b : sb.bytes;
@@ -206,4 +206,12 @@ int vcow__rope_delta_diff(const struct vcow_node *ra, const struct vcow_node *rb
     free(s.v);
     free(t.v);
     return rc;
+}
+
+int vcow__rope_diff(const struct vcow_node *a, const struct vcow_node *b, vcow_rope_diff_fn *fn,
+                    void *ctx)
+{
+    if (rope_is_delta(a) || rope_is_delta(b))
+        return chain_diff(a, b, fn, ctx);
+    return vcow__rope_tree_diff(a, b, fn, ctx);
 }

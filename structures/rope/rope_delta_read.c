@@ -1,5 +1,6 @@
 /*
- * structures/rope/rope_delta_read.c - the read primitives on a delta root.
+ * structures/rope/rope_delta_read.c - the read primitives on any root: a
+ * delta chain is mapped down to the tree at its bottom (rope_tree_read.c).
  *
  * A delta d over base B stands for the text T = A S C, where A = B[0, pos),
  * S = d->b[0, ins) and C = B[pos + del, end) (the deleted D = B[pos, pos +
@@ -24,9 +25,7 @@
  * ROPE_D_* hold the bytes around the edit that decide them. The same
  * constant maps the k-th break of T in C to break k - c_lines of B.
  */
-#include <string.h>
-
-#include "rope_int.h"
+#include "rope_delta.h"
 
 static inline uint64_t a_units(const struct rope_delta *d, enum vcow_rope_unit u)
 {
@@ -54,8 +53,8 @@ static inline unsigned seam_a_s(const struct rope_delta *d)
     return (d->flags & ROPE_D_A_CR) && (d->flags & ROPE_D_S_LF);
 }
 
-int vcow__rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_t pos,
-                             uint64_t *byte)
+static int chain_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, uint64_t pos,
+                         uint64_t *byte)
 {
     uint64_t total = total_units(CDELTA(n), u);
     if (pos > total)
@@ -88,8 +87,8 @@ int vcow__rope_delta_to_byte(const struct vcow_node *n, enum vcow_rope_unit u, u
     return rc;
 }
 
-int vcow__rope_delta_from_byte(const struct vcow_node *n, uint64_t byte, enum vcow_rope_unit u,
-                               uint64_t *out)
+static int chain_from_byte(const struct vcow_node *n, uint64_t byte, enum vcow_rope_unit u,
+                           uint64_t *out)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
@@ -111,7 +110,7 @@ int vcow__rope_delta_from_byte(const struct vcow_node *n, uint64_t byte, enum vc
     return rc;
 }
 
-uint64_t vcow__rope_delta_lines_before(const struct vcow_node *n, uint64_t x)
+static uint64_t chain_lines_before(const struct vcow_node *n, uint64_t x)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
@@ -127,7 +126,7 @@ uint64_t vcow__rope_delta_lines_before(const struct vcow_node *n, uint64_t x)
     return shift + vcow__rope_tree_lines_before(n, x);
 }
 
-unsigned char vcow__rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
+static unsigned char chain_byte_at(const struct vcow_node *n, uint64_t x)
 {
     while (rope_is_delta(n)) {
         const struct rope_delta *d = CDELTA(n);
@@ -146,7 +145,7 @@ unsigned char vcow__rope_delta_byte_at(const struct vcow_node *n, uint64_t x)
  * ends after the LF that may follow it; the next ones are S's, then C's
  * (the base's, renumbered by c_lines).
  */
-uint64_t vcow__rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
+static uint64_t chain_line_byte(const struct vcow_node *n, uint64_t k)
 {
     uint64_t shift = 0;
     while (rope_is_delta(n)) {
@@ -174,62 +173,6 @@ uint64_t vcow__rope_delta_line_byte(const struct vcow_node *n, uint64_t k)
 
 /* ---- prefix metrics ---- */
 
-/* Metrics of a chunk's first off bytes (0 < off <= len): from whichever
- * end is nearer, and without a scan of an ASCII chunk's code points. */
-static void leaf_prefix(const struct rope_leaf *l, uint32_t off, struct rope_sum *o)
-{
-    if (l->cps == l->len) { /* ASCII: as many code points and UTF-16 units as bytes */
-        o->cps = o->u16 = off;
-        o->lines = l->lines == 0 ? 0 : vcow__rope_count_lines(l->b, off);
-        return;
-    }
-    if (off * 2 <= l->len) {
-        vcow__rope_count(l->b, off, o);
-        return;
-    }
-    struct rope_sum s;
-    vcow__rope_count(l->b + off, l->len - off, &s);
-    /* lines(l) = lines(prefix) + lines(suffix) - seam(prefix, suffix) */
-    bool seam = off < l->len && l->b[off - 1] == '\r' && l->b[off] == '\n';
-    o->cps = l->cps - s.cps;
-    o->u16 = l->u16 - s.u16;
-    o->lines = l->lines - s.lines + seam;
-}
-
-static void tree_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *out)
-{
-    uint64_t c = 0, u = 0, k = 0, p = x;
-    while (n != NULL && p > 0 && !rope_is_leaf(n)) {
-        const struct rope_inner *in = CINNER(n);
-        uint32_t i = 0, last = in->n - 1;
-        while (i < last && p > in->bytes[i]) {
-            c += in->cps[i];
-            u += in->u16[i];
-            k += in->lines[i];
-            if (i > 0)
-                k -= (in->flags[i - 1] & ROPE_LAST_CR) && (in->flags[i] & ROPE_FIRST_LF);
-            p -= in->bytes[i];
-            i++;
-        }
-        /* as in vcow__rope_tree_lines_before: child i's leading LF after a CR */
-        if (i > 0)
-            k -= (in->flags[i - 1] & ROPE_LAST_CR) && (in->flags[i] & ROPE_FIRST_LF);
-        n = in->kid[i];
-    }
-    if (n != NULL && p > 0) {
-        struct rope_sum l;
-        leaf_prefix(CLEAF(n), (uint32_t)p, &l);
-        c += l.cps;
-        u += l.u16;
-        k += l.lines;
-    }
-    out->bytes = x;
-    out->cps = c;
-    out->u16 = u;
-    out->lines = k;
-    out->flags = 0;
-}
-
 void vcow__rope_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *out)
 {
     uint64_t x0 = x, sc = 0, su = 0, sl = 0;
@@ -253,9 +196,62 @@ void vcow__rope_prefix(const struct vcow_node *n, uint64_t x, struct rope_sum *o
         }
         n = d->base;
     }
-    tree_prefix(n, x, out);
+    vcow__rope_tree_prefix(n, x, out);
     out->bytes = x0;
     out->cps += sc;
     out->u16 += su;
     out->lines += sl;
+}
+
+/* ---- any root ---- */
+
+void vcow__rope_sum(const struct vcow_node *n, struct rope_sum *out)
+{
+    if (!rope_is_delta(n)) {
+        vcow__rope_tree_sum(n, out);
+        return;
+    }
+    const struct rope_delta *d = CDELTA(n);
+    out->bytes = d->bytes;
+    out->cps = d->cps;
+    out->u16 = d->u16;
+    out->lines = d->lines;
+    out->flags = d->flags & (ROPE_FIRST_LF | ROPE_LAST_CR);
+}
+
+int vcow__rope_to_byte(const struct vcow_node *root, enum vcow_rope_unit from, uint64_t pos,
+                       uint64_t *byte)
+{
+    if (rope_is_delta(root))
+        return chain_to_byte(root, from, pos, byte);
+    return vcow__rope_tree_to_byte(root, from, pos, byte);
+}
+
+int vcow__rope_from_byte(const struct vcow_node *root, uint64_t byte, enum vcow_rope_unit to,
+                         uint64_t *out)
+{
+    if (rope_is_delta(root) && to != VCOW_ROPE_BYTES && byte > 0)
+        return chain_from_byte(root, byte, to, out);
+    return vcow__rope_tree_from_byte(root, byte, to, out);
+}
+
+uint64_t vcow__rope_lines_before(const struct vcow_node *root, uint64_t p)
+{
+    if (rope_is_delta(root))
+        return chain_lines_before(root, p);
+    return vcow__rope_tree_lines_before(root, p);
+}
+
+unsigned char vcow__rope_byte_at(const struct vcow_node *root, uint64_t p)
+{
+    if (rope_is_delta(root))
+        return chain_byte_at(root, p);
+    return vcow__rope_tree_byte_at(root, p);
+}
+
+uint64_t vcow__rope_line_byte(const struct vcow_node *root, uint64_t k)
+{
+    if (rope_is_delta(root))
+        return chain_line_byte(root, k);
+    return vcow__rope_tree_line_byte(root, k);
 }

@@ -6,11 +6,7 @@
  */
 #include <string.h>
 
-#include "runtime/node.h"
-#include <vcow/rope.h>
-
-bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
-                            const vcow_version *vb, const struct vcow_node *b);
+#include "rope_api.h"
 
 bool vcow_rope_nested_equal(const vcow_version *va, const struct vcow_node *a,
                             const vcow_version *vb, const struct vcow_node *b)

@@ -1,28 +1,17 @@
 /*
- * structures/rope/rope_read.c - reads on a version or a txn: lengths,
- * position conversions, lines, copies, slices, the invariant checker.
+ * structures/rope/rope_read.c - the public reads on a version: lengths,
+ * position conversions, lines, copies, slices, chunk iteration, diff and
+ * the checker. Every root a version may hold (NULL, a tree, a delta chain)
+ * is read through the delta layer (rope_delta.h).
  */
 #include <string.h>
 
-#include "rope_int.h"
-
-static int root_of(const vcow_version *v, const struct vcow_node **root)
-{
-    if (v == NULL || vcow_version_kind(v) != VCOW_KIND_ROPE)
-        return VCOW_EINVAL;
-    *root = vcow_version_root(v);
-    return VCOW_OK;
-}
-
-static bool unit_ok(enum vcow_rope_unit u)
-{
-    return u == VCOW_ROPE_BYTES || u == VCOW_ROPE_CHARS || u == VCOW_ROPE_UTF16;
-}
+#include "rope_api.h"
 
 static void len_of(const struct vcow_node *root, struct vcow_rope_metrics *out)
 {
     struct rope_sum s;
-    vcow__rope_node_sum(root, &s);
+    vcow__rope_sum(root, &s);
     out->bytes = s.bytes;
     out->chars = s.cps;
     out->utf16 = s.u16;
@@ -32,7 +21,7 @@ static void len_of(const struct vcow_node *root, struct vcow_rope_metrics *out)
 int vcow_rope_len(const vcow_version *v, struct vcow_rope_metrics *out)
 {
     const struct vcow_node *root;
-    int rc = out == NULL ? VCOW_EINVAL : root_of(v, &root);
+    int rc = out == NULL ? VCOW_EINVAL : rope_root_of(v, &root);
     if (rc == VCOW_OK)
         len_of(root, out);
     return rc;
@@ -42,9 +31,9 @@ int vcow_rope_convert(const vcow_version *v, enum vcow_rope_unit from, uint64_t 
                       enum vcow_rope_unit to, uint64_t *out)
 {
     const struct vcow_node *root;
-    if (out == NULL || !unit_ok(from) || !unit_ok(to))
+    if (out == NULL || !rope_unit_ok(from) || !rope_unit_ok(to))
         return VCOW_EINVAL;
-    int rc = root_of(v, &root);
+    int rc = rope_root_of(v, &root);
     uint64_t b;
     if (rc == VCOW_OK)
         rc = vcow__rope_to_byte(root, from, pos, &b);
@@ -57,13 +46,13 @@ int vcow_rope_line_start(const vcow_version *v, uint64_t line, enum vcow_rope_un
                          uint64_t *pos)
 {
     const struct vcow_node *root;
-    if (pos == NULL || !unit_ok(unit))
+    if (pos == NULL || !rope_unit_ok(unit))
         return VCOW_EINVAL;
-    int rc = root_of(v, &root);
+    int rc = rope_root_of(v, &root);
     if (rc != VCOW_OK)
         return rc;
     struct rope_sum s;
-    vcow__rope_node_sum(root, &s);
+    vcow__rope_sum(root, &s);
     if (line > s.lines)
         return VCOW_ERANGE;
     if (line == 0) {
@@ -77,16 +66,16 @@ int vcow_rope_line_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t 
                       uint64_t *col)
 {
     const struct vcow_node *root;
-    if (line == NULL || col == NULL || !unit_ok(unit))
+    if (line == NULL || col == NULL || !rope_unit_ok(unit))
         return VCOW_EINVAL;
-    int rc = root_of(v, &root);
+    int rc = rope_root_of(v, &root);
     uint64_t b;
     if (rc == VCOW_OK)
         rc = vcow__rope_to_byte(root, unit, pos, &b);
     if (rc != VCOW_OK)
         return rc;
     struct rope_sum s;
-    vcow__rope_node_sum(root, &s);
+    vcow__rope_sum(root, &s);
     uint64_t k = vcow__rope_lines_before(root, b);
     /* Between the CR and the LF of a pair: still on the line before. */
     if (b > 0 && b < s.bytes && vcow__rope_byte_at(root, b - 1) == '\r' &&
@@ -103,7 +92,7 @@ static int copy_range(const struct vcow_node *root, enum vcow_rope_unit unit, ui
                       uint64_t to, void *buf, size_t *n)
 {
     uint64_t a, b;
-    if (!unit_ok(unit) || (buf == NULL && from != to))
+    if (!rope_unit_ok(unit) || (buf == NULL && from != to))
         return VCOW_EINVAL;
     if (from > to)
         return VCOW_ERANGE;
@@ -123,7 +112,7 @@ int vcow_rope_copy(const vcow_version *v, enum vcow_rope_unit unit, uint64_t fro
                    void *buf, size_t *n)
 {
     const struct vcow_node *root;
-    int rc = root_of(v, &root);
+    int rc = rope_root_of(v, &root);
     return rc == VCOW_OK ? copy_range(root, unit, from, to, buf, n) : rc;
 }
 
@@ -131,11 +120,11 @@ int vcow_rope_slice_of(const vcow_version *v, enum vcow_rope_unit unit, uint64_t
                        vcow_rope_slice *out)
 {
     const struct vcow_node *root;
-    if (out == NULL || !unit_ok(unit))
+    if (out == NULL || !rope_unit_ok(unit))
         return VCOW_EINVAL;
     if (from > to)
         return VCOW_ERANGE;
-    int rc = root_of(v, &root);
+    int rc = rope_root_of(v, &root);
     uint64_t a, b;
     if (rc == VCOW_OK)
         rc = vcow__rope_to_byte(root, unit, from, &a);
@@ -158,59 +147,36 @@ int vcow_rope_slice_copy(const vcow_rope_slice *s, void *buf)
     return VCOW_OK;
 }
 
-/* ---- the invariant checker ---- */
-
-static bool check_node(const struct vcow_node *n, uint32_t height, struct rope_sum *out)
+int vcow_rope_iter_init(vcow_rope_iter *it, const vcow_rope_slice *s)
 {
-    if (n->kind != VCOW_KIND_ROPE || rope_is_delta(n))
-        return false;
-    if (rope_is_leaf(n)) {
-        const struct rope_leaf *l = CLEAF(n);
-        if (height != 0 || l->len == 0 || l->len > rope_leaf_cap(l) ||
-            rope_leaf_cap(l) > ROPE_LEAF_MAX || n->size < ROPE_LEAF_HDR)
-            return false;
-        if (!vcow__rope_utf8_valid(l->b, l->len))
-            return false;
-        vcow__rope_count(l->b, l->len, out);
-        return out->cps == l->cps && out->u16 == l->u16 && out->lines == l->lines;
+    if (it == NULL)
+        return VCOW_EINVAL;
+    if (s == NULL) {
+        memset(it, 0, sizeof(*it)); /* an iterator that yields nothing */
+        return VCOW_EINVAL;
     }
-    if (n->type != ROPE_INNER || n->size != sizeof(struct rope_inner))
-        return false;
-    const struct rope_inner *in = CINNER(n);
-    if (in->height != height || height == 0 || in->n == 0 || in->n > ROPE_FAN)
-        return false;
-    for (uint32_t i = 0; i < in->n; i++) {
-        struct rope_sum s;
-        if (in->kid[i] == NULL || !check_node(in->kid[i], height - 1, &s))
-            return false;
-        if (s.bytes != in->bytes[i] || s.cps != in->cps[i] || s.u16 != in->u16[i] ||
-            s.lines != in->lines[i] || s.flags != in->flags[i])
-            return false;
-    }
-    vcow__rope_node_sum(n, out);
-    return true;
-}
-
-int vcow__rope_check_tree(const struct vcow_node *root)
-{
-    struct rope_sum s;
-    if (root == NULL)
-        return VCOW_OK;
-    if (rope_height(root) > ROPE_MAX_H)
-        return VCOW_ECORRUPT;
-    if (!check_node(root, rope_height(root), &s) || s.bytes > VCOW_ROPE_MAX_BYTES)
-        return VCOW_ECORRUPT;
+    vcow__rope_iter_init(it, s->root, s->from, s->to);
     return VCOW_OK;
 }
 
-static int check_root(const struct vcow_node *root)
+bool vcow_rope_iter_next(vcow_rope_iter *it, vcow_slice *chunk)
 {
-    return rope_is_delta(root) ? vcow__rope_delta_check(root) : vcow__rope_check_tree(root);
+    if (it == NULL || chunk == NULL)
+        return false;
+    return vcow__rope_iter_next(it, chunk);
 }
 
 int vcow_rope_check(const vcow_version *v)
 {
     const struct vcow_node *root;
-    int rc = root_of(v, &root);
-    return rc == VCOW_OK ? check_root(root) : rc;
+    int rc = rope_root_of(v, &root);
+    return rc == VCOW_OK ? vcow__rope_check(root) : rc;
+}
+
+int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_diff_fn *fn, void *ctx)
+{
+    const struct vcow_node *ra, *rb;
+    if (fn == NULL || rope_root_of(va, &ra) != VCOW_OK || rope_root_of(vb, &rb) != VCOW_OK)
+        return VCOW_EINVAL;
+    return vcow__rope_diff(ra, rb, fn, ctx);
 }

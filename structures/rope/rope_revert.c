@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_api.h"
 #include "runtime/mem.h"
 
 struct region {

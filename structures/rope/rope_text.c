@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_text.h"
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, <= U+10FFFF. */
 bool vcow__rope_utf8_valid(const unsigned char *s, size_t n)

@@ -1,5 +1,5 @@
 /*
- * structures/rope/rope_diff.c - changed ranges between two versions.
+ * structures/rope/rope_tree_diff.c - changed ranges between two trees.
  *
  * Two cursors walk the versions' trees in text order. Versions of one cell
  * share every subtree an edit did not touch, by pointer, so:
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rope_int.h"
+#include "rope_tree.h"
 
 struct cur {
     const struct vcow_node *root, *node; /* node: current subtree */
@@ -34,7 +34,7 @@ static uint64_t cur_bytes(const struct cur *c)
     if (c->d > 0)
         return c->stk[c->d - 1]->bytes[c->idx[c->d - 1]];
     struct rope_sum s;
-    vcow__rope_node_sum(c->node, &s);
+    vcow__rope_tree_sum(c->node, &s);
     return s.bytes;
 }
 
@@ -49,7 +49,7 @@ static void cur_seek(struct cur *c, const struct vcow_node *root, uint64_t pos)
     if (c->end)
         return;
     struct rope_sum s;
-    vcow__rope_node_sum(root, &s);
+    vcow__rope_tree_sum(root, &s);
     if (pos >= s.bytes) {
         c->end = true;
         c->pos = s.bytes;
@@ -274,15 +274,4 @@ int vcow__rope_tree_diff(const struct vcow_node *ra, const struct vcow_node *rb,
     free(d.sb.key);
     free(d.sb.pos);
     return rc;
-}
-
-int vcow_rope_diff(const vcow_version *va, const vcow_version *vb, vcow_rope_diff_fn *fn, void *ctx)
-{
-    if (va == NULL || vb == NULL || fn == NULL || vcow_version_kind(va) != VCOW_KIND_ROPE ||
-        vcow_version_kind(vb) != VCOW_KIND_ROPE)
-        return VCOW_EINVAL;
-    const struct vcow_node *ra = vcow_version_root(va), *rb = vcow_version_root(vb);
-    if (rope_is_delta(ra) || rope_is_delta(rb))
-        return vcow__rope_delta_diff(ra, rb, fn, ctx);
-    return vcow__rope_tree_diff(ra, rb, fn, ctx);
 }
