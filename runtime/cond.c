@@ -54,27 +54,6 @@ void vcow__txn_cond_free(struct vcow_txn *t)
 
 /* ---- comparing values ---- */
 
-static bool val_same(const vcow_val *a, const vcow_val *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case VCOW_T_NONE:
-        return true;
-    case VCOW_T_BYTES:
-        return a->u.bytes.len == b->u.bytes.len &&
-               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
-    case VCOW_T_I64:
-        return a->u.i64 == b->u.i64;
-    case VCOW_T_F64:
-        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
-    case VCOW_T_BOOL:
-        return a->u.b == b->u.b;
-    default: /* nested: by root (a commit that changed inside copied it) */
-        return a->u.root == b->u.root;
-    }
-}
-
 /* key's value in v, VCOW_T_NONE when absent. */
 static int value_in(const struct vcow_cond_ops *ops, const vcow_version *v, const void *key,
                     size_t klen, vcow_val *out)
@@ -108,7 +87,7 @@ static int written_between(struct vcow_cell *c, const struct vcow_cond_ops *ops,
             break;
         }
         rc = value_in(ops, v, key, klen, &cur);
-        if (rc == VCOW_OK && !val_same(&prev, &cur))
+        if (rc == VCOW_OK && !vcow__val_same(&prev, &cur))
             *written = true;
         prev = cur; /* points into v: valid for the whole read section */
     }
@@ -135,7 +114,7 @@ int vcow__cond_mod_seq(const vcow_version *v, const struct vcow_cond_ops *ops, c
             break;
         }
         rc = value_in(ops, p, key, klen, &prev);
-        if (rc != VCOW_OK || !val_same(&prev, &cur))
+        if (rc != VCOW_OK || !vcow__val_same(&prev, &cur))
             break;
         cur = prev;
     }
@@ -174,7 +153,7 @@ static int cond_holds(struct vcow_txn *t, const struct vcow_cond *cd, uint64_t f
     if (cd->type == VCOW_COND_EQUAL) {
         vcow_val cur;
         int rc = value_in(ops, v, cd->key, cd->klen, &cur);
-        *holds = rc == VCOW_OK && val_same(&cur, &cd->val);
+        *holds = rc == VCOW_OK && vcow__val_same(&cur, &cd->val);
         return rc;
     }
     bool written = false;

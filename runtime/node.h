@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mem.h"
 #include <vcow/cell.h>
@@ -83,6 +84,31 @@ static inline enum vcow_kind vcow_nested_kind(enum vcow_type t)
         return VCOW_KIND_ROPE;
     default:
         return (enum vcow_kind)0;
+    }
+}
+
+/* Do two values read from versions hold the same thing? Bytes by content,
+ * numbers by bit pattern (so NaN equals itself and -0.0 differs from 0.0),
+ * nested structures by root (a commit that changed inside one copied its
+ * root). What conditions (cond.c), revert and the tree's diffs compare. */
+static inline bool vcow__val_same(const vcow_val *a, const vcow_val *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case VCOW_T_NONE:
+        return true;
+    case VCOW_T_BYTES:
+        return a->u.bytes.len == b->u.bytes.len &&
+               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
+    case VCOW_T_I64:
+        return a->u.i64 == b->u.i64;
+    case VCOW_T_F64:
+        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
+    case VCOW_T_BOOL:
+        return a->u.b == b->u.b;
+    default:
+        return vcow_nested_kind(a->type) != 0 && a->u.root == b->u.root;
     }
 }
 

@@ -9,32 +9,13 @@
 #include "runtime/txn.h"
 #include <vcow/box.h>
 
-static bool same(const vcow_val *a, const vcow_val *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case VCOW_T_NONE:
-        return true;
-    case VCOW_T_BYTES:
-        return a->u.bytes.len == b->u.bytes.len &&
-               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
-    case VCOW_T_I64:
-        return a->u.i64 == b->u.i64;
-    case VCOW_T_F64:
-        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
-    default:
-        return a->u.b == b->u.b;
-    }
-}
-
 int vcow__box_revert(vcow_txn *t, const vcow_version *from, const vcow_version *to)
 {
     vcow_val a = {VCOW_T_NONE, {.i64 = 0}}, b;
     int rc = from != NULL ? vcow_box_get(from, &a) : VCOW_OK;
     if (rc == VCOW_OK)
         rc = vcow_box_get(to, &b);
-    if (rc != VCOW_OK || same(&a, &b))
+    if (rc != VCOW_OK || vcow__val_same(&a, &b))
         return rc;
     if (b.type != VCOW_T_NONE)
         return vcow_box_set(t, b);

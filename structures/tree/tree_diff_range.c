@@ -93,24 +93,6 @@ static void rc_open(struct rcur *c)
     c->top++;
 }
 
-/* Tree values are scalars or bytes (never structures). */
-static bool val_same(const vcow_val *a, const vcow_val *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case VCOW_T_BYTES:
-        return a->u.bytes.len == b->u.bytes.len &&
-               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
-    case VCOW_T_I64:
-        return a->u.i64 == b->u.i64;
-    case VCOW_T_F64:
-        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
-    default:
-        return a->u.b == b->u.b;
-    }
-}
-
 /* One step at the entry level: report the smaller key (or both). */
 static int rc_entries(const struct kord *ord, struct rcur *a, struct rcur *b, vcow_diff_fn *fn,
                       void *ctx)
@@ -137,7 +119,7 @@ static int rc_entries(const struct kord *ord, struct rcur *a, struct rcur *b, vc
     } else {
         vcow__bt_put_kv(a->node[a->top], a->idx[a->top], &k, &va);
         vcow__bt_put_kv(b->node[b->top], b->idx[b->top], NULL, &vb);
-        if (!val_same(&va, &vb))
+        if (!vcow__val_same(&va, &vb))
             rc = fn(k, &va, &vb, ctx);
         rc_advance(a, 1);
         rc_advance(b, 1);

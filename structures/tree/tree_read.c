@@ -259,23 +259,6 @@ static void dc_open(struct dcur *c)
     c->top++;
 }
 
-static bool val_equal(const vcow_val *a, const vcow_val *b)
-{
-    if (a->type != b->type)
-        return false;
-    switch (a->type) {
-    case VCOW_T_BYTES:
-        return a->u.bytes.len == b->u.bytes.len &&
-               (a->u.bytes.len == 0 || memcmp(a->u.bytes.ptr, b->u.bytes.ptr, a->u.bytes.len) == 0);
-    case VCOW_T_I64:
-        return a->u.i64 == b->u.i64;
-    case VCOW_T_F64:
-        return memcmp(&a->u.f64, &b->u.f64, sizeof(double)) == 0;
-    default:
-        return a->u.b == b->u.b;
-    }
-}
-
 static int diff_roots(const struct kord *ord, const struct tnode *ra, const struct tnode *rb,
                       vcow_diff_fn *fn, void *ctx)
 {
@@ -330,7 +313,7 @@ static int diff_roots(const struct kord *ord, const struct tnode *ra, const stru
         } else {
             vcow__bt_put_kv(a.node[a.top], a.idx[a.top], &k, &va);
             vcow__bt_put_kv(b.node[b.top], b.idx[b.top], NULL, &vb);
-            if (!val_equal(&va, &vb))
+            if (!vcow__val_same(&va, &vb))
                 rc = fn(k, &va, &vb, ctx);
             dc_advance(&a);
             dc_advance(&b);
